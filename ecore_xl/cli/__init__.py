@@ -1,0 +1,54 @@
+"""The ``ecore-xl`` command line.
+
+Commands are imported only when run, so ``ecore-xl --help`` stays fast. Exit codes: 0 ok,
+1 API or authentication failure, 2 usage error (``EcoreError.exit_code``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from ecore_xl import __version__
+from ecore_xl.errors import EcoreError
+
+__all__ = ["COMMANDS", "cli", "main"]
+
+#: command name -> "module:attribute" of a click command; one line per command.
+COMMANDS: dict[str, str] = {
+    "configure": "ecore_xl.cli.configure_cmd:configure",
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EcoreError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ecore-xl")
+def cli() -> None:
+    """E&C eCore API (ePoint data) for Excel users: fetch, refresh, report, demo."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="ecore-xl")
