@@ -1,0 +1,289 @@
+"""The built-in datasets: the endpoint table of ``ecore-api.md`` (a reconstruction; users override).
+
+Field order is the column order on the sheet. Nested objects are declared flattened
+(``address.city``); a timestamp field ``x`` also yields a local-time column ``xLocal``.
+"""
+
+from __future__ import annotations
+
+from ecore_xl.catalogue import Dataset, Field, Filter
+
+__all__ = ["DATASETS"]
+
+COMMODITY = ("power", "gas")
+
+_commodity = Filter("commodity", "enum", allowed=COMMODITY, doc="power or gas")
+_legal_entity = Filter("legalEntityId", doc="only this legal entity")
+_meter = Filter("meterId", doc="only this meter")
+
+
+def _period(on: str, *, required: bool = False) -> tuple[Filter, Filter]:
+    return (
+        Filter("from", "date", required=required, doc=f"{on} from (inclusive)"),
+        Filter("to", "date", required=required, doc=f"{on} until (exclusive)"),
+    )
+
+
+def _f(spec: str, doc: str = "") -> Field:
+    name, _, kind = spec.partition(":")
+    return Field(name, kind or "text", doc)  # type: ignore[arg-type]
+
+
+def _fields(*specs: str) -> tuple[Field, ...]:
+    return tuple(_f(s) for s in specs)
+
+
+def _ds(
+    name: str,
+    path: str,
+    description: str,
+    filters: tuple[Filter, ...],
+    fields: tuple[Field, ...],
+    *,
+    sheet: str,
+    key: str | None = "id",
+    **extra: object,
+) -> Dataset:
+    stem = sheet.replace(" ", "")
+    return Dataset(
+        name=name,
+        path=path,
+        description=description,
+        filters=filters,
+        fields=fields,
+        key=key,
+        sheet=sheet,
+        table="tbl" + stem,
+        function="ECORE_" + name.replace("-", "_").upper(),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+_INVOICE_FILTERS = (
+    *_period("billing period"),
+    _meter,
+    _legal_entity,
+    Filter("supplier", doc="only this supplier"),
+    Filter("status", doc="invoice status"),
+)
+
+DATASETS: tuple[Dataset, ...] = (
+    _ds(
+        "legal-entities",
+        "/legal-entities",
+        "Legal entities (companies) of the customer",
+        (),
+        _fields("id", "name", "country", "vatId"),
+        sheet="LegalEntities",
+    ),
+    _ds(
+        "business-units",
+        "/business-units",
+        "Business units (sites, cost centres) of the legal entities",
+        (_legal_entity,),
+        _fields("id", "name", "legalEntityId", "costCenter"),
+        sheet="BusinessUnits",
+    ),
+    _ds(
+        "meters",
+        "/meters",
+        "Metering points with address and annual consumption",
+        (Filter("businessUnitId", doc="only this business unit"), _commodity),
+        _fields(
+            "id",
+            "meterNumber",
+            "name",
+            "commodity",
+            "businessUnitId",
+            "gridOperator",
+            "address.street",
+            "address.postalCode",
+            "address.city",
+            "address.country",
+            "annualConsumptionMWh:number",
+        ),
+        sheet="Meters",
+    ),
+    _ds(
+        "relationships",
+        "/relationships",
+        "Structure edges: legal entity > business unit > meter, meter/portfolio <> contract",
+        (
+            Filter("entityType", doc="legalEntity, businessUnit, meter, contract, portfolio"),
+            Filter("entityId", doc="edges touching this entity"),
+        ),
+        _fields(
+            "parentType",
+            "parentId",
+            "childType",
+            "childId",
+            "validFrom:date",
+            "validTo:date",
+        ),
+        sheet="Relationships",
+        key=None,
+    ),
+    _ds(
+        "contracts",
+        "/contracts",
+        "Supply contracts (pricing model fixed/tranche/spot/index)",
+        (
+            _commodity,
+            Filter("status", "enum", allowed=("active", "expired", "planned")),
+            _legal_entity,
+            Filter("activeOn", "date", doc="contracts delivering on this day"),
+        ),
+        (
+            *_fields(
+                "id",
+                "contractNumber",
+                "name",
+                "commodity",
+                "supplier",
+                "legalEntityId",
+                "portfolioId",
+            ),
+            Field("pricingModel", "text", "fixed, tranche, spot or index"),
+            Field("status", "text", "active, expired or planned"),
+            *_fields(
+                "deliveryStart:date",
+                "deliveryEnd:date",
+                "currency",
+                "contractedVolumeMWh:number",
+                "meterIds:list",
+            ),
+        ),
+        sheet="Contracts",
+    ),
+    _ds(
+        "clicks",
+        "/clicks",
+        "Executed clicks (tranche purchases) on contracts",
+        (
+            Filter("contractId", doc="only this contract"),
+            Filter("portfolioId", doc="only this portfolio"),
+            *_period("executedAt"),
+        ),
+        (
+            *_fields("id", "contractId"),
+            Field("product", "text", "e.g. Cal-27 Base, Q1-27 Peak, M03-27 Base"),
+            Field("productType", "text", "year, quarter or month"),
+            Field("loadProfile", "text", "base or peak"),
+            *_fields(
+                "deliveryStart:date",
+                "deliveryEnd:date",
+                "executedAt:timestamp",
+                "volumeMW:number",
+                "volumeMWh:number",
+                "sharePercent:number",
+                "priceEurPerMWh:number",
+                "currency",
+                "status",
+            ),
+        ),
+        sheet="Clicks",
+    ),
+    _ds(
+        "volumes",
+        "/volumes",
+        "Interval volumes (actual or forecast) of a meter or a contract",
+        (
+            _meter,
+            Filter("contractId", doc="all meters of this contract"),
+            *_period("interval start", required=True),
+            Filter(
+                "granularity",
+                "enum",
+                default="hour",
+                allowed=("quarterhour", "hour", "day", "month"),
+            ),
+            Filter("type", "enum", default="actual", allowed=("actual", "forecast")),
+        ),
+        (
+            Field("meterId"),
+            Field("start", "timestamp", "interval start (UTC)"),
+            Field("value", "number", "energy in the interval"),
+            Field("unit", "text", "MWh unless stated"),
+            Field("type", "text", "actual or forecast"),
+            Field("quality", "text", "measured or estimated"),
+        ),
+        sheet="Volumes",
+        key=None,
+        one_of=("meterId", "contractId"),
+        chunk="month",
+    ),
+    _ds(
+        "portfolios",
+        "/portfolios",
+        "Procurement portfolios per commodity and delivery year",
+        (_commodity, _legal_entity),
+        _fields("id", "name", "commodity", "legalEntityId", "deliveryYear:integer", "currency"),
+        sheet="Portfolios",
+    ),
+    _ds(
+        "positions",
+        "/portfolios/{portfolioId}/positions",
+        "Hedge position of a portfolio per month or quarter",
+        (
+            Filter("portfolioId", required=True, doc="the portfolio"),
+            Filter("granularity", "enum", allowed=("month", "quarter")),
+            *_period("period start"),
+        ),
+        _fields(
+            "portfolioId",
+            "periodStart:timestamp",
+            "forecastVolumeMWh:number",
+            "hedgedVolumeMWh:number",
+            "openVolumeMWh:number",
+            "hedgeRatio:number",
+            "averageHedgePriceEurPerMWh:number",
+        ),
+        sheet="Positions",
+        key=None,
+    ),
+    _ds(
+        "invoices",
+        "/invoices",
+        "Supplier invoices: consumption and costs per billing period",
+        _INVOICE_FILTERS,
+        _fields(
+            "id",
+            "invoiceNumber",
+            "supplier",
+            "legalEntityId",
+            "meterId",
+            "contractId",
+            "periodStart:date",
+            "periodEnd:date",
+            "issueDate:date",
+            "dueDate:date",
+            "consumptionMWh:number",
+            "netAmount:number",
+            "taxAmount:number",
+            "grossAmount:number",
+            "currency",
+            "status",
+            "lines:list",
+        ),
+        sheet="Invoices",
+    ),
+    _ds(
+        "invoice-lines",
+        "/invoices",
+        "Invoice lines (energy, grid, taxes, levies, other), one row per line",
+        _INVOICE_FILTERS,
+        (
+            Field("invoiceId"),
+            Field("component", "text", "energy, grid, taxes, levies or other"),
+            Field("quantity", "number"),
+            Field("unit"),
+            Field("unitPrice", "number"),
+            Field("amount", "number"),
+        ),
+        sheet="InvoiceLines",
+        key=None,
+        explode="lines",
+        parent="invoices",
+        parent_key="invoiceId",
+    ),
+)
