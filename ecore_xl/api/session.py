@@ -1,0 +1,74 @@
+"""The pooled ``requests.Session`` every API call goes through.
+
+TLS trusts the OS certificate store (``truststore``), where corporate TLS-inspecting proxies
+install their root, unless ``ECORE_CA_BUNDLE`` names a PEM file. Proxies come from the
+environment (``HTTPS_PROXY``, ``NO_PROXY``...) as requests reads them (``trust_env``).
+Retries are not done here: the client owns them (see ``client.py``).
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ecore_xl.config import Settings
+
+__all__ = ["TruststoreAdapter", "make_session", "os_ssl_context"]
+
+_USER_AGENT = "ecore-xl/{version} (+python-requests)"
+
+
+def os_ssl_context() -> ssl.SSLContext:
+    """An SSLContext that verifies against the operating system's certificate store."""
+    import truststore
+
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class TruststoreAdapter(HTTPAdapter):
+    """HTTPAdapter whose pools (direct and through proxies) verify with one OS-store context."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, **kwargs: Any) -> None:
+        self._ssl_context = ssl_context or os_ssl_context()
+        super().__init__(**kwargs)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        pool_kwargs["ssl_context"] = self._ssl_context
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs["ssl_context"] = self._ssl_context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # requests would load certifi's bundle into the context for verify=True; the OS store
+        # is the whole truth here (a custom bundle goes through a plain HTTPAdapter instead).
+        super().cert_verify(conn, url, verify, cert)
+        if verify is True and url.lower().startswith("https"):
+            conn.ca_certs = None
+            conn.ca_cert_dir = None
+
+
+def make_session(settings: Settings) -> requests.Session:
+    """A session with connection pools sized for concurrent fetches and TLS set up."""
+    from ecore_xl import __version__
+
+    session = requests.Session()
+    session.trust_env = True  # HTTPS_PROXY / NO_PROXY from the environment
+    pool = max(10, settings.max_workers * 4)
+    adapter: HTTPAdapter
+    if settings.ca_bundle:
+        session.verify = settings.ca_bundle
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0)
+    else:
+        adapter = TruststoreAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0))
+    session.headers["User-Agent"] = _USER_AGENT.format(version=__version__)
+    session.headers["Accept"] = "application/json"
+    return session
