@@ -1,0 +1,155 @@
+"""Snapshots: the raw API records of one request, on disk, for offline work.
+
+One file per dataset and normalised filter set, named ``<dataset>-<hash12>.ecore.json.gz`` (the
+hash is over the canonical JSON of the filters). The file is gzip'd text of two lines:
+
+1. a metadata header ``{"format": "ecore-xl-snapshot", "version": 1, "dataset", "filters",
+   "fetched_at" (UTC ISO 8601), "row_count", "source_url", "ecore_xl"}``
+2. the JSON array of the records exactly as the API sent them.
+
+Keeping the raw records (not a DataFrame) means the same parser turns a snapshot and a live answer
+into identical frames, with no pickle and no pyarrow. The header comes first so
+:func:`list_snapshots` reads only it. Files are written atomically (temp file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ecore_xl import __version__
+from ecore_xl.atomic import atomic_write_path
+from ecore_xl.errors import OfflineError
+
+__all__ = [
+    "FORMAT",
+    "SUFFIX",
+    "VERSION",
+    "list_snapshots",
+    "read_snapshot",
+    "snapshot_path",
+    "write_snapshot",
+]
+
+FORMAT = "ecore-xl-snapshot"
+VERSION = 1
+SUFFIX = ".ecore.json.gz"
+
+
+def _canonical(filters: Mapping[str, str]) -> bytes:
+    return json.dumps(dict(filters), sort_keys=True, separators=(",", ":")).encode()
+
+
+def snapshot_path(
+    directory: str | os.PathLike[str], dataset: str, filters: Mapping[str, str]
+) -> Path:
+    """Where the snapshot of ``dataset`` with these (normalised) filters lives."""
+    digest = hashlib.sha256(dataset.encode() + b"\0" + _canonical(filters)).hexdigest()[:12]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in dataset)
+    return Path(directory) / f"{safe}-{digest}{SUFFIX}"
+
+
+def write_snapshot(
+    directory: str | os.PathLike[str],
+    dataset: str,
+    filters: Mapping[str, str],
+    records: Sequence[Mapping[str, Any]],
+    source_url: str | None,
+    *,
+    fetched_at: dt.datetime | None = None,
+) -> Path:
+    """Write the records of one request atomically; returns the file's path."""
+    when = (fetched_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "dataset": dataset,
+        "filters": dict(sorted(filters.items())),
+        "fetched_at": when.isoformat().replace("+00:00", "Z"),
+        "row_count": len(records),
+        "source_url": source_url,
+        "ecore_xl": __version__,
+    }
+    path = snapshot_path(directory, dataset, filters)
+    with atomic_write_path(path) as tmp, gzip.open(tmp, "wb", compresslevel=6) as fh:
+        fh.write(orjson.dumps(meta))
+        fh.write(b"\n")
+        fh.write(orjson.dumps(list(records)))
+        fh.write(b"\n")
+    return path
+
+
+def _damaged(path: Path, why: str) -> OfflineError:
+    return OfflineError(
+        f"Snapshot {path.name} is damaged ({why}): delete it and make it again with "
+        "'ecore-xl fetch ... --snapshot DIR'.",
+        detail=str(path),
+    )
+
+
+def _read_meta(fh: Any, path: Path) -> dict[str, Any]:
+    try:
+        meta = orjson.loads(fh.readline())
+    except (orjson.JSONDecodeError, OSError, EOFError, zlib.error) as exc:
+        raise _damaged(path, type(exc).__name__) from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise _damaged(path, "not an ecore-xl snapshot")
+    if meta.get("version") != VERSION:
+        raise _damaged(path, f"format version {meta.get('version')!r}, expected {VERSION}")
+    return meta
+
+
+def read_snapshot(
+    directory: str | os.PathLike[str], dataset: str, filters: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+    """``(records, meta)`` of the snapshot for exactly this request, or None if there is none.
+
+    A file that exists but cannot be read raises OfflineError saying how to replace it.
+    """
+    path = snapshot_path(directory, dataset, filters)
+    if not path.is_file():
+        return None
+    try:
+        with gzip.open(path, "rb") as fh:
+            meta = _read_meta(fh, path)
+            if meta.get("dataset") != dataset or meta.get("filters") != dict(filters):
+                return None  # a hash collision: not ours
+            records = orjson.loads(fh.readline())
+    except (orjson.JSONDecodeError, OSError, EOFError, zlib.error) as exc:
+        raise _damaged(path, type(exc).__name__) from None
+    if not isinstance(records, list) or len(records) != meta.get("row_count"):
+        raise _damaged(path, "record count does not match its header")
+    return records, meta
+
+
+def list_snapshots(directory: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The metadata of every readable snapshot in ``directory`` (plus ``path``), newest first.
+
+    Damaged files are listed with an ``error`` key instead of being skipped silently.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    out: list[dict[str, Any]] = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        try:
+            with gzip.open(path, "rb") as fh:
+                meta = _read_meta(fh, path)
+        except OfflineError as exc:
+            out.append({"path": str(path), "error": str(exc)})
+            continue
+        except (OSError, EOFError, zlib.error) as exc:
+            out.append({"path": str(path), "error": str(_damaged(path, type(exc).__name__))})
+            continue
+        out.append({**meta, "path": str(path)})
+    out.sort(key=lambda m: m.get("fetched_at") or "", reverse=True)
+    return out

@@ -1,0 +1,100 @@
+"""Snapshot files: round trip, naming by filters, atomic write, damaged files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from pathlib import Path
+
+import pytest
+
+from ecore_xl import __version__
+from ecore_xl.data.snapshot import list_snapshots, read_snapshot, snapshot_path, write_snapshot
+from ecore_xl.errors import OfflineError
+
+FILTERS = {"from": "2026-03-01", "meterId": "M-1", "to": "2026-04-01"}
+RECORDS = [
+    {"meterId": "M-1", "start": "2026-02-28T23:00:00Z", "value": 0.125, "unit": "MWh"},
+    {"meterId": "M-1", "start": "2026-03-01T00:00:00Z", "value": 1e-9, "nested": {"a": [1, 2]}},
+]
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    when = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
+    path = write_snapshot(
+        tmp_path, "volumes", FILTERS, RECORDS, "http://x/volumes", fetched_at=when
+    )
+    assert path.parent == tmp_path
+    assert path.name.startswith("volumes-") and path.name.endswith(".ecore.json.gz")
+    got = read_snapshot(tmp_path, "volumes", dict(reversed(FILTERS.items())))
+    assert got is not None
+    records, meta = got
+    assert records == RECORDS
+    assert meta["dataset"] == "volumes"
+    assert meta["filters"] == FILTERS
+    assert meta["row_count"] == 2
+    assert meta["fetched_at"] == "2026-03-02T08:30:00Z"
+    assert meta["source_url"] == "http://x/volumes"
+    assert meta["ecore_xl"] == __version__
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temp file left
+
+
+def test_other_filters_other_file(tmp_path: Path) -> None:
+    write_snapshot(tmp_path, "volumes", FILTERS, RECORDS, None)
+    assert read_snapshot(tmp_path, "volumes", {**FILTERS, "meterId": "M-2"}) is None
+    assert read_snapshot(tmp_path, "contracts", FILTERS) is None
+    assert snapshot_path(tmp_path, "volumes", FILTERS) != snapshot_path(tmp_path, "volumes", {})
+
+
+def test_missing_directory_is_no_snapshot(tmp_path: Path) -> None:
+    assert read_snapshot(tmp_path / "nope", "volumes", FILTERS) is None
+    assert list_snapshots(tmp_path / "nope") == []
+
+
+def test_list_snapshots(tmp_path: Path) -> None:
+    write_snapshot(
+        tmp_path,
+        "volumes",
+        FILTERS,
+        RECORDS,
+        None,
+        fetched_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    write_snapshot(
+        tmp_path,
+        "contracts",
+        {},
+        [{"id": "C-1"}],
+        None,
+        fetched_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+    )
+    listed = list_snapshots(tmp_path)
+    assert [m["dataset"] for m in listed] == ["contracts", "volumes"]
+    assert listed[1]["row_count"] == 2
+    assert Path(listed[0]["path"]).is_file()
+
+
+def test_damaged_snapshot_says_what_to_do(tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path, "volumes", FILTERS, RECORDS, None)
+    path.write_bytes(path.read_bytes()[:40])  # truncated
+    with pytest.raises(OfflineError, match=r"damaged.*--snapshot"):
+        read_snapshot(tmp_path, "volumes", FILTERS)
+    assert "error" in list_snapshots(tmp_path)[0]
+
+
+def test_not_a_snapshot(tmp_path: Path) -> None:
+    path = snapshot_path(tmp_path, "volumes", FILTERS)
+    with gzip.open(path, "wb") as fh:
+        fh.write(b'{"hello": 1}\n[]\n')
+    with pytest.raises(OfflineError, match="not an ecore-xl snapshot"):
+        read_snapshot(tmp_path, "volumes", FILTERS)
+    assert "error" in list_snapshots(tmp_path)[0]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
+    write_snapshot(tmp_path, "volumes", FILTERS, RECORDS, None)
+    with pytest.raises(TypeError):
+        write_snapshot(tmp_path, "volumes", FILTERS, [{"bad": object()}], None)
+    got = read_snapshot(tmp_path, "volumes", FILTERS)
+    assert got is not None and got[0] == RECORDS
+    assert len(list(tmp_path.iterdir())) == 1
