@@ -28,8 +28,12 @@ def token_reply(token: str = "stub-access-token-0001", expires_in: int = 3600) -
     """An Entra-shaped token response."""
     return json_reply(
         200,
-        {"token_type": "Bearer", "expires_in": expires_in, "ext_expires_in": expires_in,
-         "access_token": token},
+        {
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "ext_expires_in": expires_in,
+            "access_token": token,
+        },
     )
 
 
@@ -64,7 +68,9 @@ class Stub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base(self) -> str:
