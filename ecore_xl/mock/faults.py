@@ -1,0 +1,110 @@
+"""Fault injection settings and the mock's request counters."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+MALFORMED_KINDS = ("html", "truncated", "nonjson", "empty", "wrongtypes", "huge")
+
+
+@dataclass
+class Faults:
+    """What the mock gets wrong on purpose; mutable while the server runs (read per request).
+
+    Gateway faults (``rate_limit_every``, ``quota_exhausted``) answer in gateway order, after the
+    subscription-key check. The others (``drop_ratio``, ``error_5xx_ratio``, latency,
+    ``malformed``) apply only to requests that passed the whole gateway. Random faults are drawn
+    from an RNG seeded with ``seed``, so a run is reproducible.
+
+    ``malformed`` maps a path prefix below the base URL (e.g. ``"/volumes"``) to a kind:
+    ``html`` (200 text/html page), ``truncated`` (Content-Length promises more than is sent, then
+    the connection closes), ``nonjson`` (200 application/json that is not JSON), ``empty``
+    (200 with an empty body), ``wrongtypes`` (numbers as German-formatted strings, e.g.
+    ``"12,5"``), ``huge`` (valid JSON padded to several megabytes).
+    """
+
+    rate_limit_every: int | None = None
+    retry_after_s: int = 1
+    quota_exhausted: bool = False
+    error_5xx_ratio: float = 0.0
+    drop_ratio: float = 0.0
+    latency_s: float = 0.0
+    latency_jitter_s: float = 0.0
+    token_error_5xx_ratio: float = 0.0
+    malformed: dict[str, str] = field(default_factory=dict)
+    seed: int = 0
+
+
+class FaultDice:
+    """The seeded RNG behind :class:`Faults`; re-seeded when ``Faults.seed`` changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seed: int | None = None
+        self._rng = random.Random(0)
+
+    def roll(self, faults: Faults) -> float:
+        with self._lock:
+            if faults.seed != self._seed:
+                self._seed = faults.seed
+                self._rng = random.Random(f"ecore-mock-faults-{faults.seed}")
+            return self._rng.random()
+
+    def choice(self, faults: Faults, options: tuple[int, ...]) -> int:
+        return options[min(int(self.roll(faults) * len(options)), len(options) - 1)]
+
+
+class MockStats:
+    """Thread-safe counters of what the mock served.
+
+    ``requests_by_path`` is keyed by the path below the base URL (``"/contracts"``), or by the
+    full path for non-API requests (the token endpoint). ``faults`` counts by kind: ``"429"``,
+    ``"5xx"``, ``"drop"``, ``"quota"``, ``"malformed"``, ``"token_5xx"``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.data_requests = 0
+        self.token_requests = 0
+        self.pages_served = 0
+        self.requests_by_path: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
+
+    def data_request(self, path: str) -> int:
+        """Count a data request; return its running number (1-based)."""
+        with self._lock:
+            self.data_requests += 1
+            self.requests_by_path[path] += 1
+            return self.data_requests
+
+    def token_request(self, path: str) -> None:
+        with self._lock:
+            self.token_requests += 1
+            self.requests_by_path[path] += 1
+
+    def other_request(self, path: str) -> None:
+        with self._lock:
+            self.requests_by_path[path] += 1
+
+    def fault(self, kind: str) -> None:
+        with self._lock:
+            self.faults[kind] += 1
+
+    def page(self) -> None:
+        with self._lock:
+            self.pages_served += 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.data_requests = self.token_requests = self.pages_served = 0
+            self.requests_by_path.clear()
+            self.faults.clear()
+
+    def __repr__(self) -> str:
+        return (
+            f"MockStats(data_requests={self.data_requests}, token_requests={self.token_requests},"
+            f" pages_served={self.pages_served}, faults={dict(self.faults)})"
+        )
