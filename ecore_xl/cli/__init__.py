@@ -20,6 +20,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: command name -> "module:attribute" of a click command; one line per command.
 COMMANDS: dict[str, str] = {
     "configure": "ecore_xl.cli.configure_cmd:configure",
+    "doctor": "ecore_xl.cli.doctor:doctor",
 }
 
 
