@@ -1,0 +1,539 @@
+"""``fetch(dataset, **filters) -> DataFrame``: the one door above the API.
+
+A :class:`DataService` holds one :class:`~ecore_xl.api.EcoreClient` (built on first use), the
+catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
+
+1. **validate** the filters (:func:`~ecore_xl.data.filters.normalise_filters`) — a bad filter
+   raises before any request;
+2. **offline** (``settings.offline`` or ``offline=True``): answer from the cache (even if stale),
+   then from a snapshot; else :class:`~ecore_xl.errors.OfflineError`. The API is never called;
+3. **online**: one cached, coalesced load per normalised request. A load plans its requests:
+
+   * several values of one filter (``meterId="M-1,M-2"``): one request per value, answers
+     concatenated in the order given (the API takes one value per parameter);
+   * a dataset with ``chunk`` ("month" for volumes) and a ``from``/``to`` range: split at local
+     month starts, so each request stays small and the union is exactly ``[from, to)``;
+   * a dataset with a ``parent`` (invoice-lines): load the parent (through the cache) and
+     explode its ``explode`` list field;
+
+   the requests run on a thread pool of ``settings.max_workers`` over the shared client and are
+   joined in plan order, so the result equals one big request value for value;
+4. with ``snapshot_dir`` (online), the raw records are written there for later offline use;
+5. records → DataFrame by :mod:`ecore_xl.data.frames` (``layout="wide"``: one column per meter).
+   Nothing is truncated: the Excel row limit is the writers' business.
+
+The module-level :func:`fetch` uses a process-wide service (:func:`get_service`,
+:func:`set_service`, :func:`reset_service`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from ecore_xl.data.cache import TTLCache
+from ecore_xl.data.filters import is_multi, normalise_filters, parse_date_value, split_multi
+from ecore_xl.data.snapshot import read_snapshot, write_snapshot
+from ecore_xl.errors import CatalogueError, InvalidFilterError, OfflineError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ecore_xl.api import EcoreClient
+    from ecore_xl.catalogue import Catalogue, Dataset
+    from ecore_xl.config import Settings
+
+__all__ = [
+    "LAYOUTS",
+    "DataService",
+    "Progress",
+    "default_snapshot_dir",
+    "fetch",
+    "fetch_records",
+    "get_service",
+    "plan_requests",
+    "reset_service",
+    "set_service",
+]
+
+Layout = Literal["long", "wide"]
+LAYOUTS: tuple[str, ...] = ("long", "wide")
+#: ``progress(done, total)``: requests finished of requests planned (pages are not counted: their
+#: number is only known at the last one)
+Progress = Callable[[int, int], None]
+Request = tuple[str, dict[str, str]]
+
+_CHUNK_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+# ---- planning (pure) ------------------------------------------------------------------------
+
+
+def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def _instant(value: str, zone: ZoneInfo, tz: str) -> dt.datetime:
+    parsed = parse_date_value("from", value, tz=tz)
+    return parsed if isinstance(parsed, dt.datetime) else _local_midnight(parsed, zone)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def chunk_range(start: str, end: str, chunk: str, *, tz: str) -> list[tuple[str, str]]:
+    """Split ``[start, end)`` at local period starts (``day``, ``month``, ``quarter``, ``year``).
+
+    Inner edges are dates (local midnight, as the API reads them); the outer edges are kept as
+    given, so the pieces cover exactly the same instants as the whole.
+    """
+    zone = ZoneInfo(tz)
+    a, b = _instant(start, zone, tz), _instant(end, zone, tz)
+    local = a.astimezone(zone)
+    if chunk == "day":
+        step = lambda d: d + dt.timedelta(days=1)  # noqa: E731
+        edge = local.date()
+    elif chunk in _CHUNK_MONTHS:
+        months = _CHUNK_MONTHS[chunk]
+        step = lambda d: _add_months(d, months)  # noqa: E731
+        edge = dt.date(local.year, (local.month - 1) // months * months + 1, 1)
+    else:
+        raise CatalogueError(
+            f"Catalogue: chunk {chunk!r} is not one of day, month, quarter, year: fix the "
+            "catalogue file."
+        )
+    edges = [start]
+    edge = step(edge)
+    while _local_midnight(edge, zone) < b:
+        edges.append(edge.isoformat())
+        edge = step(edge)
+    edges.append(end)
+    return list(itertools.pairwise(edges))
+
+
+def _range_names(ds: Dataset) -> tuple[str, str] | None:
+    names = {f.name for f in ds.filters if f.type == "date"}
+    return ("from", "to") if {"from", "to"} <= names else None
+
+
+def plan_requests(ds: Dataset, filters: Mapping[str, str], *, tz: str) -> list[Request]:
+    """The ``(path, query)`` requests that together answer ``filters`` (normalised), in order."""
+    types = {f.name: f.type for f in ds.filters}
+    multi = [n for n, v in filters.items() if is_multi(types.get(n, "text"), v)]
+    span = _range_names(ds) if ds.chunk else None
+    requests: list[Request] = []
+    for combo in itertools.product(*(split_multi(filters[n]) for n in multi)):
+        single = {**filters, **dict(zip(multi, combo, strict=True))}
+        pieces: list[dict[str, str]] = [single]
+        if span and span[0] in single and span[1] in single and ds.chunk:
+            pieces = [
+                {**single, span[0]: a, span[1]: b}
+                for a, b in chunk_range(single[span[0]], single[span[1]], ds.chunk, tz=tz)
+            ]
+        requests.extend(ds.request(piece) for piece in pieces)
+    return requests
+
+
+def default_snapshot_dir(settings: Settings) -> Path | None:
+    """``<cache_dir>/snapshots`` when ``ECORE_CACHE_DIR`` is set, else None."""
+    return Path(settings.cache_dir) / "snapshots" if settings.cache_dir else None
+
+
+# ---- results --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Result:
+    """The records of one normalised request, and the frames built from them (memoised)."""
+
+    records: list[dict[str, Any]]
+    fetched_at: dt.datetime
+    source_url: str | None
+    requests: int
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    written: set[Path] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def nbytes(self) -> int:
+        """A rough memory estimate for the cache budget (records as dicts, plus one frame)."""
+        if not self.records:
+            return 200
+        width = len(self.records[0])
+        return len(self.records) * (232 + 120 * width)
+
+
+# ---- the service ----------------------------------------------------------------------------
+
+
+class DataService:
+    """Catalogue + client + cache: validated, cached, offline-capable fetches."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        client: EcoreClient | None = None,
+        catalogue: Catalogue | None = None,
+        cache: TTLCache | None = None,
+    ) -> None:
+        self._settings = settings
+        self._client = client
+        self._own_client = client is None
+        self._catalogue = catalogue
+        self.cache = cache if cache is not None else TTLCache()
+        self._lock = threading.Lock()
+
+    # ---- collaborators ------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from ecore_xl.config import Settings
+
+            with self._lock:
+                if self._settings is None:
+                    self._settings = Settings.load()
+        return self._settings
+
+    @property
+    def client(self) -> EcoreClient:
+        """The API client, built on first use (never in offline mode)."""
+        if self._client is None:
+            from ecore_xl.api import EcoreClient
+
+            settings = self.settings
+            with self._lock:
+                if self._client is None:
+                    self._client = EcoreClient(settings)
+        return self._client
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The injected catalogue, else built-in + user file (re-read when the file changes)."""
+        if self._catalogue is not None:
+            return self._catalogue
+        from ecore_xl.catalogue import load_catalogue
+
+        return load_catalogue(self.settings.catalogue)
+
+    def dataset(self, name: str) -> Dataset:
+        """The catalogue entry (CatalogueError listing the known names)."""
+        return self.catalogue.get(name)
+
+    def normalise(self, dataset: str, **filters: Any) -> tuple[Dataset, dict[str, str]]:
+        """The dataset and its normalised filters (InvalidFilterError before any request)."""
+        ds = self.dataset(dataset)
+        return ds, normalise_filters(ds, filters, tz=self.settings.timezone)
+
+    # ---- fetching -----------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        dataset: str,
+        *,
+        layout: Layout = "long",
+        refresh: bool = False,
+        snapshot_dir: str | Path | None = None,
+        offline: bool | None = None,
+        progress: Progress | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """The dataset as a DataFrame (``layout="wide"``: volumes with one column per meter)."""
+        ds = self.dataset(dataset)
+        layout = self._check_layout(ds, layout)
+        norm = normalise_filters(ds, filters, tz=self.settings.timezone)
+        result = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
+        return self._frame(ds, result, layout).copy()
+
+    def fetch_records(
+        self,
+        dataset: str,
+        *,
+        refresh: bool = False,
+        snapshot_dir: str | Path | None = None,
+        offline: bool | None = None,
+        progress: Progress | None = None,
+        **filters: Any,
+    ) -> list[dict[str, Any]]:
+        """The raw records as the API sent them (a new list; do not mutate the dicts)."""
+        ds, norm = self.normalise(dataset, **filters)
+        return list(self._result(ds, norm, refresh, snapshot_dir, offline, progress).records)
+
+    def status(self) -> dict[str, Any]:
+        """Settings in effect, cache counters and (if built) the client's status; no secrets."""
+        s = self.settings
+        return {
+            "base_url": s.base_url,
+            "timezone": s.timezone,
+            "offline": s.offline,
+            "cache_ttl": s.cache_ttl,
+            "max_workers": s.max_workers,
+            "snapshot_dir": str(default_snapshot_dir(s) or ""),
+            "cache": self.cache.stats.as_dict(),
+            "client": self._client.status() if self._client is not None else None,
+        }
+
+    def close(self) -> None:
+        """Close the client if this service built it."""
+        if self._client is not None and self._own_client:
+            self._client.close()
+
+    def __enter__(self) -> DataService:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ---- internals ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_layout(ds: Dataset, layout: str) -> Layout:
+        text = str(layout or "long").strip().lower()
+        if text not in LAYOUTS:
+            raise InvalidFilterError(
+                f"layout cannot be {layout!r}: use long or wide.",
+                parameter="layout",
+                allowed=LAYOUTS,
+            )
+        if text == "wide" and not {"start", "value"} <= set(ds.field_names()):
+            raise InvalidFilterError(
+                f"layout wide is for interval data (volumes), not {ds.name}: use long.",
+                parameter="layout",
+                allowed=("long",),
+            )
+        return text  # type: ignore[return-value]
+
+    @staticmethod
+    def _key(ds: Dataset, norm: Mapping[str, str]) -> tuple[Any, ...]:
+        params = tuple((f.name, f.param) for f in ds.filters)
+        return (ds.name, ds.path, params, tuple(norm.items()))
+
+    def _result(
+        self,
+        ds: Dataset,
+        norm: dict[str, str],
+        refresh: bool,
+        snapshot_dir: str | Path | None,
+        offline: bool | None,
+        progress: Progress | None,
+    ) -> _Result:
+        settings = self.settings
+        if settings.offline if offline is None else offline:
+            return self._offline(ds, norm, snapshot_dir)
+        result: _Result = self.cache.get_or_load(
+            self._key(ds, norm),
+            lambda: self._load(ds, norm, progress),
+            ttl=settings.cache_ttl,
+            refresh=refresh,
+        )
+        if snapshot_dir is not None:
+            self._write_snapshot(Path(snapshot_dir), ds, norm, result)
+        return result
+
+    def _load(self, ds: Dataset, norm: dict[str, str], progress: Progress | None) -> _Result:
+        if ds.parent:
+            return self._load_child(ds, norm, progress)
+        tz = self.settings.timezone
+        plan = plan_requests(ds, norm, tz=tz)
+        fetched_at = dt.datetime.now(dt.UTC)
+        parts = self._run(plan, progress)
+        records = [r for part in parts for r in part]
+        return _Result(records, fetched_at, self._source_url(plan), len(plan))
+
+    def _load_child(self, ds: Dataset, norm: dict[str, str], progress: Progress | None) -> _Result:
+        from ecore_xl.data.frames import explode_records
+
+        parent_ds = self.dataset(ds.parent or "")
+        parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
+        parent: _Result = self.cache.get_or_load(
+            self._key(parent_ds, parent_norm),
+            lambda: self._load(parent_ds, parent_norm, progress),
+            ttl=self.settings.cache_ttl,
+        )
+        records = explode_records(ds, parent.records)
+        return _Result(records, parent.fetched_at, parent.source_url, parent.requests)
+
+    def _run(
+        self, plan: Sequence[Request], progress: Progress | None
+    ) -> list[list[dict[str, Any]]]:
+        """Every request of the plan, on the pool; answers in plan order."""
+        client = self.client
+        total = len(plan)
+        if progress:
+            progress(0, total)
+        if total == 1:
+            out = [client.get_all(*plan[0])]
+            if progress:
+                progress(1, 1)
+            return out
+        workers = max(1, min(self.settings.max_workers, total))
+        results: list[list[dict[str, Any]] | None] = [None] * total
+        with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
+            futures: dict[Future[list[dict[str, Any]]], int] = {
+                pool.submit(client.get_all, path, query): i for i, (path, query) in enumerate(plan)
+            }
+            pending = set(futures)
+            done_count = 0
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        results[futures[fut]] = fut.result()  # raises the first failure
+                        done_count += 1
+                    if progress:
+                        progress(done_count, total)
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
+        return [r if r is not None else [] for r in results]
+
+    def _source_url(self, plan: Sequence[Request]) -> str | None:
+        if not plan:
+            return None
+        path, query = plan[0]
+        url = self.settings.base_url.rstrip("/") + path
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def _frame(self, ds: Dataset, result: _Result, layout: Layout) -> pd.DataFrame:
+        from ecore_xl.data.frames import records_to_frame, volumes_wide
+
+        tz = self.settings.timezone
+        with result.lock:
+            frame = result.frames.get(layout)
+            if frame is None:
+                long = result.frames.get("long")
+                if long is None:
+                    long = records_to_frame(ds, result.records, tz=tz)
+                    result.frames["long"] = long
+                frame = long if layout == "long" else volumes_wide(long, tz=tz)
+                result.frames[layout] = frame
+        return frame
+
+    # ---- snapshots and offline ----------------------------------------------------------------
+
+    def _write_snapshot(
+        self, directory: Path, ds: Dataset, norm: dict[str, str], result: _Result
+    ) -> None:
+        with result.lock:
+            if directory.resolve() in result.written:
+                return
+        write_snapshot(
+            directory, ds.name, norm, result.records, result.source_url,
+            fetched_at=result.fetched_at,
+        )  # fmt: skip
+        with result.lock:
+            result.written.add(directory.resolve())
+
+    def _offline(
+        self, ds: Dataset, norm: dict[str, str], snapshot_dir: str | Path | None
+    ) -> _Result:
+        found = self._offline_lookup(ds, norm, snapshot_dir)
+        if found is not None:
+            return found
+        directory = snapshot_dir or default_snapshot_dir(self.settings)
+        raise OfflineError(
+            f"Offline: no cached or snapshot data for {ds.name} with "
+            f"{_describe(norm)}. Go online and run: {_fetch_command(ds, norm, directory)}",
+            detail=f"snapshot directory: {directory or '<none: set ECORE_CACHE_DIR>'}",
+        )
+
+    def _offline_lookup(
+        self, ds: Dataset, norm: dict[str, str], snapshot_dir: str | Path | None
+    ) -> _Result | None:
+        cached = self.cache.peek(self._key(ds, norm), allow_stale=True)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        dirs = [Path(snapshot_dir)] if snapshot_dir is not None else []
+        if (default := default_snapshot_dir(self.settings)) is not None and default not in dirs:
+            dirs.append(default)
+        for directory in dirs:
+            hit = read_snapshot(directory, ds.name, norm)
+            if hit is not None:
+                records, meta = hit
+                return _Result(records, _parse_utc(meta.get("fetched_at")), meta.get("source_url"),
+                               0)  # fmt: skip
+        if ds.parent:
+            from ecore_xl.data.frames import explode_records
+
+            parent_ds = self.dataset(ds.parent)
+            parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
+            parent = self._offline_lookup(parent_ds, parent_norm, snapshot_dir)
+            if parent is not None:
+                records = explode_records(ds, parent.records)
+                return _Result(records, parent.fetched_at, parent.source_url, 0)
+        return None
+
+
+def _parse_utc(text: Any) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(text)).astimezone(dt.UTC)
+    except ValueError:
+        return dt.datetime.fromtimestamp(0, dt.UTC)
+
+
+def _describe(norm: Mapping[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in norm.items()) or "no filters"
+
+
+def _fetch_command(ds: Dataset, norm: Mapping[str, str], directory: Any) -> str:
+    parts = ["ecore-xl fetch", ds.name]
+    for name, value in norm.items():
+        if name in ("from", "to"):
+            parts.append(f"--{name} {value}")
+        else:
+            parts.append(f"--filter {name}={value}")
+    parts.append(f"--snapshot {directory or 'DIR'}")
+    return " ".join(parts)
+
+
+# ---- the process-wide service ---------------------------------------------------------------
+
+_default: DataService | None = None
+_default_lock = threading.Lock()
+
+
+def get_service() -> DataService:
+    """The process-wide service (built from ``Settings.load()`` on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = DataService()
+        return _default
+
+
+def set_service(service: DataService | None) -> None:
+    """Make ``service`` the process-wide one (the caller keeps ownership of the old one)."""
+    global _default
+    with _default_lock:
+        _default = service
+
+
+def reset_service() -> None:
+    """Close and forget the process-wide service (tests; after settings changed)."""
+    global _default
+    with _default_lock:
+        service, _default = _default, None
+    if service is not None:
+        service.close()
+
+
+def fetch(dataset: str, **kwargs: Any) -> pd.DataFrame:
+    """``get_service().fetch(dataset, **kwargs)``: the dataset as a DataFrame."""
+    return get_service().fetch(dataset, **kwargs)
+
+
+def fetch_records(dataset: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """``get_service().fetch_records(dataset, **kwargs)``: the raw API records."""
+    return get_service().fetch_records(dataset, **kwargs)
