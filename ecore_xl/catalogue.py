@@ -59,6 +59,7 @@ __all__ = [
     "Filter",
     "FilterType",
     "builtin_catalogue",
+    "infer_field_type",
     "load_catalogue",
     "read_catalogue_file",
     "user_catalogue_path",
@@ -334,6 +335,31 @@ def _check_allowed(where: str, f: Filter, text: str) -> str:
         parameter=f.name,
         allowed=f.allowed,
     )
+
+
+# ---- type inference (unknown fields, Postman examples) ------------------------------------------
+
+_TIMESTAMP_TEXT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE
+)
+
+
+def infer_field_type(value: Any) -> FieldType:
+    """The field type a sample JSON value suggests (``…Z`` text: timestamp; numbers: number)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, str):
+        if _TIMESTAMP_TEXT.match(value):
+            return "timestamp"
+        if _DATE.match(value):
+            return "date"
+    return "text"
 
 
 # ---- built-in and user file ------------------------------------------------------------------

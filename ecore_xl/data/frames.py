@@ -1,0 +1,350 @@
+"""Pure functions: JSON records -> typed DataFrames (UTC and local time, DST-correct).
+
+Columns follow the catalogue's field order and keep the API's (camelCase) names; fields the
+catalogue does not know are kept after the known ones, never dropped. Nested objects are
+flattened with ``.`` (``address.city``), lists become ``;``-joined text. A timestamp field ``x``
+(UTC ``…Z``) becomes a tz-aware UTC column ``x`` followed by ``xLocal``: the naive wall-clock time
+in ``tz``, which is what Excel (no time zones) should show. Dates are naive ``datetime64``.
+
+Frames are built column by column (one pass per column, vectorised parsing), so a year of
+quarter-hours for 20 meters (~700,000 records) takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecore_xl.catalogue import Dataset, FieldType, infer_field_type
+from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
+
+__all__ = [
+    "EXCEL_MAX_ROWS",
+    "LOCAL_SUFFIX",
+    "check_excel_rows",
+    "explode_records",
+    "records_to_frame",
+    "volumes_wide",
+]
+
+#: rows on one Excel sheet, the header row included
+EXCEL_MAX_ROWS = 1_048_576
+#: suffix of the local wall-clock sibling of a timestamp column
+LOCAL_SUFFIX = "Local"
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UTC_UNIT = "datetime64[us, UTC]"
+_NAIVE_UNIT = "datetime64[us]"
+_MAX_DEPTH = 5
+
+
+# ---- records -> frame ------------------------------------------------------------------------
+
+
+def records_to_frame(
+    dataset: Dataset, records: Sequence[Mapping[str, Any]], *, tz: str = "Europe/Berlin"
+) -> pd.DataFrame:
+    """A typed frame of ``records`` with the catalogue's columns first, unknown ones after."""
+    declared: dict[str, FieldType] = {f.name: f.type for f in dataset.fields}
+    rows = records if isinstance(records, list) else list(records)
+    raw: dict[str, list[Any]] = {}
+    _collect(rows, "", declared, raw, 0)
+
+    out: dict[str, Any] = {}
+    used: set[str] = set()
+    for f in dataset.fields:
+        if f.name in raw:
+            _add(out, dataset, f.name, f.type, raw[f.name], tz)
+            used.add(f.name)
+        elif f.type == "object" and (children := [c for c in raw if c.startswith(f.name + ".")]):
+            for child in children:
+                _add(out, dataset, child, _infer(raw[child]), raw[child], tz)
+                used.add(child)
+        else:
+            kind: FieldType = "text" if f.type == "object" else f.type
+            _add(out, dataset, f.name, kind, [None] * len(rows), tz)
+    for name, values in raw.items():
+        if name not in used and name not in out:
+            _add(out, dataset, name, _infer(values), values, tz)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), copy=False)
+
+
+def _collect(
+    rows: Sequence[Mapping[str, Any]],
+    prefix: str,
+    declared: Mapping[str, FieldType],
+    raw: dict[str, list[Any]],
+    depth: int,
+) -> None:
+    """Fill ``raw`` with one list of values per (flattened) column, in first-seen key order."""
+    if not rows:
+        return
+    try:
+        keys = set().union(*rows)
+    except TypeError:
+        raise UnexpectedResponseError(
+            "The API sent a record that is not a JSON object: check the dataset's path."
+        ) from None
+    ordered = [k for k in dict.fromkeys(k for r in islice(rows, 1000) for k in r) if k in keys]
+    ordered += sorted(keys.difference(ordered), key=str)
+    parents = {name[:i] for name in declared for i, c in enumerate(name) if c == "."}
+    for key in ordered:
+        name = f"{prefix}{key}"
+        values = [r.get(key) for r in rows]
+        kind = declared.get(name)
+        may_nest = kind is None or kind == "object" or name in parents
+        if may_nest and depth < _MAX_DEPTH and any(type(v) is dict for v in values):
+            scalars = [None if type(v) is dict else v for v in values]
+            if any(v is not None for v in scalars):
+                raw[name] = scalars  # a field that is sometimes an object: keep the rest
+            subs = [v if type(v) is dict else {} for v in values]
+            _collect(subs, name + ".", declared, raw, depth + 1)
+        else:
+            raw[name] = values
+
+
+def _infer(values: Iterable[Any]) -> FieldType:
+    """The type of an unknown column from its first non-null value."""
+    for v in values:
+        if v is not None:
+            return infer_field_type(v)
+    return "text"
+
+
+def _add(
+    out: dict[str, Any], ds: Dataset, name: str, kind: FieldType, values: list[Any], tz: str
+) -> None:
+    if kind == "timestamp":
+        utc = _instants(ds, name, values, tz)
+        out[name] = utc
+        out[name + LOCAL_SUFFIX] = _wall_clock(utc, tz)
+    elif kind == "date":
+        out[name] = _dates(ds, name, values, tz)
+    elif kind in ("number", "integer"):
+        out[name] = _numbers(values, integer=kind == "integer")
+    elif kind == "bool":
+        out[name] = _bools(values)
+    elif kind in ("list", "object"):
+        out[name] = _text([_joined(v) for v in values])
+    else:
+        out[name] = _text(values)
+
+
+def _text(values: list[Any]) -> pd.Series:
+    if any(type(v) is list or type(v) is dict for v in values):
+        values = [_joined(v) for v in values]
+    return pd.Series(values, dtype="str")
+
+
+def _joined(value: Any) -> Any:
+    """A list as ``a;b;c`` text (objects inside as compact JSON); scalars unchanged."""
+    if type(value) is list:
+        return ";".join(_scalar_text(v) for v in value)
+    if type(value) is dict:
+        return _scalar_text(value)
+    return value
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _numbers(values: list[Any], *, integer: bool) -> pd.Series:
+    try:
+        arr = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError):
+        try:
+            arr = pd.to_numeric(pd.Series(values, dtype=object), errors="raise").to_numpy(
+                dtype="float64", na_value=np.nan
+            )
+        except (TypeError, ValueError):
+            return _text(values)  # not numbers after all: keep the values, never lose them
+    if integer:
+        finite = arr[np.isfinite(arr)]
+        if np.array_equal(finite, np.round(finite)) and not np.isinf(arr).any():
+            return pd.Series(pd.array(arr, dtype="Int64"))
+    return pd.Series(arr, dtype="float64")
+
+
+def _bools(values: list[Any]) -> pd.Series:
+    mapped: list[Any] = []
+    for v in values:
+        if isinstance(v, str):
+            low = v.strip().lower()
+            v = True if low in ("true", "1", "yes") else False if low in ("false", "0", "no") else v
+        elif v is not None and not isinstance(v, bool) and isinstance(v, int | float):
+            v = bool(v)
+        mapped.append(v)
+    if any(v is not None and not isinstance(v, bool) for v in mapped):
+        return _text(values)
+    if any(v is None for v in mapped):
+        return pd.Series(mapped, dtype="boolean")
+    return pd.Series(mapped, dtype="bool")
+
+
+def _instants(ds: Dataset, name: str, values: list[Any], tz: str) -> pd.Series:
+    """UTC instants; a bare date (``2026-03-01``) means local midnight, as in the contract."""
+    try:
+        first = next((v for v in values if v is not None), None)
+        if isinstance(first, str) and _DATE_ONLY.match(first):
+            naive = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601"))
+            local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+            return local.dt.tz_convert("UTC").astype(_UTC_UNIT)
+        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=True)
+    except (TypeError, ValueError) as exc:
+        raise _bad_time(ds, name, values, "timestamp", exc) from None
+    return parsed.astype(_UTC_UNIT)
+
+
+def _wall_clock(utc: pd.Series, tz: str) -> pd.Series:
+    return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(_NAIVE_UNIT)
+
+
+def _dates(ds: Dataset, name: str, values: list[Any], tz: str) -> pd.Series:
+    """Naive dates; a date-time with offset becomes the local wall-clock time in ``tz``."""
+    series = pd.Series(values, dtype=object)
+    try:
+        try:
+            parsed = pd.to_datetime(series, format="ISO8601")
+        except ValueError:  # mixed offsets or dates next to date-times: go through UTC
+            is_date = series.map(lambda v: isinstance(v, str) and bool(_DATE_ONLY.match(v)))
+            utc = pd.to_datetime(series.where(~is_date), format="ISO8601", utc=True)
+            local = utc.dt.tz_convert(tz).dt.tz_localize(None)
+            plain = pd.to_datetime(series.where(is_date), format="ISO8601")
+            return plain.where(is_date, local).astype(_NAIVE_UNIT)
+    except (TypeError, ValueError) as exc:
+        raise _bad_time(ds, name, values, "date", exc) from None
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert(tz).dt.tz_localize(None)
+    return parsed.astype(_NAIVE_UNIT)
+
+
+def _bad_time(
+    ds: Dataset, name: str, values: list[Any], kind: str, exc: Exception
+) -> UnexpectedResponseError:
+    sample = next((v for v in values if v is not None and not _parses(v, kind)), None)
+    return UnexpectedResponseError(
+        f"{ds.name}: field {name!r} holds {sample!r}, which is not a {kind}. "
+        f"If the API changed, set the field's type in the catalogue file (e.g. to text).",
+        detail=str(exc),
+    )
+
+
+def _parses(value: Any, kind: str) -> bool:
+    try:
+        pd.to_datetime([value], format="ISO8601", utc=kind == "timestamp")
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ---- invoice lines ---------------------------------------------------------------------------
+
+
+def explode_records(dataset: Dataset, parents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One record per element of each parent's ``dataset.explode`` list, with the parent's id.
+
+    Invoice lines: ``{"invoiceId": <invoice id>, **line}`` for every line of every invoice.
+    """
+    if not dataset.explode or not dataset.parent_key:
+        raise UsageError(f"{dataset.name} is not a dataset of nested records (no 'explode').")
+    list_key, parent_key = dataset.explode, dataset.parent_key
+    out: list[dict[str, Any]] = []
+    for parent in parents:
+        children = parent.get(list_key) or []
+        if not isinstance(children, list):
+            raise UnexpectedResponseError(
+                f"{dataset.name}: {list_key!r} of record {parent.get('id')!r} is not a list."
+            )
+        pid = parent.get("id")
+        for child in children:
+            row = {parent_key: pid}
+            row.update(child if isinstance(child, Mapping) else {"value": child})
+            row[parent_key] = pid
+            out.append(row)
+    return out
+
+
+# ---- volumes grid ----------------------------------------------------------------------------
+
+
+def volumes_wide(long: pd.DataFrame, *, tz: str = "Europe/Berlin") -> pd.DataFrame:
+    """One row per interval (startLocal, start, utcOffset) and one value column per meter.
+
+    Rows are sorted by the UTC start, so the repeated local hour of an October night appears
+    twice, in order, with different offsets. A missing value is NaN, never 0.
+    """
+    for column in ("meterId", "start", "value"):
+        if column not in long.columns:
+            raise UsageError(f"A wide volume grid needs a '{column}' column.")
+    if long.empty:
+        start = pd.Series([], dtype=_UTC_UNIT)
+        return pd.DataFrame(
+            {
+                "start" + LOCAL_SUFFIX: _wall_clock(start, tz),
+                "start": start,
+                "utcOffset": pd.Series([], dtype="str"),
+            }
+        )
+    dup = long.duplicated(["start", "meterId"], keep=False)
+    if dup.any():
+        first = long.loc[dup].iloc[0]
+        raise UsageError(
+            f"Volumes hold two values for meter {first['meterId']} at {first['start']}: "
+            "a wide grid needs one type and one granularity; ask for actual or forecast only."
+        )
+    meters = pd.unique(long["meterId"])
+    grid = long.pivot(index="start", columns="meterId", values="value")
+    grid = grid.reindex(columns=meters).sort_index()
+    grid.columns = [str(m) for m in meters]
+    start = pd.Series(grid.index, dtype=long["start"].dtype)
+    if start.dt.tz is None:
+        raise UsageError("The 'start' column of volumes must be time-zone aware (UTC).")
+    start = start.dt.tz_convert("UTC")
+    local = _wall_clock(start, tz)
+    head = pd.DataFrame(
+        {
+            "start" + LOCAL_SUFFIX: local,
+            "start": start,
+            "utcOffset": _offsets(local, start),
+        }
+    )
+    values = grid.reset_index(drop=True).astype("float64")
+    return pd.concat([head, values], axis=1)
+
+
+def _offsets(local: pd.Series, utc: pd.Series) -> pd.Series:
+    """``+01:00`` / ``+02:00`` per row, from local wall time minus UTC."""
+    minutes = (local - utc.dt.tz_localize(None)).dt.total_seconds().div(60).round().astype("int64")
+    labels = {m: _offset_label(int(m)) for m in pd.unique(minutes)}
+    return minutes.map(labels).astype("str")
+
+
+def _offset_label(minutes: int) -> str:
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
+
+
+# ---- Excel limits ----------------------------------------------------------------------------
+
+
+def check_excel_rows(df: pd.DataFrame, what: str) -> None:
+    """TooManyRowsError when ``df`` (plus a header row) does not fit on one Excel sheet."""
+    rows = len(df)
+    if rows > EXCEL_MAX_ROWS - 1:
+        raise TooManyRowsError(
+            f"{what}: {rows:,} rows do not fit on one Excel sheet (at most "
+            f"{EXCEL_MAX_ROWS - 1:,}). Use the wide layout (one column per meter), a coarser "
+            "granularity or a shorter date range."
+        )
