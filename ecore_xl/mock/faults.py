@@ -62,7 +62,8 @@ class MockStats:
 
     ``requests_by_path`` is keyed by the path below the base URL (``"/contracts"``), or by the
     full path for non-API requests (the token endpoint). ``faults`` counts by kind: ``"429"``,
-    ``"5xx"``, ``"drop"``, ``"quota"``, ``"malformed"``, ``"token_5xx"``.
+    ``"5xx"``, ``"drop"``, ``"quota"``, ``"malformed"``, ``"token_5xx"``. ``connections`` counts
+    accepted TCP connections (keep-alive reuses one).
     """
 
     def __init__(self) -> None:
@@ -70,6 +71,7 @@ class MockStats:
         self.data_requests = 0
         self.token_requests = 0
         self.pages_served = 0
+        self.connections = 0
         self.requests_by_path: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
 
@@ -93,13 +95,17 @@ class MockStats:
         with self._lock:
             self.faults[kind] += 1
 
+    def connection(self) -> None:
+        with self._lock:
+            self.connections += 1
+
     def page(self) -> None:
         with self._lock:
             self.pages_served += 1
 
     def reset(self) -> None:
         with self._lock:
-            self.data_requests = self.token_requests = self.pages_served = 0
+            self.data_requests = self.token_requests = self.pages_served = self.connections = 0
             self.requests_by_path.clear()
             self.faults.clear()
 

@@ -75,6 +75,7 @@ class _HTTPServer(ThreadingHTTPServer):
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.sockets_lock:
             self.open_sockets.add(request)
+        self.mock.stats.connection()
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
