@@ -96,3 +96,38 @@ class Stub:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def mock_settings(srv: Any, **overrides: Any) -> Any:
+    """Settings pointing at a running ``MockServer`` (no file, no keyring)."""
+    from ecore_xl.config import Settings
+
+    return Settings.load(use_file=False, use_keyring=False, environ=srv.env(), **overrides)
+
+
+class FakeClock:
+    """A clock tests move by hand; starts at the real time so HTTP dates stay sensible."""
+
+    def __init__(self, start: float | None = None) -> None:
+        import time
+
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Sleeps(list[float]):
+    """An injected ``sleep`` that records the delays instead of waiting; may run a hook."""
+
+    def __init__(self, hook: Callable[[float], None] | None = None) -> None:
+        super().__init__()
+        self._hook = hook
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+        if self._hook is not None:
+            self._hook(seconds)

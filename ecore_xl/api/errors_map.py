@@ -211,7 +211,8 @@ def token_error(response: requests.Response) -> tuple[ApiError, bool]:
     code = b2c_code(description)
     suffix = f" (correlation id {cid})" if cid else ""
     if code in _B2C_ADVICE:
-        exc: ApiError = AuthenticationError(
+        kind = ServerError if code in RETRYABLE_B2C_CODES else AuthenticationError
+        exc: ApiError = kind(
             f"{_B2C_ADVICE[code]}{suffix}.",
             status=status,
             correlation_id=cid,
