@@ -322,6 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "eCoreMock/1.0"
     timeout = 30
+    disable_nagle_algorithm = True  # headers and body are separate writes
     server: _HTTPServer
 
     def version_string(self) -> str:
