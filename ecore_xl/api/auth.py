@@ -133,7 +133,7 @@ class TokenProvider:
                 error, retryable = token_error(response)
                 wait = parse_retry_after(response.headers.get("Retry-After"), self._clock())
             if not retryable or attempt >= s.retries:
-                logger.warning("Token request failed: %s", error)
+                logger.info("Token request failed: %s", error)  # raised: the caller reports it
                 raise error
             delay = backoff_delay(attempt, self._rng)
             if wait is not None and wait <= s.max_retry_after:

@@ -216,7 +216,7 @@ def token_error(response: requests.Response) -> tuple[ApiError, bool]:
             f"{_B2C_ADVICE[code]}{suffix}.",
             status=status,
             correlation_id=cid,
-            detail=f"{code}: {_first_line(description)}",
+            detail=_reason(code, description),
         )
         return exc, code in RETRYABLE_B2C_CODES
     if status >= 500 or status == 429:
@@ -249,6 +249,12 @@ def token_error(response: requests.Response) -> tuple[ApiError, bool]:
         ),
         False,
     )
+
+
+def _reason(code: str, description: str) -> str:
+    """``'AADB2C90081: The specified client_secret does not match ...'`` (one line)."""
+    line = _first_line(description)
+    return line if line.startswith(code) else f"{code}: {line}".rstrip(": ")
 
 
 def _first_line(text: str) -> str:
