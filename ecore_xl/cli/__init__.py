@@ -21,6 +21,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 COMMANDS: dict[str, str] = {
     "configure": "ecore_xl.cli.configure_cmd:configure",
     "doctor": "ecore_xl.cli.doctor:doctor",
+    "fetch": "ecore_xl.cli.fetch_cmd:fetch",
 }
 
 

@@ -1,0 +1,158 @@
+"""``ecore-xl fetch`` through CliRunner against the mock; files read back with pandas/openpyxl."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from ecore_xl.cli import cli
+from ecore_xl.data import reset_service
+from ecore_xl.mock import MockServer
+from tests.data_fixtures import meter_ids, requests_made, start_mock
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[MockServer]:
+    server = start_mock()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def run(srv: MockServer) -> Iterator[object]:
+    """Invoke ``ecore-xl`` with the mock's settings in the environment."""
+    runner = CliRunner()
+    srv.reset_stats()
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+        reset_service()  # every invocation is a fresh process as far as the cache goes
+        return runner.invoke(cli, ["fetch", *args], env={**srv.env(), **(env or {})})
+
+    yield invoke
+    reset_service()
+
+
+def volume_args(srv: MockServer) -> list[str]:
+    return [
+        "volumes",
+        "--filter",
+        f"meterId={meter_ids(srv)[0]}",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-04-01",
+    ]
+
+
+def test_head_printout(srv: MockServer, run) -> None:  # type: ignore[no-untyped-def]
+    result = run(*volume_args(srv))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:4] == ["meterId", "start", "startLocal", "value"]
+    assert len(lines) == 1 + 10 + 1
+    assert lines[-1] == "743 rows x 7 columns"  # March: 31 days x 24 hours - 1
+    assert lines[1].split()[0] == meter_ids(srv)[0]
+
+
+def test_csv(srv: MockServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "v.csv"
+    result = run(*volume_args(srv), "--granularity", "quarterhour", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2,972 rows" in result.output
+    df = pd.read_csv(out)
+    assert len(df) == 2972  # 31 x 96 - 4
+    assert list(df.columns) == [
+        "meterId", "start", "startLocal", "value", "unit", "type", "quality",
+    ]  # fmt: skip
+    assert df["startLocal"].iloc[0] == "2026-03-01 00:00:00"
+    assert pd.Timestamp(df["start"].iloc[0]) == pd.Timestamp("2026-02-28T23:00:00Z")
+    assert df["value"].sum() > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["v.csv"]
+
+
+def test_json(srv: MockServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "contracts.json"
+    result = run("contracts", "--filter", "commodity=power", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    records = json.loads(out.read_text(encoding="utf-8"))
+    expected = [c for c in srv.portfolio.contracts if c["commodity"] == "power"]
+    assert [r["id"] for r in records] == [c["id"] for c in expected]
+    # a date field sent as a UTC instant is shown as the local date
+    local = pd.Timestamp(expected[0]["deliveryStart"]).tz_convert("Europe/Berlin")
+    assert records[0]["deliveryStart"] == local.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_xlsx_is_a_named_table(srv: MockServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "v.xlsx"
+    result = run(*volume_args(srv), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Volumes"]
+    assert list(ws.tables) == ["tblVolumes"]
+    assert ws.tables["tblVolumes"].ref == "A1:G744"
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["meterId", "start", "startLocal", "value"]
+    assert ws["C2"].value.isoformat() == "2026-03-01T00:00:00"
+    assert ws["C2"].number_format == "yyyy-mm-dd hh:mm"
+    back = pd.read_excel(out, sheet_name="Volumes")
+    assert len(back) == 743
+
+
+def test_xlsx_wide(srv: MockServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "wide.xlsx"
+    meters = ",".join(meter_ids(srv))
+    result = run(
+        "volumes", "--filter", f"meterId={meters}", "--from", "2026-10-01", "--to", "2026-11-01",
+        "--wide", "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    back = pd.read_excel(out)
+    assert list(back.columns[-3:]) == meter_ids(srv)
+    assert len(back) == 745
+
+
+def test_invalid_filter_exits_2_without_a_request(srv: MockServer, run) -> None:  # type: ignore[no-untyped-def]
+    result = run("volumes", "--filter", "meterId=X", "--from", "2026-04-01", "--to", "2026-03-01")
+    assert result.exit_code == 2
+    assert "from (2026-04-01) must be before to (2026-03-01)" in result.output
+    result = run("volumes", "--filter", "meterId=X", "--granularity", "weekly")
+    assert result.exit_code == 2
+    result = run("contracts", "--filter", "nonsense")
+    assert result.exit_code == 2
+    assert "key=value" in result.output
+    result = run("contracts", "--out", "x.parquet")
+    assert result.exit_code == 2
+    assert ".csv, .xlsx, .json" in result.output
+    assert requests_made(srv) == 0
+
+
+def test_snapshot_then_offline(srv: MockServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    online = tmp_path / "online.csv"
+    offline = tmp_path / "offline.csv"
+    snaps = tmp_path / "snaps"
+    assert run(*volume_args(srv), "--snapshot", str(snaps), "--out", str(online)).exit_code == 0
+    srv.reset_stats()
+    result = run(*volume_args(srv), "--snapshot", str(snaps), "--offline", "--out", str(offline))
+    assert result.exit_code == 0, result.output
+    assert online.read_bytes() == offline.read_bytes()
+    missing = run("meters", "--snapshot", str(snaps), "--offline")
+    assert missing.exit_code == 1
+    assert "ecore-xl fetch meters --snapshot" in missing.output
+    assert requests_made(srv) == 0
+
+
+def test_failed_write_keeps_the_old_file(srv: MockServer, run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "c.csv"
+    out.write_text("old\n")
+    result = run("volumes", "--filter", "meterId=NO-SUCH", "--from", "2026-01-01",
+                 "--to", "2026-02-01", "--out", str(out))  # fmt: skip
+    assert result.exit_code == 1
+    assert out.read_text() == "old\n"
