@@ -39,16 +39,18 @@ class Faults:
 
 
 class FaultDice:
-    """The seeded RNG behind :class:`Faults`; re-seeded when ``Faults.seed`` changes."""
+    """The seeded RNG behind :class:`Faults`; re-seeded for a new Faults object or seed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seed: int | None = None
+        self._owner: Faults | None = None
         self._rng = random.Random(0)
 
     def roll(self, faults: Faults) -> float:
         with self._lock:
-            if faults.seed != self._seed:
+            if faults is not self._owner or faults.seed != self._seed:
+                self._owner = faults
                 self._seed = faults.seed
                 self._rng = random.Random(f"ecore-mock-faults-{faults.seed}")
             return self._rng.random()
