@@ -6,6 +6,7 @@ for every request and records the requests it saw.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,8 +41,9 @@ def token_reply(token: str = "stub-access-token-0001", expires_in: int = 3600) -
 class Stub:
     """Scripted HTTP server; use as a context manager."""
 
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route, *, tls: ssl.SSLContext | None = None) -> None:
         self.route = route
+        self.scheme = "https" if tls else "http"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         stub = self
 
@@ -67,6 +69,8 @@ class Stub:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -75,7 +79,7 @@ class Stub:
     @property
     def base(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def env(self) -> dict[str, str]:
         """ECORE_* variables pointing a client at this stub."""

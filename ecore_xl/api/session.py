@@ -16,7 +16,7 @@ from requests.adapters import HTTPAdapter
 
 from ecore_xl.config import Settings
 
-__all__ = ["TruststoreAdapter", "make_session", "os_ssl_context"]
+__all__ = ["CABundleAdapter", "TruststoreAdapter", "make_session", "os_ssl_context"]
 
 _USER_AGENT = "ecore-xl/{version} (+python-requests)"
 
@@ -54,6 +54,23 @@ class TruststoreAdapter(HTTPAdapter):
             conn.ca_cert_dir = None
 
 
+class CABundleAdapter(HTTPAdapter):
+    """HTTPAdapter that verifies with one PEM bundle (``ECORE_CA_BUNDLE``) whatever else says.
+
+    ``session.verify`` alone is not enough: requests lets ``REQUESTS_CA_BUNDLE`` /
+    ``CURL_CA_BUNDLE`` from the environment override it.
+    """
+
+    def __init__(self, ca_bundle: str, **kwargs: Any) -> None:
+        self._ca_bundle = ca_bundle
+        super().__init__(**kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("verify", True) is not False:
+            kwargs["verify"] = self._ca_bundle
+        return super().send(request, *args, **kwargs)
+
+
 def make_session(settings: Settings) -> requests.Session:
     """A session with connection pools sized for concurrent fetches and TLS set up."""
     from ecore_xl import __version__
@@ -64,7 +81,9 @@ def make_session(settings: Settings) -> requests.Session:
     adapter: HTTPAdapter
     if settings.ca_bundle:
         session.verify = settings.ca_bundle
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0)
+        adapter = CABundleAdapter(
+            settings.ca_bundle, pool_connections=4, pool_maxsize=pool, max_retries=0
+        )
     else:
         adapter = TruststoreAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0)
     session.mount("https://", adapter)
