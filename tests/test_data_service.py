@@ -414,3 +414,20 @@ def test_status_has_no_secrets(srv: MockServer, svc: DataService) -> None:
     assert status["client"]["stats"]["requests"] == 1
     for secret in (srv.client_secret, srv.primary_key, srv.secondary_key):
         assert secret not in text
+
+
+def test_invoice_lines_refresh_reloads_the_invoices(srv: MockServer, svc: DataService) -> None:
+    svc.fetch("invoice-lines", status="paid")
+    svc.fetch("invoices", status="paid")  # the parent is cached: no new request
+    assert srv.stats.requests_by_path["/invoices"] == 1
+    svc.fetch("invoice-lines", status="paid", refresh=True)
+    assert srv.stats.requests_by_path["/invoices"] == 2
+
+
+def test_coarse_granularity_is_one_request(srv: MockServer, svc: DataService) -> None:
+    df = svc.fetch(
+        "volumes", meterId=meter_ids(srv)[0], granularity="day",
+        **{"from": "2025-01-01", "to": "2026-01-01"},
+    )  # fmt: skip
+    assert len(df) == 365
+    assert srv.stats.data_requests == 1

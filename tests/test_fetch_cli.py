@@ -156,3 +156,20 @@ def test_failed_write_keeps_the_old_file(srv: MockServer, run, tmp_path: Path) -
                  "--to", "2026-02-01", "--out", str(out))  # fmt: skip
     assert result.exit_code == 1
     assert out.read_text() == "old\n"
+
+
+def test_progress_bar_only_for_many_requests(capsys: pytest.CaptureFixture[str]) -> None:
+    from ecore_xl.cli.fetch_cmd import _Progress
+
+    few = _Progress("Fetching volumes")
+    few._enabled = True  # as on a terminal
+    few(0, 2)
+    few(2, 2)
+    few.close()
+    assert capsys.readouterr().err == ""
+    many = _Progress("Fetching volumes")
+    many._enabled = True
+    for done in range(13):
+        many(done, 12)
+    many.close()
+    assert "Fetching volumes" in capsys.readouterr().err

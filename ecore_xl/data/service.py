@@ -12,7 +12,8 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    * several values of one filter (``meterId="M-1,M-2"``): one request per value, answers
      concatenated in the order given (the API takes one value per parameter);
    * a dataset with ``chunk`` ("month" for volumes) and a ``from``/``to`` range: split at local
-     month starts, so each request stays small and the union is exactly ``[from, to)``;
+     month starts, so each request stays small and the union is exactly ``[from, to)`` (not for a
+     coarse ``granularity`` — day, month: a year of days is one page anyway);
    * a dataset with a ``parent`` (invoice-lines): load the parent (through the cache) and
      explode its ``explode`` list field;
 
@@ -72,6 +73,8 @@ Progress = Callable[[int, int], None]
 Request = tuple[str, dict[str, str]]
 
 _CHUNK_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+#: granularities so coarse that a long range is a few records: chunking would only cost calls
+COARSE_GRANULARITIES = frozenset({"day", "week", "month", "quarter", "year"})
 
 
 # ---- planning (pure) ------------------------------------------------------------------------
@@ -130,7 +133,8 @@ def plan_requests(ds: Dataset, filters: Mapping[str, str], *, tz: str) -> list[R
     """The ``(path, query)`` requests that together answer ``filters`` (normalised), in order."""
     types = {f.name: f.type for f in ds.filters}
     multi = [n for n, v in filters.items() if is_multi(types.get(n, "text"), v)]
-    span = _range_names(ds) if ds.chunk else None
+    coarse = filters.get("granularity", "").lower() in COARSE_GRANULARITIES
+    span = _range_names(ds) if ds.chunk and not coarse else None
     requests: list[Request] = []
     for combo in itertools.product(*(split_multi(filters[n]) for n in multi)):
         single = {**filters, **dict(zip(multi, combo, strict=True))}
@@ -333,7 +337,7 @@ class DataService:
             return self._offline(ds, norm, snapshot_dir)
         result: _Result = self.cache.get_or_load(
             self._key(ds, norm),
-            lambda: self._load(ds, norm, progress),
+            lambda: self._load(ds, norm, progress, refresh),
             ttl=settings.cache_ttl,
             refresh=refresh,
         )
@@ -341,9 +345,11 @@ class DataService:
             self._write_snapshot(Path(snapshot_dir), ds, norm, result)
         return result
 
-    def _load(self, ds: Dataset, norm: dict[str, str], progress: Progress | None) -> _Result:
+    def _load(
+        self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
+    ) -> _Result:
         if ds.parent:
-            return self._load_child(ds, norm, progress)
+            return self._load_child(ds, norm, progress, refresh)
         tz = self.settings.timezone
         plan = plan_requests(ds, norm, tz=tz)
         fetched_at = dt.datetime.now(dt.UTC)
@@ -351,15 +357,18 @@ class DataService:
         records = [r for part in parts for r in part]
         return _Result(records, fetched_at, self._source_url(plan), len(plan))
 
-    def _load_child(self, ds: Dataset, norm: dict[str, str], progress: Progress | None) -> _Result:
+    def _load_child(
+        self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
+    ) -> _Result:
         from ecore_xl.data.frames import explode_records
 
         parent_ds = self.dataset(ds.parent or "")
         parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
         parent: _Result = self.cache.get_or_load(
             self._key(parent_ds, parent_norm),
-            lambda: self._load(parent_ds, parent_norm, progress),
+            lambda: self._load(parent_ds, parent_norm, progress, refresh),
             ttl=self.settings.cache_ttl,
+            refresh=refresh,
         )
         records = explode_records(ds, parent.records)
         return _Result(records, parent.fetched_at, parent.source_url, parent.requests)
