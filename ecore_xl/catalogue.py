@@ -22,11 +22,12 @@ Override file format and merge rules::
   the existing one in place (only the keys given change), a new name is appended. As an object,
   ``{"patch": [...], "remove": [names], "replace": [...]}``; ``replace`` cannot be combined with
   ``patch``.
-- A field or filter entry is an object (``name``, ``type``, ``doc``; filters also ``required``,
-  ``default``, ``allowed``, ``api_name``) or a string ``"name"`` / ``"name:type"``.
-- ``api_name`` is the parameter name sent to the API (rename a parameter without renaming the
-  Excel/CLI argument). ``{placeholders}`` in ``path`` name a filter (by name or ``api_name``); a
-  placeholder without one gets a required text filter.
+- A field or filter entry is an object (``name``, ``type``, ``doc``, ``api_name``; filters also
+  ``required``, ``default``, ``allowed``) or a string ``"name"`` / ``"name:type"``.
+- ``api_name`` is the API's name: the parameter sent (rename a parameter without renaming the
+  Excel/CLI argument) or the record key a column is read from (rename a field, keep the column).
+- ``{placeholders}`` in ``path`` name a filter (by name or ``api_name``); a placeholder without
+  one gets a required text filter.
 - A dataset with a ``parent`` (invoice-lines) takes its parent's path and filters, unless its own
   entry sets them.
 
@@ -77,11 +78,21 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 @dataclass(frozen=True)
 class Field:
-    """One column of a dataset, named as the API names the record field (``address.city``)."""
+    """One column of a dataset, named as the API names the record field (``address.city``).
+
+    ``api_name`` is set only when the API's name for the field differs from the column's
+    (a renamed field keeps its column, so workbooks and report templates keep working).
+    """
 
     name: str
     type: FieldType = "text"
     doc: str = ""
+    api_name: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The record key (dotted for nested objects) the column is read from."""
+        return self.api_name or self.name
 
 
 @dataclass(frozen=True)
@@ -704,7 +715,13 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
         value = entry.get(text_key)
         if text_key in entry and value is not None and not isinstance(value, str | int | float):
             raise where.error(f"{key}.{text_key}", "must be text.")
-    values: dict[str, Any] = {"name": name, "type": kind, "doc": str(entry.get("doc") or "")}
+    api_name = entry.get("api_name")
+    values: dict[str, Any] = {
+        "name": name,
+        "type": kind,
+        "doc": str(entry.get("doc") or ""),
+        "api_name": str(api_name) if api_name else None,
+    }
     if cls is Filter:
         required = entry.get("required", False)
         if not isinstance(required, bool):
@@ -719,6 +736,5 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
             "required": required,
             "default": None if default is None else str(default),
             "allowed": allowed,
-            "api_name": (str(entry["api_name"]) or None) if entry.get("api_name") else None,
         }
     return cls(**values)

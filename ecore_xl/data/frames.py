@@ -51,7 +51,7 @@ def records_to_frame(
     dataset: Dataset, records: Sequence[Mapping[str, Any]], *, tz: str = "Europe/Berlin"
 ) -> pd.DataFrame:
     """A typed frame of ``records`` with the catalogue's columns first, unknown ones after."""
-    declared: dict[str, FieldType] = {f.name: f.type for f in dataset.fields}
+    declared: dict[str, FieldType] = {f.source: f.type for f in dataset.fields}
     rows = records if isinstance(records, list) else list(records)
     raw: dict[str, list[Any]] = {}
     _collect(rows, "", declared, raw, 0)
@@ -59,19 +59,25 @@ def records_to_frame(
     out: dict[str, Any] = {}
     used: set[str] = set()
     for f in dataset.fields:
-        if f.name in raw:
-            _add(out, dataset, f.name, f.type, raw[f.name], tz)
-            used.add(f.name)
-        elif f.type == "object" and (children := [c for c in raw if c.startswith(f.name + ".")]):
+        # a renamed field (api_name) still reads the old key while the API sends that
+        source = f.source if f.source in raw else f.name if f.name in raw else None
+        if source is not None:
+            _add(out, dataset, f.name, f.type, raw[source], tz)
+            used.add(source)
+        elif f.type == "object" and (children := [c for c in raw if c.startswith(f.source + ".")]):
             for child in children:
-                _add(out, dataset, child, _infer(raw[child]), raw[child], tz)
+                column = f.name + child[len(f.source) :]
+                _add(out, dataset, column, _infer(raw[child]), raw[child], tz)
                 used.add(child)
         else:
             kind: FieldType = "text" if f.type == "object" else f.type
             _add(out, dataset, f.name, kind, [None] * len(rows), tz)
     for name, values in raw.items():
-        if name not in used and name not in out:
-            _add(out, dataset, name, _infer(values), values, tz)
+        if name not in used:
+            column = name
+            while column in out:  # never shadow (or drop) a column: "x" -> "x_"
+                column += "_"
+            _add(out, dataset, column, _infer(values), values, tz)
     return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), copy=False)
 
 
