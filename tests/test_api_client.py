@@ -266,3 +266,16 @@ def test_unreachable_token_service_is_a_network_error_naming_it() -> None:
             pytest.raises(NetworkError, match="the token service"),
         ):
             client.get_json("/meters")
+
+
+def test_read_timeout_is_a_network_error_naming_the_setting() -> None:
+    sleeps = Sleeps()
+    with MockServer(seed=42, meters=2) as srv:
+        with _client(srv, sleeps, read_timeout=0.2, retries=1) as client:
+            client.get_json("/meters")  # token first, while the server is quick
+            srv.faults.latency_s = 0.6
+            with pytest.raises(NetworkError, match=r"within 0.2 s.*ECORE_READ_TIMEOUT"):
+                client.get_json("/meters")
+            assert client.stats.retries == 1
+        srv.faults.latency_s = 0.0
+    assert len(sleeps) == 1

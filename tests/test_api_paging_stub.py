@@ -135,3 +135,39 @@ def test_redirect_is_not_followed() -> None:
         with pytest.raises(UnexpectedResponseError, match="redirected"):
             client.get_json("/x")
         assert len(_data_paths(stub)) == 1
+
+
+def test_quota_with_a_short_retry_after_is_waited_out() -> None:
+    calls = {"n": 0}
+
+    def route(method: str, path: str, headers: Mapping[str, str], data: bytes) -> Reply:
+        if path == TOKEN_PATH:
+            return token_reply()
+        calls["n"] += 1
+        if calls["n"] == 1:
+            message = "Out of call volume quota. Quota will be replenished in 00:00:03."
+            return json_reply(403, {"statusCode": 403, "message": message}, **{"Retry-After": "3"})
+        return json_reply(200, {"value": [{"id": 1}]})
+
+    sleeps: list[float] = []
+    with Stub(route) as stub, _client(stub, sleeps) as client:
+        assert client.get_all("/x") == [{"id": 1}]
+    assert sleeps == [3.0]
+
+
+def test_a_401_that_does_not_say_why_renews_the_token_once() -> None:
+    calls = {"n": 0}
+
+    def route(method: str, path: str, headers: Mapping[str, str], data: bytes) -> Reply:
+        if path == TOKEN_PATH:
+            return token_reply(token=f"stub-access-token-{len(stub.requests):04d}")
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return 401, {}, b""
+        return json_reply(200, {"value": [{"id": 1}]})
+
+    with Stub(route) as stub, _client(stub) as client:
+        assert client.get_all("/x") == [{"id": 1}]
+        assert client.stats.token_refreshes == 2
+        auths = [h.get("Authorization") for m, _, h in stub.requests if m == "GET"]
+        assert len(auths) == 2 and auths[0] != auths[1]

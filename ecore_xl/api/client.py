@@ -265,7 +265,7 @@ class EcoreClient:
                 return response, decode_json(response, response.url)
             if status == 401:
                 kind = kind_of_401(response)
-                if kind == "token" and not token_renewed:
+                if kind != "key" and not token_renewed:  # token refused (or unsaid): renew once
                     self._tokens.invalidate(token)
                     token_renewed = True
                     continue
