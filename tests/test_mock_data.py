@@ -458,3 +458,25 @@ def test_extra_fields_are_added_to_records(srv: MockServer, session: requests.Se
     finally:
         srv.extra_fields.clear()
     assert "riskOwner" not in srv.portfolio.contracts[0]
+
+
+@pytest.mark.parametrize(
+    ("zone", "short_day", "long_day"),
+    [
+        ("America/New_York", "2026-03-08", "2026-11-01"),
+        ("Europe/London", "2026-03-29", "2026-10-25"),
+    ],
+)
+def test_other_time_zones_are_dst_correct(zone: str, short_day: str, long_day: str) -> None:
+    pf = Portfolio(seed=1, meters=1, years=(2026,), as_of=AS_OF, timezone=zone)
+    tz = ZoneInfo(zone)
+    for day, count in ((short_day, 92), (long_day, 100)):
+        d = dt.date.fromisoformat(day)
+        start = int(dt.datetime(d.year, d.month, d.day, tzinfo=tz).timestamp())
+        end = int(
+            (dt.datetime(d.year, d.month, d.day, tzinfo=tz) + dt.timedelta(days=1)).timestamp()
+        )
+        starts, _, _ = pf.volume_arrays("MTR-0001", start, end, "quarterhour", "forecast")
+        assert len(starts) == count
+        hours, _, _ = pf.volume_arrays("MTR-0001", start, end, "hour", "forecast")
+        assert len(hours) == count // 4

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -128,3 +129,17 @@ def test_stop_closes_the_port() -> None:
     srv.stop()
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(url + "/meters", timeout=2)
+
+
+def test_serve_forever_returns_when_stopped() -> None:
+    srv = MockServer(meters=1, years=(2026,))
+    runner = threading.Thread(target=srv.serve_forever, daemon=True)
+    runner.start()
+    for _ in range(100):
+        if srv._httpd is not None:
+            break
+        runner.join(0.01)
+    assert requests.get(srv.base_url + "/meters", timeout=5).status_code == 401
+    srv.stop()
+    runner.join(5)
+    assert not runner.is_alive()

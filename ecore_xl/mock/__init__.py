@@ -1,4 +1,4 @@
-"""The embedded mock eCore API (implements docs/ecore-api contract; shares no code with api/).
+"""The embedded mock eCore API: implements the shared API contract, shares no code with api/.
 
 >>> with MockServer(meters=5) as srv:  # doctest: +SKIP
 ...     srv.env()["ECORE_BASE_URL"]

@@ -35,9 +35,10 @@ from .names import (
     POWER_METER_LABELS,
     POWER_SUPPLIERS,
 )
-from .series import MICRO, MeterProfile, MeterYear, generate
+from .series import MICRO, MeterProfile, MeterYear, generate, monthly_weights
 
 Record = dict[str, Any]
+Product = tuple[str, str, str, list[int], float]  # name, type, profile, months, kW (<0: layer)
 VAT_RATE = 0.19
 GRANULARITIES = ("quarterhour", "hour", "day", "month")
 
@@ -78,6 +79,7 @@ class Portfolio:
         self._contract_year: dict[str, int] = {}
         self._invoices: list[Record] | None = None
         self._discrepant: list[str] = []
+        self._invoice_by_id: dict[str, Record] = {}
         self._lock = threading.Lock()
         self._meter_year = lru_cache(maxsize=256)(self._generate_meter_year)
         self._buckets = lru_cache(maxsize=512)(self._compute_buckets)
@@ -273,33 +275,34 @@ class Portfolio:
             self._click_kw[click["id"]] = self._click_kw.pop(old)
 
     def _build_clicks(self, rng: random.Random, contract: Record, year: int) -> None:
+        """Tranche clicks in layers: Cal base, quarters, peak quarters (power), months."""
         cal = self.calendar(year)
         commodity = contract["commodity"]
-        avg_kw = contract["contractedVolumeMWh"] * 1000.0 / (cal.n / 4.0)
+        month_hours = np.diff(cal.month_first) / 4.0
+        load_kw = np.zeros(12)
+        for m in contract["meterIds"]:
+            prof = self.profiles[m]
+            load_kw += prof.annual_mwh * 1000.0 * monthly_weights(prof, cal) / month_hours
+        hedged_kw = np.zeros(12)
         yy = year % 100
-        products: list[
-            tuple[str, str, str, list[int], float]
-        ] = []  # name, type, profile, months, share
-        for _ in range(rng.randint(2, 4)):
+        products: list[Product] = []
+        n_cal = rng.randint(2, 4)
+        cal_total = rng.uniform(0.35, 0.6) * float(load_kw.min())
+        for _ in range(n_cal):
             products.append(
-                (f"Cal-{yy:02d} Base", "year", "base", list(range(12)), rng.uniform(0.08, 0.15))
+                (f"Cal-{yy:02d} Base", "year", "base", list(range(12)), cal_total / n_cal)
             )
         for q in range(4):
             months = list(range(3 * q, 3 * q + 3))
             if rng.random() < 0.7:
-                products.append(
-                    (f"Q{q + 1}-{yy:02d} Base", "quarter", "base", months, rng.uniform(0.05, 0.1))
-                )
+                products.append((f"Q{q + 1}-{yy:02d} Base", "quarter", "base", months, -1.0))
             if commodity == "power" and rng.random() < 0.5:
-                products.append(
-                    (f"Q{q + 1}-{yy:02d} Peak", "quarter", "peak", months, rng.uniform(0.05, 0.1))
-                )
+                peak_kw = rng.uniform(0.05, 0.12) * float(load_kw[months].mean())
+                products.append((f"Q{q + 1}-{yy:02d} Peak", "quarter", "peak", months, peak_kw))
         for mo in sorted(rng.sample(range(12), rng.randint(2, 5))):
-            products.append(
-                (f"M{mo + 1:02d}-{yy:02d} Base", "month", "base", [mo], rng.uniform(0.03, 0.08))
-            )
+            products.append((f"M{mo + 1:02d}-{yy:02d} Base", "month", "base", [mo], -1.0))
         level = {"power": 95.0, "gas": 38.0}[commodity] * (1.0 - 0.03 * (year - 2025))
-        for name, ptype, profile, months, share in products:
+        for name, ptype, profile, months, size in products:
             first = dt.date(year, months[0] + 1, 1)
             d_start = local_midnight_utc(first, self.tz)
             d_end = int(cal.start + cal.month_first[months[-1] + 1] * 900)
@@ -309,7 +312,12 @@ class Portfolio:
                 continue
             executed = rng.randrange(window_start, window_end)
             executed -= executed % 60
-            kw = max(10, round(avg_kw * share / 10.0) * 10)
+            if size < 0:  # a layer on top of what is hedged so far
+                residual = float((load_kw[months] - hedged_kw[months]).min())
+                size = rng.uniform(0.15, 0.35) * max(residual, 0.0)
+            kw = max(10, round(size / 10.0) * 10)
+            if profile == "base":
+                hedged_kw[months] += kw
             qh = self._qh_count(cal, months, profile)
             mwh = kw * qh / 4 / 1000
             drift = 1.0 + 0.15 * np.sin(executed / (86400 * 97.0) + year)
@@ -469,7 +477,13 @@ class Portfolio:
         with self._lock:
             if self._invoices is None:
                 self._invoices = self._build_invoices()
+                self._invoice_by_id = {i["id"]: i for i in self._invoices}
             return self._invoices
+
+    def invoice(self, invoice_id: str) -> Record | None:
+        """One invoice by id, or None."""
+        _ = self.invoices
+        return self._invoice_by_id.get(invoice_id)
 
     @property
     def discrepant_invoice_ids(self) -> list[str]:

@@ -343,10 +343,10 @@ def invoices(pf: Portfolio, q: Query, _: list[str]) -> Sequence[Record]:
 
 
 def invoice(pf: Portfolio, q: Query, args: list[str]) -> Record:
-    for inv in pf.invoices:
-        if inv["id"] == args[0]:
-            return inv
-    raise not_found("Invoice", args[0])
+    found = pf.invoice(args[0])
+    if found is None:
+        raise not_found("Invoice", args[0])
+    return found
 
 
 #: (path pattern, handler, template used for extra_fields) — collections return sequences

@@ -80,6 +80,34 @@ def _power(
     return np.rint(np.maximum(base, 0.0)).astype(np.int64)
 
 
+def _gas_daily(p: MeterProfile, cal: YearCalendar) -> np.ndarray:
+    """Smooth daily gas volume (micro-MWh, float) summing to the annual consumption."""
+    doy = np.arange(len(cal.days), dtype=np.float64)
+    temp = 9.5 - 9.0 * np.cos(2 * np.pi * (doy - 20.0) / len(doy))
+    heating = np.maximum(16.0 - temp, 0.0)
+    process = p.shifts / 10.0
+    weekday = np.array([d.weekday() for d in cal.days])
+    week = np.where(weekday < 5, 1.0, p.weekend_factor)
+    daily = process * week + (1.0 - process) * heating / max(heating.mean(), 1e-9)
+    daily = daily * np.diff(cal.day_first) / 96.0
+    return daily / daily.sum() * p.annual_mwh * MICRO
+
+
+def monthly_weights(p: MeterProfile, cal: YearCalendar) -> np.ndarray:
+    """Approximate share of the annual forecast in each month (cheap: daily resolution)."""
+    if p.commodity == "gas":
+        daily = _gas_daily(p, cal)
+    else:
+        doy = np.arange(len(cal.days), dtype=np.float64)
+        weekday = np.array([d.weekday() for d in cal.days])
+        week = np.where(weekday < 5, 1.0, p.weekend_factor)
+        season = 1.0 + 0.12 * np.cos(2 * np.pi * (doy - 15.0) / len(doy))
+        daily = week * season * np.diff(cal.day_first)
+    month_of_day = np.array([d.month - 1 for d in cal.days])
+    sums = np.bincount(month_of_day, weights=daily, minlength=12)
+    return sums / sums.sum()
+
+
 def _gas(
     p: MeterProfile,
     cal: YearCalendar,
@@ -88,15 +116,8 @@ def _gas(
     estimated: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    temp = 9.5 - 9.0 * np.cos(2 * np.pi * (doy - 20.0) / len(doy))
-    heating = np.maximum(16.0 - temp, 0.0)
-    process = p.shifts / 10.0
-    weekday = np.array([d.weekday() for d in cal.days])
-    week = np.where(weekday < 5, 1.0, p.weekend_factor)
-    daily = process * week + (1.0 - process) * heating / max(heating.mean(), 1e-9)
+    daily = _gas_daily(p, cal)
     per_day = np.diff(cal.day_first)
-    daily = daily * per_day / 96.0
-    daily = daily / daily.sum() * p.annual_mwh * MICRO
     if noisy:
         real = daily * np.clip(1.0 + 0.08 * rng.standard_normal(len(doy)), 0.5, 1.5)
         daily = np.where(estimated, daily, real)
