@@ -249,7 +249,11 @@ class EcoreClient:
             except requests.RequestException as exc:
                 response.close()
                 if attempt >= s.retries:
-                    raise _cut_short(response, exc) from None
+                    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+                        raise _cut_short(response, exc) from None
+                    raise network_error(  # e.g. the read timeout struck mid-body
+                        exc, url, connect_timeout=s.connect_timeout, read_timeout=s.read_timeout
+                    ) from None
                 attempt = self._pause(attempt, None, f"body cut short for {response.url}")
                 continue
             status = response.status_code
