@@ -106,8 +106,10 @@ class Query:
         try:
             parsed = dt.datetime.fromisoformat(v)
         except ValueError:
+            hint = " (a '+' in a URL must be sent as %2B)" if " " in v else ""
             raise invalid(
-                name, f"'{name}' must be a date (YYYY-MM-DD) or an ISO 8601 date-time; got '{v}'."
+                name,
+                f"'{name}' must be a date (YYYY-MM-DD) or an ISO 8601 date-time; got '{v}'{hint}.",
             ) from None
         if parsed.tzinfo is None:
             raise invalid(name, f"'{name}' must carry a UTC offset (e.g. Z or +01:00); got '{v}'.")

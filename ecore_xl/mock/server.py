@@ -369,6 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 mock.stats.other_request(path)
                 self._send(ROUTE_NOT_FOUND)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away mid-answer
         except Exception:  # a bug in the mock must not kill the connection silently
             log.exception("mock server error on %s %s", method, self.path)
             self._send(Reply(500, {"statusCode": 500, "message": "Internal server error"}))
