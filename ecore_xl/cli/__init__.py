@@ -19,6 +19,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 #: command name -> "module:attribute" of a click command; one line per command.
 COMMANDS: dict[str, str] = {
+    "catalogue": "ecore_xl.cli.catalogue_cmd:catalogue",
     "configure": "ecore_xl.cli.configure_cmd:configure",
     "doctor": "ecore_xl.cli.doctor:doctor",
     "fetch": "ecore_xl.cli.fetch_cmd:fetch",
