@@ -233,3 +233,23 @@ def test_explode_invoice_without_lines_and_bad_lines() -> None:
         explode_records(ds, [{"id": "I", "lines": "energy"}])
     with pytest.raises(UsageError):
         explode_records(CAT.get("invoices"), [])
+
+
+def test_renamed_field_reads_api_name_and_falls_back_to_old_key() -> None:
+    ds = CAT.get("volumes")
+    fields = tuple(
+        Field(f.name, f.type, f.doc, api_name="meter_id" if f.name == "meterId" else None)
+        for f in ds.fields
+    )
+    renamed = Dataset(**{**ds.__dict__, "fields": fields})
+    new = records_to_frame(renamed, [{"meter_id": "MT-1", "start": "2026-01-01T00:00:00Z"}])
+    assert new["meterId"].tolist() == ["MT-1"] and "meter_id" not in new.columns
+    old = records_to_frame(renamed, [{"meterId": "MT-2", "start": "2026-01-01T00:00:00Z"}])
+    assert old["meterId"].tolist() == ["MT-2"]
+
+
+def test_unknown_key_never_shadows_a_generated_column() -> None:
+    recs = [{"meterId": "MT-1", "start": "2026-01-01T00:00:00Z", "startLocal": "their own"}]
+    df = records_to_frame(CAT.get("volumes"), recs)
+    assert df["startLocal"].iloc[0] == pd.Timestamp("2026-01-01 01:00")
+    assert df["startLocal_"].iloc[0] == "their own"
