@@ -16,6 +16,7 @@ Override file format and merge rules::
         "spot-prices": {"path": "/spot-prices", "fields": ["start:timestamp", "price:number"]}
     }}
 
+- Besides ``datasets``, the top level may hold ``version``, ``source``, ``comment`` (ignored).
 - A dataset key that the catalogue already has patches it; a new key adds a dataset (``path`` is
   then required; ``sheet``, ``table``, ``function`` and ``key`` get defaults from the name).
 - ``fields`` / ``filters`` as a list patch by name: an entry whose ``name`` exists is merged onto
