@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "configure": "ecore_xl.cli.configure_cmd:configure",
     "doctor": "ecore_xl.cli.doctor:doctor",
     "fetch": "ecore_xl.cli.fetch_cmd:fetch",
+    "refresh": "ecore_xl.cli.refresh_cmd:refresh",
     "mock": "ecore_xl.cli.mock_cmd:mock",
 }
 

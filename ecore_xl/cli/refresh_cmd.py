@@ -1,0 +1,82 @@
+"""``ecore-xl refresh WORKBOOK``: the ribbon's Refresh all, without Excel.
+
+For scheduled jobs and shared drives: the same code path as the add-in (``excel.refresh``), with
+an openpyxl writer. The file is replaced atomically, so a failed fetch or a crash leaves it
+byte-identical.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["refresh"]
+
+
+def _datasets(values: tuple[str, ...]) -> list[str] | None:
+    names = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return names or None
+
+
+@click.command()
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--datasets",
+    "-d",
+    multiple=True,
+    metavar="A,B",
+    help="Datasets to refresh (default: the workbook's ecore.datasets), e.g. volumes,invoices.",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Snapshot directory: raw data saved there when online, read from it with --offline.",
+)
+@click.option("--offline", is_flag=True, help="Never call the API: use snapshots only.")
+@click.option(
+    "--values-copy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Afterwards, also write a values-only .xlsx with a Provenance sheet (to send away).",
+)
+def refresh(
+    workbook: Path,
+    datasets: tuple[str, ...],
+    snapshot: Path | None,
+    offline: bool,
+    values_copy: Path | None,
+) -> None:
+    """Refresh WORKBOOK's eCore tables (.xlsx/.xlsm; created when it does not exist).
+
+    \b
+    Examples:
+      ecore-xl refresh report.xlsx
+      ecore-xl refresh report.xlsm --datasets volumes,invoices
+      ecore-xl refresh report.xlsx --snapshot snapshots/       (saves the raw data too)
+      ecore-xl refresh report.xlsx --snapshot snapshots/ --offline
+    """
+    from ecore_xl.excel.refresh import refresh_file, snapshot_file
+
+    existed = workbook.exists()
+    report = refresh_file(
+        workbook,
+        datasets=_datasets(datasets),
+        offline=True if offline else None,
+        snapshot_dir=snapshot,
+    )
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    width = max((len(r.sheet) for r in report.results), default=0)
+    for r in report.results:
+        click.echo(f"{r.sheet:<{width}}  {r.table} {r.ref:<12} {r.rows:>10,} rows")
+    verb = "Refreshed" if existed else "Created"
+    click.echo(f"{verb} {workbook} ({len(report.results)} tables).")
+    if values_copy is not None:
+        target, missing = snapshot_file(workbook, values_copy)
+        click.echo(f"Values-only copy: {target}")
+        if missing:
+            click.echo(
+                f"Warning: {len(missing)} ECORE_ formula(s) had no saved value (open and save the "
+                f"workbook in Excel first): {', '.join(missing[:5])}",
+                err=True,
+            )
