@@ -289,27 +289,45 @@ def _clean_text(text: str) -> str:
 
 
 @dataclass
-class _Kept:
-    """A formula (calculated) column of the old table that is not data."""
+class _FormulaColumn:
+    """A user formula column: inside the table (calculated, not data) or adjacent to its right.
 
-    column: Any  # openpyxl TableColumn
-    formula: str
-    origin: str
-    style: Any
-    header_style: Any
-    width: float | None
+    Existing rows keep their own formulas; new rows continue the last row's formula, as a
+    fill-down would (a running total's special first row stays special).
+    """
 
-
-@dataclass
-class _Adjacent:
-    """A user formula column directly right of the table."""
-
+    column: Any  # openpyxl TableColumn, or None for a column outside the table
     header: Any
     header_style: Any
-    formula: str
-    origin: str
-    style: Any
+    cells: list[tuple[Any, Any]]  # (value, style) per existing data row
+    template: str
+    origin: str  # the template's cell
     width: float | None
+
+    @property
+    def name(self) -> str:
+        return str(self.column.name if self.column is not None else self.header)
+
+
+def _formula_column(
+    ws: Worksheet, col: int, header_row: int, first: int, last: int, column: Any, fallback: str
+) -> _FormulaColumn:
+    cells = [(_cell_value(ws, r, col), _style_at(ws, r, col)) for r in range(first, last + 1)]
+    template, origin = fallback, f"{_letter(col)}{first}"
+    for offset in range(len(cells) - 1, -1, -1):
+        value = cells[offset][0]
+        if isinstance(value, str) and value.startswith("="):
+            template, origin = value, f"{_letter(col)}{first + offset}"
+            break
+    return _FormulaColumn(
+        column=column,
+        header=_cell_value(ws, header_row, col),
+        header_style=_style_at(ws, header_row, col),
+        cells=cells,
+        template=template,
+        origin=origin,
+        width=_width(ws, col),
+    )
 
 
 @dataclass
@@ -325,8 +343,8 @@ class TablePlan:
     note: list[str]
     style: str
     existing: Any = None  # openpyxl Table or None
-    kept: list[_Kept] = field(default_factory=list)
-    adjacent: list[_Adjacent] = field(default_factory=list)
+    kept: list[_FormulaColumn] = field(default_factory=list)
+    adjacent: list[_FormulaColumn] = field(default_factory=list)
 
     @property
     def body_rows(self) -> int:
@@ -536,30 +554,14 @@ def _plan_update(
             formula = "=" + str(tcol.calculatedColumnFormula.attr_text).lstrip("=")
         else:
             continue  # a data column the API no longer sends (typed values are not kept)
-        plan.kept.append(
-            _Kept(
-                column=tcol,
-                formula=formula,
-                origin=f"{_letter(col)}{first_data}",
-                style=_style_at(ws, first_data, col) if has_rows else None,
-                header_style=_style_at(ws, min_row, col),
-                width=_width(ws, col),
-            )
-        )
+        plan.kept.append(_formula_column(ws, col, min_row, first_data, old_last, tcol, formula))
     col = max_col + 1
     while has_rows and col <= EXCEL_MAX_COLS:
         cell = ws._cells.get((first_data, col))
         if cell is None or cell.data_type != "f" or not isinstance(cell.value, str):
             break
         plan.adjacent.append(
-            _Adjacent(
-                header=_cell_value(ws, min_row, col),
-                header_style=_style_at(ws, min_row, col),
-                formula=cell.value,
-                origin=cell.coordinate,
-                style=copy.copy(cell._style),
-                width=_width(ws, col),
-            )
+            _formula_column(ws, col, min_row, first_data, old_last, None, cell.value)
         )
         col += 1
     owned = (min_col, min_row, max_col + len(plan.adjacent), max_row)
@@ -642,7 +644,7 @@ def _update(plan: TablePlan) -> None:
 
     # where every old column goes: data and kept columns by name, adjacent ones with the edge
     nrows = plan.body_rows
-    new_names = [c.name for c in plan.columns] + [k.column.name for k in plan.kept]
+    new_names = [c.name for c in plan.columns] + [k.name for k in plan.kept]
     col_map: dict[int, int] = {}
     for j, name in enumerate(new_names):
         if name.casefold() in old_pos:
@@ -676,25 +678,33 @@ def _update(plan: TablePlan) -> None:
         _write_values(ws, first_data, col, column.values, style)
         if key in widths and widths[key] is not None and old_pos[key] != col:
             ws.column_dimensions[_letter(col)].width = widths[key]
+
+    def write_formulas(fc: _FormulaColumn, old_col: int, col: int) -> None:
+        for offset in range(nrows):
+            r = first_data + offset
+            if offset < len(fc.cells):
+                value, style = fc.cells[offset]
+                if moved and isinstance(value, str) and value.startswith("="):
+                    value = follow(value, f"{_letter(old_col)}{r}", r)
+            else:
+                value = follow(fc.template, fc.origin, r)
+                style = fc.cells[-1][1] if fc.cells else None
+            cell = ws.cell(row=r, column=col, value=value)
+            if style is not None:
+                cell._style = copy.copy(style)
+        if fc.width is not None and old_col != col:
+            ws.column_dimensions[_letter(col)].width = fc.width
+
     for k, kept in enumerate(plan.kept):
         col = plan.first_col + len(plan.columns) + k
-        _write_header(ws, min_row, col, kept.column.name, kept.header_style or fallback_header)
-        for r in range(first_data, first_data + nrows):
-            cell = ws.cell(row=r, column=col, value=follow(kept.formula, kept.origin, r))
-            if kept.style is not None:
-                cell._style = copy.copy(kept.style)
-        if kept.width is not None and old_pos[kept.column.name.casefold()] != col:
-            ws.column_dimensions[_letter(col)].width = kept.width
+        _write_header(ws, min_row, col, kept.name, kept.header_style or fallback_header)
+        write_formulas(kept, old_pos[kept.name.casefold()], col)
     for k, adj in enumerate(plan.adjacent):
         col = plan.last_col + 1 + k
         head = ws.cell(row=min_row, column=col, value=adj.header)
         if adj.header_style is not None:
             head._style = copy.copy(adj.header_style)
-        for r in range(first_data, first_data + nrows):
-            cell = ws.cell(row=r, column=col, value=follow(adj.formula, adj.origin, r))
-            cell._style = copy.copy(adj.style)
-        if adj.width is not None and max_col + 1 + k != col:
-            ws.column_dimensions[_letter(col)].width = adj.width
+        write_formulas(adj, max_col + 1 + k, col)
     if totals:
         new_total_row = first_data + nrows
         for j, name in enumerate(new_names):

@@ -1,0 +1,290 @@
+"""Headless refresh (``refresh_file``) against the mock: the user's workbook survives a refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+
+from ecore_xl.errors import EcoreError, InvalidFilterError, UsageError
+from ecore_xl.excel.refresh import refresh_file
+from ecore_xl.mock import MockServer
+from tests.refresh_fixtures import (
+    customise_volumes,
+    new_workbook,
+    service_for,
+    set_settings,
+    sha256,
+    sheet_cells,
+    start_mock,
+)
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[MockServer]:
+    server = start_mock()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """Two days of hourly volumes of 4 meters, plus contracts."""
+    return new_workbook(
+        tmp_path / "book.xlsx",
+        from_=dt.date(2026, 3, 2),
+        to=dt.date(2026, 3, 4),
+        granularity="hour",
+        datasets="volumes, contracts",
+    )
+
+
+def _expected_volumes(srv: MockServer, start: str, end: str) -> pd.DataFrame:
+    svc = service_for(srv)
+    ids = ",".join(m["id"] for m in srv.portfolio.meters)
+    return svc.fetch("volumes", meterId=ids, granularity="hour", **{"from": start, "to": end})
+
+
+def test_new_file_gets_settings_and_tables(srv: MockServer, tmp_path: Path) -> None:
+    path = tmp_path / "fresh.xlsx"
+    report = refresh_file(path, service=service_for(srv), datasets=["contracts", "meters"])
+    assert report.created_settings
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "eCore"
+    assert "Sheet" not in wb.sheetnames  # openpyxl's empty default sheet is gone
+    assert wb["eCoreLists"].sheet_state == "hidden"
+    contracts = wb["Contracts"].tables["tblContracts"]
+    _min_col, header, _max_col, last = range_boundaries(contracts.ref)
+    assert last - header == len(srv.portfolio.contracts)
+    assert wb["Contracts"].cell(row=header, column=1).value == "id"
+    assert wb["Contracts"]["A1"].value.startswith("eCore contracts: refreshed ")
+    assert wb["Contracts"]["A3"].value == f"Rows: {len(srv.portfolio.contracts):,} · source: " + (
+        report.results[0].source
+    )
+    # the drop-down lists come from the API and feed the settings' validations
+    lists = wb["eCoreLists"]
+    meters = [c.value for c in lists["A"][1:] if c.value]
+    assert meters == [m["id"] for m in srv.portfolio.meters]
+    (dest,) = wb.defined_names["lstMeters"].destinations
+    assert dest == ("eCoreLists", f"$A$2:$A${len(meters) + 1}")
+    (meter_cell,) = wb.defined_names["ecore.meters"].destinations
+    validations = wb["eCore"].data_validations.dataValidation
+    assert any(
+        dv.formula1 == "=lstMeters" and meter_cell[1].replace("$", "") in dv.sqref
+        for dv in validations
+    )
+    # the last-refresh block documents the refresh
+    rows = {r[0]: r for r in wb["eCore"].iter_rows(values_only=True) if r[0] == "contracts"}
+    assert rows["contracts"][3] == len(srv.portfolio.contracts)
+
+
+def test_refresh_keeps_the_users_work(srv: MockServer, book: Path) -> None:
+    svc = service_for(srv)
+    refresh_file(book, service=svc)
+    expect = customise_volumes(book)
+    before = openpyxl.load_workbook(book)
+    notes_before = sheet_cells(before["Notes"])
+    contracts_before = sheet_cells(before["Contracts"])
+    old_ref = before["Volumes"].tables["tblVolumes"].ref
+
+    # three days instead of two: the table grows
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, to=dt.date(2026, 3, 5), datasets="volumes")
+    wb.save(book)
+    report = refresh_file(book, service=svc)
+    expected = _expected_volumes(srv, "2026-03-02", "2026-03-05")
+    assert [r.rows for r in report.results] == [len(expected)]
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Volumes"]
+    table = ws.tables["tblVolumes"]
+    min_col, header, max_col, last = range_boundaries(table.ref)
+    assert range_boundaries(old_ref)[3] < last == header + len(expected)
+    names = [c.name for c in table.tableColumns]
+    assert names[-1] == "kWh" and names[: len(expected.columns)] == list(expected.columns)
+    assert [ws.cell(row=header, column=c).value for c in range(min_col, max_col + 1)] == names
+    value_col, letter = expect["value_col"], expect["letter"]
+    got = [ws.cell(row=r, column=value_col).value for r in range(header + 1, last + 1)]
+    assert got == pytest.approx(expected["value"].tolist())
+    # formatting of the value column reaches the new rows
+    for r in (header + 1, last):
+        cell = ws.cell(row=r, column=value_col)
+        assert cell.number_format == "#,##0.000" and cell.font.b
+        assert cell.fill.fgColor.rgb == "FFFFF2CC"
+    assert ws.column_dimensions[letter].width == 21.5
+    # the calculated column covers every row
+    kwh = max_col
+    assert table.tableColumns[-1].calculatedColumnFormula.attr_text.endswith("*1000")
+    for r in (header + 1, last):
+        assert ws.cell(row=r, column=kwh).value == "=tblVolumes[[#This Row],[value]]*1000"
+    # the adjacent formula column grew with the rows, each formula shifted to its row
+    adj = get_column_letter(max_col + 1)
+    assert ws.cell(row=header, column=max_col + 1).value == "Running total"
+    assert ws.cell(row=header + 1, column=max_col + 1).value == f"={letter}{header + 1}"
+    assert ws.cell(row=last, column=max_col + 1).value == f"={adj}{last - 1}+{letter}{last}"
+    assert ws.cell(row=last + 1, column=max_col + 1).value is None
+    # the name and the chart follow the table's new last row
+    assert wb.defined_names["myValues"].attr_text == (
+        f"Volumes!${letter}${header + 1}:${letter}${last}"
+    )
+    (chart,) = ws._charts
+    assert chart.series[0].val.numRef.f == f"'Volumes'!${letter}${header + 1}:${letter}${last}"
+    # the date column is a date, in UTC; its local sibling is local time
+    start_col = names.index("start") + min_col
+    assert ws.cell(row=header + 1, column=start_col).value == dt.datetime(2026, 3, 1, 23, 0)
+    assert ws.cell(row=header + 1, column=start_col).is_date
+    # other sheets are untouched
+    assert sheet_cells(wb["Notes"]) == notes_before
+    assert sheet_cells(wb["Contracts"]) == contracts_before
+
+
+def test_shrinking_clears_what_the_table_left(srv: MockServer, book: Path) -> None:
+    svc = service_for(srv)
+    refresh_file(book, service=svc)
+    customise_volumes(book)
+    old_last = range_boundaries(openpyxl.load_workbook(book)["Volumes"].tables["tblVolumes"].ref)[3]
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, to=dt.date(2026, 3, 3), datasets="volumes")
+    wb.save(book)
+    refresh_file(book, service=svc)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Volumes"]
+    min_col, _header, max_col, last = range_boundaries(ws.tables["tblVolumes"].ref)
+    assert last < old_last
+    for r in range(last + 1, old_last + 1):
+        assert all(ws.cell(row=r, column=c).value is None for c in range(1, max_col + 2))
+    letter = get_column_letter(
+        [c.name for c in ws.tables["tblVolumes"].tableColumns].index("value") + min_col
+    )
+    assert wb.defined_names["myValues"].attr_text.endswith(f"${letter}${last}")
+
+
+def test_failed_fetch_leaves_the_file_byte_identical(srv: MockServer, book: Path) -> None:
+    svc = service_for(srv, retries=0)
+    refresh_file(book, service=svc)
+    digest = sha256(book)
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, datasets="contracts, volumes, invoices")
+    wb.save(book)
+    digest = sha256(book)
+    srv.faults.malformed["/invoices"] = "html"
+    try:
+        with pytest.raises(EcoreError) as err:
+            refresh_file(book, service=service_for(srv, retries=0))
+    finally:
+        srv.faults.malformed.clear()
+    assert "invoices" in str(err.value) and "nothing was changed" in str(err.value)
+    assert sha256(book) == digest
+    assert sorted(p.name for p in book.parent.iterdir()) == ["book.xlsx"]
+
+
+def test_server_errors_mid_refresh_change_nothing(srv: MockServer, book: Path) -> None:
+    refresh_file(book, service=service_for(srv))
+    digest = sha256(book)
+    srv.faults.error_5xx_ratio = 1.0
+    try:
+        with pytest.raises(EcoreError, match="volumes"):
+            refresh_file(book, service=service_for(srv, retries=0))
+    finally:
+        srv.faults.error_5xx_ratio = 0.0
+    assert sha256(book) == digest
+
+
+def test_offline_uses_the_snapshots_of_an_online_refresh(
+    srv: MockServer, book: Path, tmp_path: Path
+) -> None:
+    snaps = tmp_path / "snaps"
+    refresh_file(book, service=service_for(srv), snapshot_dir=snaps)
+    online = pd.read_excel(book, sheet_name="Volumes", header=4)
+    srv.reset_stats()
+    report = refresh_file(book, service=service_for(srv), snapshot_dir=snaps, offline=True)
+    assert srv.stats.data_requests == 0
+    assert report.results[0].rows == len(online)
+    wb = openpyxl.load_workbook(book)
+    assert "offline" in wb["Volumes"]["A1"].value
+    pd.testing.assert_frame_equal(pd.read_excel(book, sheet_name="Volumes", header=4), online)
+
+
+def test_offline_without_snapshots_changes_nothing(srv: MockServer, book: Path, tmp_path: Path):
+    digest = sha256(book)
+    with pytest.raises(EcoreError, match="Offline"):
+        refresh_file(book, service=service_for(srv), snapshot_dir=tmp_path / "none", offline=True)
+    assert sha256(book) == digest
+
+
+def test_wide_layout(srv: MockServer, book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, layout="wide", datasets="volumes")
+    wb.save(book)
+    refresh_file(book, service=service_for(srv))
+    ws = openpyxl.load_workbook(book)["Volumes"]
+    table = ws.tables["tblVolumes"]
+    names = [c.name for c in table.tableColumns]
+    assert names[:3] == ["startLocal", "start", "utcOffset"]
+    assert names[3:] == [m["id"] for m in srv.portfolio.meters]
+    assert range_boundaries(table.ref)[3] - range_boundaries(table.ref)[1] == 48
+
+
+def test_xlsm_keeps_its_macros(srv: MockServer, tmp_path: Path, book: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "macro.xlsm"
+    src = openpyxl.load_workbook(book)
+    src.save(path)
+    with zipfile.ZipFile(path, "a") as z:  # a stand-in VBA project, as Excel stores it
+        z.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 fake vba project")
+    # openpyxl keeps vbaProject.bin only when the content types declare a macro workbook
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    wb.save(path)
+    refresh_file(path, service=service_for(srv))
+    with zipfile.ZipFile(path) as z:
+        assert z.read("xl/vbaProject.bin") == b"\xd0\xcf\x11\xe0 fake vba project"
+        assert "macroEnabled" in z.read("[Content_Types].xml").decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0", "only .xlsx and .xlsm"),
+        ("broken.xlsx", b"this is not a zip", "not a readable"),
+    ],
+)
+def test_bad_files_are_refused(
+    srv: MockServer, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=message):
+        refresh_file(path, service=service_for(srv))
+    assert path.read_bytes() == content
+
+
+def test_open_in_excel_is_refused(srv: MockServer, book: Path) -> None:
+    lock = book.with_name("~$" + book.name)
+    lock.write_bytes(b"user")
+    digest = sha256(book)
+    with pytest.raises(UsageError, match="open in Excel"):
+        refresh_file(book, service=service_for(srv))
+    assert sha256(book) == digest
+
+
+def test_unknown_dataset_and_bad_settings(srv: MockServer, book: Path) -> None:
+    with pytest.raises(UsageError, match="Unknown dataset 'volumez'"):
+        refresh_file(book, service=service_for(srv), datasets=["volumez"])
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, granularity="weekly")
+    wb.save(book)
+    with pytest.raises(UsageError, match=r"ecore\.granularity .* must be one of"):
+        refresh_file(book, service=service_for(srv))
+    set_settings(wb, granularity="hour", to=None)
+    wb.save(book)
+    with pytest.raises(InvalidFilterError, match="volumes"):
+        refresh_file(book, service=service_for(srv))
