@@ -1,0 +1,186 @@
+"""``build_report``: one month's data + a template → report workbook(s), written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.resources
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from ecore_xl import __version__
+from ecore_xl.atomic import atomic_write_path
+from ecore_xl.errors import UsageError
+from ecore_xl.report.collect import GRANULARITIES, Collector, collect_month
+from ecore_xl.report.figures import report_tables, summary_figures
+from ecore_xl.report.period import ReportMonth
+from ecore_xl.report.template import Template
+
+if TYPE_CHECKING:
+    from ecore_xl.data import DataService
+    from ecore_xl.report.figures import MonthData
+
+__all__ = ["DEFAULT_THRESHOLD_PCT", "ReportResult", "build_report", "default_template"]
+
+#: invoices whose consumption differs from the metered volume by more than this (percent)
+DEFAULT_THRESHOLD_PCT = 2.0
+_TEMPLATE_NAME = "monthly_report.xlsx"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`build_report` wrote and found."""
+
+    paths: list[Path]
+    #: Summary figures (keys of :data:`ecore_xl.report.figures.FIGURES`) of the whole selection
+    figures: dict[str, float | int | None]
+    flagged_invoice_ids: list[str]
+    #: with ``split``: legal entity id -> (path, its Summary figures)
+    by_legal_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = field(
+        default_factory=dict
+    )
+
+
+@contextlib.contextmanager
+def default_template() -> Iterator[Path]:
+    """The template shipped inside the package (``ecore_xl/report/templates/``), as a path."""
+    resource = importlib.resources.files("ecore_xl.report") / "templates" / _TEMPLATE_NAME
+    with importlib.resources.as_file(resource) as path:
+        if not Path(path).is_file():
+            raise UsageError(
+                f"The built-in template {_TEMPLATE_NAME} is missing from the installation: "
+                "reinstall ecore_xl or pass --template."
+            )
+        yield Path(path)
+
+
+def build_report(
+    month: str | dt.date,
+    *,
+    out: str | Path,
+    legal_entity: str | None = None,
+    template: str | Path | None = None,
+    snapshot_dir: str | Path | None = None,
+    offline: bool | None = None,
+    threshold: float = DEFAULT_THRESHOLD_PCT,
+    service: DataService | None = None,
+    split: bool = False,
+    granularity: str = "day",
+) -> ReportResult:
+    """Build the monthly report of ``month`` (``YYYY-MM``, local calendar month) into ``out``.
+
+    ``threshold`` is in percent: an invoice is flagged when its consumption differs from the
+    metered volume by more than that. ``snapshot_dir``/``offline`` work as in
+    :meth:`~ecore_xl.data.DataService.fetch` (offline reads snapshots; online with a folder also
+    writes them). ``split`` writes one workbook per legal entity: ``out`` may hold
+    ``{legal_entity}``, else the id is appended to its name. An existing file is replaced only by
+    a complete new one; with ``split``, none is replaced unless all were written.
+    """
+    if service is None:
+        from ecore_xl.data import get_service
+
+        service = get_service()
+    pct = _check_threshold(threshold)
+    if granularity not in GRANULARITIES:
+        raise UsageError(f"Granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.")
+    when = ReportMonth.parse(month, service.settings.timezone)
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx" and not (split and "{legal_entity}" in out.name):
+        raise UsageError(f"--out {out} must name an .xlsx file.")
+
+    with contextlib.ExitStack() as stack:
+        template_path = Path(template) if template else stack.enter_context(default_template())
+        Template.load(template_path)  # a broken template fails before any request
+        collector = Collector(service, snapshot_dir=snapshot_dir, offline=offline)
+        chosen = [legal_entity] if legal_entity else None
+        data = collect_month(collector, when, legal_entities=chosen, granularity=granularity)
+
+        tables, flagged = report_tables(data, legal_entities=chosen, threshold=pct / 100)
+        figures = summary_figures(tables, when, flagged)
+        context = _Context(when, data, collector.source, template_path, pct, granularity)
+        if not split:
+            _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
+            return ReportResult([out], figures, flagged)
+
+        ids = chosen or [str(i) for i in data.legal_entities["id"]]
+        by_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = {}
+        for entity in ids:
+            part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
+            path = _split_path(out, entity)
+            _write(template_path, part, context.values(entity), granularity, path, stack)
+            by_entity[entity] = (path, summary_figures(part, when, part_flagged))
+        return ReportResult([p for p, _ in by_entity.values()], figures, flagged, by_entity)
+
+
+def _check_threshold(threshold: float) -> float:
+    try:
+        pct = float(threshold)
+    except (TypeError, ValueError):
+        pct = float("nan")
+    if not 0 <= pct < 1000:
+        raise UsageError(
+            f"Threshold {threshold!r} is not a percentage: use a number like 2 (for 2 %)."
+        )
+    return pct
+
+
+def _split_path(out: Path, entity: str) -> Path:
+    safe = _SAFE.sub("_", entity)
+    if "{legal_entity}" in out.name:
+        return out.with_name(out.name.replace("{legal_entity}", safe))
+    return out.with_name(f"{out.stem}-{safe}{out.suffix}")
+
+
+def _write(
+    template_path: Path,
+    tables: dict[str, Any],
+    values: dict[str, Any],
+    granularity: str,
+    path: Path,
+    stack: contextlib.ExitStack,
+) -> None:
+    """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
+    when ``stack`` closes without an error."""
+    formats = {("consumption", "Start"): "yyyy-mm-dd hh:mm"} if granularity != "day" else {}
+    workbook = Template.load(template_path).fill(values, tables, formats=formats)
+    tmp = stack.enter_context(atomic_write_path(path))
+    workbook.save(tmp)
+    workbook.close()
+
+
+@dataclass(frozen=True)
+class _Context:
+    month: ReportMonth
+    data: MonthData
+    source: str
+    template: Path
+    threshold_pct: float
+    granularity: str
+
+    def values(self, entity: str | None) -> dict[str, Any]:
+        les = self.data.legal_entities
+        name = "All legal entities"
+        if entity is not None:
+            match = les.loc[les["id"].astype("str") == entity, "name"]
+            name = str(match.iloc[0]) if len(match) else entity
+        now = dt.datetime.now(ZoneInfo(self.month.timezone)).replace(tzinfo=None, microsecond=0)
+        return {
+            "month": str(self.month),
+            "month_name": self.month.name,
+            "month_start": self.month.start,
+            "month_end": self.month.last_day,
+            "legal_entity": name,
+            "legal_entity_id": entity or "",
+            "threshold": self.threshold_pct / 100,
+            "timezone": self.month.timezone,
+            "granularity": self.granularity,
+            "generated_at": now,
+            "source": self.source,
+            "template": self.template.name,
+            "version": __version__,
+        }

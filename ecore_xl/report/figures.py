@@ -1,0 +1,371 @@
+"""Pure functions: the fetched datasets of a month → the report's tables and Summary figures.
+
+Nothing here fetches or writes. :class:`MonthData` holds the frames as :func:`ecore_xl.data.fetch`
+returns them (long layout, catalogue column names); :func:`report_tables` shapes them into the
+tables of :mod:`ecore_xl.report.schema` (headers as column names) for one set of legal entities,
+and :func:`summary_figures` computes the Summary numbers the workbook's formulas also compute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ecore_xl.errors import UnexpectedResponseError
+from ecore_xl.report.period import ReportMonth
+
+__all__ = [
+    "COMPONENTS",
+    "FIGURES",
+    "MonthData",
+    "flag_invoice",
+    "report_tables",
+    "summary_figures",
+    "to_mwh",
+]
+
+#: invoice components in the order the cost chart shows them (others follow, sorted)
+COMPONENTS = ("energy", "grid", "taxes", "levies", "other")
+
+#: Summary figure key -> (label on the Summary sheet, defined name of its cell)
+FIGURES: dict[str, tuple[str, str]] = {
+    "consumption_mwh": ("Consumption (MWh)", "ConsumptionMWh"),
+    "cost_eur": ("Cost (EUR, net)", "CostEUR"),
+    "avg_cost_eur_per_mwh": ("Average cost (EUR/MWh)", "AvgCostEURperMWh"),
+    "hedge_ratio": ("Hedge ratio", "HedgeRatio"),
+    "open_volume_mwh": ("Open volume (MWh)", "OpenVolumeMWh"),
+    "avg_click_price_eur_per_mwh": ("Average clicked price (EUR/MWh)", "AvgClickPrice"),
+    "invoice_count": ("Invoices", "InvoiceCount"),
+    "flagged_invoices": ("Flagged invoices", "FlaggedInvoices"),
+}
+
+_UNIT_FACTORS = {"mwh": 1.0, "kwh": 1e-3, "wh": 1e-6, "gwh": 1e3}
+
+
+@dataclass
+class MonthData:
+    """The fetched frames a month's report is made of (all legal entities or one)."""
+
+    month: ReportMonth
+    legal_entities: pd.DataFrame
+    business_units: pd.DataFrame
+    meters: pd.DataFrame
+    volumes: pd.DataFrame  # actual volumes of the month, the consumption table's granularity
+    metered: pd.DataFrame  # actual daily volumes over the invoices' billing periods
+    invoices: pd.DataFrame
+    invoice_lines: pd.DataFrame
+    portfolios: pd.DataFrame
+    positions: pd.DataFrame
+    contracts: pd.DataFrame
+    clicks: pd.DataFrame
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+
+
+def to_mwh(values: pd.Series, units: pd.Series | None) -> pd.Series:
+    """Energy values in MWh: a record's ``unit`` (kWh, Wh, GWh) is honoured, empty means MWh."""
+    values = pd.to_numeric(values, errors="coerce").astype("float64")
+    if units is None or units.empty:
+        return values
+    keys = units.astype("str").str.strip().str.lower().replace({"nan": "", "none": ""})
+    unknown = sorted(set(keys.unique()) - set(_UNIT_FACTORS) - {""})
+    if unknown:
+        raise UnexpectedResponseError(
+            f"Volumes come in unit {unknown[0]!r}, which the report cannot convert to MWh."
+        )
+    factors = keys.map(lambda k: _UNIT_FACTORS.get(k, 1.0)).astype("float64")
+    return values * factors
+
+
+def flag_invoice(invoiced: float, metered: float, threshold: float) -> bool:
+    """Whether an invoice deviates from its metered volume by more than ``threshold`` (0.02 = 2 %).
+
+    The workbook's Flag formula makes the same decision: with nothing metered, any invoiced
+    volume is flagged.
+    """
+    if metered == 0:
+        return invoiced != 0
+    return abs(invoiced - metered) > threshold * metered
+
+
+# ---- selection ------------------------------------------------------------------------------
+
+
+def _col(df: pd.DataFrame, name: str, default: Any = None) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([default] * len(df), index=df.index, dtype="object")
+
+
+def _meters_of(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFrame:
+    """The meters of the chosen legal entities with their unit and entity joined on."""
+    bus = data.business_units.loc[:, ["id", "name", "legalEntityId", "costCenter"]].rename(
+        columns={"id": "buId", "name": "buName", "costCenter": "buCostCenter"}
+    )
+    les = data.legal_entities.loc[:, ["id", "name"]].rename(
+        columns={"id": "leId", "name": "leName"}
+    )
+    meters = data.meters.merge(bus, how="left", left_on="businessUnitId", right_on="buId")
+    meters = meters.merge(les, how="left", left_on="legalEntityId", right_on="leId")
+    if entity_ids is not None:
+        meters = meters.loc[meters["legalEntityId"].isin(list(entity_ids))]
+    return meters.sort_values(["legalEntityId", "businessUnitId", "id"], kind="stable")
+
+
+def _in_month(local: pd.Series, month: ReportMonth) -> pd.Series:
+    start = pd.Timestamp(month.start)
+    end = pd.Timestamp(month.end)
+    return (local >= start) & (local < end)
+
+
+def _month_invoices(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFrame:
+    """Invoices whose billing period starts in the month (for the chosen legal entities)."""
+    inv = data.invoices
+    if inv.empty:
+        return inv
+    inv = inv.loc[_in_month(inv["periodStart"], data.month)]
+    if entity_ids is not None:
+        inv = inv.loc[inv["legalEntityId"].isin(list(entity_ids))]
+    return inv.sort_values(["periodStart", "meterId", "id"], kind="stable")
+
+
+# ---- tables ---------------------------------------------------------------------------------
+
+
+def report_tables(
+    data: MonthData, *, legal_entities: Sequence[str] | None, threshold: float
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The report's tables (by schema name) and the ids of the flagged invoices."""
+    meters = _meters_of(data, legal_entities)
+    names = dict(zip(data.meters["id"], data.meters["name"], strict=False))
+    commodity = dict(zip(data.meters["id"], data.meters["commodity"], strict=False))
+    meter_ids = set(meters["id"])
+
+    tables: dict[str, pd.DataFrame] = {}
+    tables["structure"] = pd.DataFrame(
+        {
+            "Legal entity ID": meters["legalEntityId"],
+            "Legal entity": meters["leName"],
+            "Business unit ID": meters["businessUnitId"],
+            "Business unit": meters["buName"],
+            "Cost center": meters["buCostCenter"],
+            "Meter": meters["id"],
+            "Meter number": _col(meters, "meterNumber"),
+            "Meter name": meters["name"],
+            "Commodity": meters["commodity"],
+            "City": _col(meters, "address.city"),
+            "Annual MWh": _col(meters, "annualConsumptionMWh"),
+        }
+    ).reset_index(drop=True)
+
+    vol = data.volumes
+    if not vol.empty:
+        vol = vol.loc[vol["meterId"].isin(meter_ids) & _in_month(vol["startLocal"], data.month)]
+    vol = vol.sort_values(["meterId", "start"], kind="stable") if not vol.empty else vol
+    tables["consumption"] = pd.DataFrame(
+        {
+            "Start": _col(vol, "startLocal"),
+            "Meter": _col(vol, "meterId"),
+            "Meter name": _col(vol, "meterId").map(names),
+            "Commodity": _col(vol, "meterId").map(commodity),
+            "MWh": to_mwh(_col(vol, "value"), _col(vol, "unit")),
+            "Quality": _col(vol, "quality"),
+        }
+    ).reset_index(drop=True)
+    tables["daily"] = pd.DataFrame({"Day": [pd.Timestamp(d) for d in data.month.days]})
+
+    invoices = _month_invoices(data, legal_entities)
+    metered = _metered(data, invoices)
+    invoiced = pd.to_numeric(_col(invoices, "consumptionMWh"), errors="coerce").astype("float64")
+    flags = [
+        flag_invoice(float(i), float(m), threshold)
+        for i, m in zip(invoiced.fillna(0.0), metered, strict=True)
+    ]
+    tables["invoices"] = pd.DataFrame(
+        {
+            "Invoice": _col(invoices, "id"),
+            "Invoice number": _col(invoices, "invoiceNumber"),
+            "Supplier": _col(invoices, "supplier"),
+            "Meter": _col(invoices, "meterId"),
+            "Meter name": _col(invoices, "meterId").map(names),
+            "Period from": _col(invoices, "periodStart"),
+            "Period to": _last_day(_col(invoices, "periodEnd")),
+            "Invoiced MWh": invoiced,
+            "Metered MWh": pd.Series(metered, index=invoices.index, dtype="float64"),
+            "Net EUR": _col(invoices, "netAmount"),
+            "Status": _col(invoices, "status"),
+        }
+    ).reset_index(drop=True)
+    flagged = [str(i) for i, f in zip(_col(invoices, "id"), flags, strict=True) if f]
+
+    lines = data.invoice_lines
+    if not lines.empty:
+        lines = lines.loc[lines["invoiceId"].isin(set(_col(invoices, "id")))]
+    head = invoices.loc[:, ["id", "invoiceNumber", "meterId"]] if not invoices.empty else None
+    if head is not None and not lines.empty:
+        lines = lines.merge(head, how="left", left_on="invoiceId", right_on="id")
+        order = {v: i for i, v in enumerate(invoices["id"])}
+        lines = lines.assign(_o=lines["invoiceId"].map(order)).sort_values("_o", kind="stable")
+    tables["costs"] = pd.DataFrame(
+        {
+            "Invoice": _col(lines, "invoiceId"),
+            "Invoice number": _col(lines, "invoiceNumber"),
+            "Meter": _col(lines, "meterId"),
+            "Meter name": _col(lines, "meterId").map(names),
+            "Component": _col(lines, "component"),
+            "Quantity": _col(lines, "quantity"),
+            "Unit": _col(lines, "unit"),
+            "Unit price": _col(lines, "unitPrice"),
+            "EUR": pd.to_numeric(_col(lines, "amount"), errors="coerce").astype("float64"),
+        }
+    ).reset_index(drop=True)
+    found = [str(c) for c in tables["costs"]["Component"].dropna().unique()]
+    components = [*COMPONENTS, *sorted(set(found) - set(COMPONENTS))]
+    tables["cost_components"] = pd.DataFrame({"Component": components})
+
+    tables["positions"] = _positions(data, legal_entities)
+    months = [pd.Timestamp(dt.date(data.month.year, m, 1)) for m in range(1, 13)]
+    tables["hedge_months"] = pd.DataFrame({"Month": months})
+    tables["clicks"] = _clicks(data, legal_entities)
+    tables["provenance"] = pd.DataFrame(
+        data.provenance, columns=["Dataset", "Source", "Fetched at (UTC)", "Filters", "Rows"]
+    )
+    return tables, flagged
+
+
+def _last_day(end: pd.Series) -> pd.Series:
+    """An exclusive end (local midnight after the period) as the period's last day."""
+    if end.empty:
+        return end
+    return pd.to_datetime(end) - pd.Timedelta(days=1)
+
+
+def _metered(data: MonthData, invoices: pd.DataFrame) -> list[float]:
+    """Per invoice: the meter's actual MWh over its billing period ``[periodStart, periodEnd)``."""
+    if invoices.empty:
+        return []
+    vol = data.metered
+    if vol.empty:
+        return [0.0] * len(invoices)
+    mwh = to_mwh(vol["value"], _col(vol, "unit")).to_numpy()
+    local = vol["startLocal"].to_numpy()
+    by_meter: dict[str, np.ndarray] = {
+        str(m): np.flatnonzero(vol["meterId"].to_numpy() == m) for m in vol["meterId"].unique()
+    }
+    out: list[float] = []
+    for meter, start, end in zip(
+        invoices["meterId"], invoices["periodStart"], invoices["periodEnd"], strict=True
+    ):
+        idx = by_meter.get(str(meter))
+        if idx is None or pd.isna(start) or pd.isna(end):
+            out.append(0.0)
+            continue
+        times = local[idx]
+        inside = (times >= np.datetime64(start)) & (times < np.datetime64(end))
+        out.append(float(mwh[idx][inside].sum()))
+    return out
+
+
+def _positions(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFrame:
+    pf = data.portfolios
+    if entity_ids is not None and not pf.empty:
+        pf = pf.loc[pf["legalEntityId"].isin(list(entity_ids))]
+    pos = data.positions
+    if not pos.empty:
+        year_start = pd.Timestamp(data.month.year_start)
+        year_end = pd.Timestamp(data.month.year_end)
+        local = pos["periodStartLocal"]
+        pos = pos.loc[pos["portfolioId"].isin(set(pf["id"])) & (local >= year_start)]
+        pos = pos.loc[pos["periodStartLocal"] < year_end]
+        pos = pos.sort_values(["portfolioId", "periodStart"], kind="stable")
+    pf_name = dict(zip(pf["id"], pf["name"], strict=False))
+    pf_commodity = dict(zip(pf["id"], pf["commodity"], strict=False))
+    return pd.DataFrame(
+        {
+            "Portfolio": _col(pos, "portfolioId"),
+            "Portfolio name": _col(pos, "portfolioId").map(pf_name),
+            "Commodity": _col(pos, "portfolioId").map(pf_commodity),
+            "Month": _col(pos, "periodStartLocal"),
+            "Forecast MWh": _col(pos, "forecastVolumeMWh"),
+            "Hedged MWh": _col(pos, "hedgedVolumeMWh"),
+            "Open MWh": _col(pos, "openVolumeMWh"),
+            "Hedge ratio": _col(pos, "hedgeRatio"),
+            "Avg hedge price": _col(pos, "averageHedgePriceEurPerMWh"),
+        }
+    ).reset_index(drop=True)
+
+
+def _clicks(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFrame:
+    clicks = data.clicks
+    if not clicks.empty:
+        clicks = clicks.loc[_in_month(clicks["executedAtLocal"], data.month)]
+        if entity_ids is not None:
+            contracts = data.contracts
+            own = set(contracts.loc[contracts["legalEntityId"].isin(list(entity_ids)), "id"])
+            clicks = clicks.loc[clicks["contractId"].isin(own)]
+        clicks = clicks.sort_values(["executedAt", "id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Click": _col(clicks, "id"),
+            "Contract": _col(clicks, "contractId"),
+            "Product": _col(clicks, "product"),
+            "Profile": _col(clicks, "loadProfile"),
+            "Delivery start": _col(clicks, "deliveryStart"),
+            "Delivery end": _last_day(_col(clicks, "deliveryEnd")),
+            "Executed": _col(clicks, "executedAtLocal"),
+            "MW": _col(clicks, "volumeMW"),
+            "MWh": _col(clicks, "volumeMWh"),
+            "EUR/MWh": _col(clicks, "priceEurPerMWh"),
+            "Status": _col(clicks, "status"),
+        }
+    ).reset_index(drop=True)
+
+
+# ---- figures --------------------------------------------------------------------------------
+
+
+def _sum(values: pd.Series) -> float:
+    return float(pd.to_numeric(values, errors="coerce").fillna(0.0).sum())
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b and math.isfinite(a / b) else None
+
+
+def summary_figures(
+    tables: dict[str, pd.DataFrame], month: ReportMonth, flagged: Sequence[str]
+) -> dict[str, float | int | None]:
+    """The Summary numbers, computed in Python the way the Summary formulas compute them."""
+    consumption = _sum(tables["consumption"]["MWh"])
+    cost = _sum(tables["costs"]["EUR"])
+    pos = tables["positions"]
+    this = pos.loc[pd.to_datetime(pos["Month"]) == pd.Timestamp(month.start)] if len(pos) else pos
+    forecast = _sum(this["Forecast MWh"]) if len(this) else 0.0
+    hedged = _sum(this["Hedged MWh"]) if len(this) else 0.0
+    clicks = tables["clicks"]
+    click_mwh = _sum(clicks["MWh"])
+    click_value = (
+        float(
+            (
+                pd.to_numeric(clicks["MWh"], errors="coerce").fillna(0.0)
+                * pd.to_numeric(clicks["EUR/MWh"], errors="coerce").fillna(0.0)
+            ).sum()
+        )
+        if len(clicks)
+        else 0.0
+    )
+    return {
+        "consumption_mwh": consumption,
+        "cost_eur": cost,
+        "avg_cost_eur_per_mwh": _ratio(cost, consumption),
+        "hedge_ratio": _ratio(hedged, forecast),
+        "open_volume_mwh": _sum(this["Open MWh"]) if len(this) else 0.0,
+        "avg_click_price_eur_per_mwh": _ratio(click_value, click_mwh),
+        "invoice_count": len(tables["invoices"]),
+        "flagged_invoices": len(flagged),
+    }

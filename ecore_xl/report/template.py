@@ -1,0 +1,424 @@
+"""Report templates: find the placeholders of an .xlsx workbook and fill them (openpyxl).
+
+The scheme (``templates/README.md`` has the user-facing version):
+
+* ``{{name}}`` in a cell is replaced by a value (:data:`~ecore_xl.report.schema.PLACEHOLDERS`).
+  A cell that holds nothing but one placeholder gets the typed value (a date, a number) and keeps
+  its number format; inside longer text the value is written as text. Page headers and footers
+  may hold placeholders too.
+* A defined name ``ecore.<table>`` (workbook or sheet scope) marks the top-left cell of a table's
+  header row. If an Excel table starts there, its name, style and header cells are kept: the
+  header cells choose the columns, and the first data row is the style row whose cell formats
+  every data row gets; a formula there is copied to every row (the report's formula columns get
+  their default formula when the cell is empty). Without a table, one with every column and
+  default formats is laid out first.
+* Filling is :func:`ecore_xl.excel.sheets.write_table` on that table: tables grow downward, and
+  chart series, defined names and conditional formats that cover a table column down to its
+  last row are stretched to the filled rows.
+
+Every problem is a :class:`~ecore_xl.errors.TemplateError` naming the sheet and the cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.cell import (
+    get_column_letter,
+    range_boundaries,
+)
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ecore_xl.errors import TemplateError
+from ecore_xl.report.schema import (
+    MARKER_PREFIX,
+    PLACEHOLDERS,
+    TABLES,
+    THRESHOLD_NAME,
+    Column,
+    ReportTable,
+    table_spec,
+)
+
+__all__ = ["PLACEHOLDER_RE", "Slot", "Template"]
+
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_DEFAULT_STYLE = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+
+
+def cell_name(ws: Worksheet, row: int, col: int) -> str:
+    """``'Costs'!C5`` for messages."""
+    return f"sheet '{ws.title}' cell {get_column_letter(col)}{row}"
+
+
+@dataclass
+class Slot:
+    """Where one report table goes: a table in the template (found or made) at a marked cell."""
+
+    spec: ReportTable
+    ws: Worksheet
+    row: int  # header row
+    col: int  # first column
+    table_name: str
+    data_headers: list[str]  # report columns to write, in the template's order
+    headers: list[str]  # every header of the template's table, in order
+
+    @property
+    def where(self) -> str:
+        return cell_name(self.ws, self.row, self.col)
+
+    @property
+    def anchor(self) -> str:
+        return f"{get_column_letter(self.col)}{self.row}"
+
+
+@dataclass
+class _TextCell:
+    ws: Worksheet
+    row: int
+    col: int
+    names: list[str]
+
+
+@dataclass
+class Template:
+    """A loaded template: its workbook, table slots and placeholder cells."""
+
+    workbook: Workbook
+    source: str
+    slots: dict[str, Slot] = field(default_factory=dict)
+    cells: list[_TextCell] = field(default_factory=list)
+    load_warnings: list[str] = field(default_factory=list)
+
+    # ---- loading ------------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path) -> Template:
+        """Read and check a template; TemplateError if it is not usable."""
+        path = Path(path)
+        if not path.is_file():
+            raise TemplateError(f"Template {path} does not exist: check --template.")
+        if path.suffix.lower() not in (".xlsx", ".xltx"):
+            raise TemplateError(
+                f"Template {path.name} is not an .xlsx workbook: save it as .xlsx (no macros)."
+            )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                wb = load_workbook(path)
+            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+                raise TemplateError(
+                    f"Template {path.name} cannot be read as an .xlsx workbook "
+                    f"({type(exc).__name__}): open and save it again in Excel."
+                ) from None
+        if path.suffix.lower() == ".xltx":
+            wb.template = False
+        template = cls(wb, path.name, load_warnings=[str(w.message) for w in caught])
+        template._scan()
+        return template
+
+    def _scan(self) -> None:
+        for name, ws, dn in self._markers():
+            self._add_slot(name, ws, dn)
+        for ws in self.workbook.worksheets:
+            self._scan_cells(ws)
+            for text, _ in _header_footer_texts(ws):
+                for found in PLACEHOLDER_RE.findall(text):
+                    self._check_placeholder(found, f"sheet '{ws.title}' page header/footer")
+
+    def _markers(self) -> Iterator[tuple[str, Worksheet | None, DefinedName]]:
+        for name, dn in self.workbook.defined_names.items():
+            if name.lower().startswith(MARKER_PREFIX):
+                yield name, None, dn
+        for ws in self.workbook.worksheets:
+            for name, dn in ws.defined_names.items():
+                if name.lower().startswith(MARKER_PREFIX):
+                    yield name, ws, dn
+
+    def _add_slot(self, name: str, scope: Worksheet | None, dn: DefinedName) -> None:
+        where = f"defined name {name!r}"
+        try:
+            dest = next(iter(dn.destinations), None)
+        except Exception:
+            dest = None
+        if dest is None:
+            raise TemplateError(
+                f"Template {self.source}: {where} must refer to a cell (e.g. ='Costs'!$A$5)."
+            )
+        sheet_name, coord = dest
+        if sheet_name not in self.workbook.sheetnames:
+            raise TemplateError(
+                f"Template {self.source}: {where} refers to sheet '{sheet_name}', which is not in "
+                "the workbook."
+            )
+        ws = self.workbook[sheet_name]
+        min_col, min_row, _, _ = range_boundaries(coord.replace("$", ""))
+        at = cell_name(ws, min_row, min_col)
+        spec = table_spec(name[len(MARKER_PREFIX) :])
+        if spec is None:
+            known = ", ".join(t.marker for t in TABLES)
+            raise TemplateError(
+                f"Template {self.source}, {at}: {where} names no report table; known: {known}."
+            )
+        if spec.name in self.slots:
+            raise TemplateError(
+                f"Template {self.source}, {at}: {spec.marker} is defined twice (also at "
+                f"{self.slots[spec.name].where}): keep one."
+            )
+        self.slots[spec.name] = self._slot(spec, ws, min_row, min_col)
+
+    def _slot(self, spec: ReportTable, ws: Worksheet, row: int, col: int) -> Slot:
+        table = _table_at(ws, row, col)
+        if table is None:
+            table = self._make_table(spec, ws, row, col)
+        t_col, t_row, t_col2, t_row2 = range_boundaries(table.ref)
+        if (t_row, t_col) != (row, col):
+            raise TemplateError(
+                f"Template {self.source}, {cell_name(ws, row, col)}: {spec.marker} must mark "
+                f"the top-left cell of table {table.displayName} "
+                f"({get_column_letter(t_col)}{t_row})."
+            )
+        if t_row2 <= t_row:
+            raise TemplateError(
+                f"Template {self.source}, {cell_name(ws, row, col)}: table {table.displayName} "
+                "needs a header row and one data row (the style row)."
+            )
+        first = t_row + 1
+        data_headers: list[str] = []
+        present: set[str] = set()
+        defaults: dict[int, Column] = {}  # formula columns that get the report's formula
+        for c in range(t_col, t_col2 + 1):
+            head = ws.cell(row, c)
+            text = "" if head.value is None else str(head.value).strip()
+            found = spec.column(text)
+            body = ws.cell(first, c)
+            user_formula = body.data_type == "f" and isinstance(body.value, str)
+            if found is None and not user_formula:
+                raise TemplateError(
+                    f"Template {self.source}, {cell_name(ws, row, c)}: {text!r} is not a "
+                    f"column of {spec.marker} (known: {', '.join(spec.headers())}) and its "
+                    "first data row holds no formula."
+                )
+            if found is None:
+                continue
+            if found.header in present:
+                raise TemplateError(
+                    f"Template {self.source}, {cell_name(ws, row, c)}: column {text!r} appears "
+                    f"twice in {spec.marker}."
+                )
+            present.add(found.header)
+            head.value = found.header  # the canonical spelling: write_table matches by name
+            if found.formula is None:
+                data_headers.append(found.header)
+            elif not user_formula:
+                defaults[c] = found
+        headers = _headers(ws, row, t_col, t_col2)
+        letters = {h: get_column_letter(t_col + i) for i, h in enumerate(headers)}
+        for c, column in defaults.items():
+            missing = [ref for ref in column.formula_refs() if ref not in letters]
+            if missing:
+                raise TemplateError(
+                    f"Template {self.source}, {cell_name(ws, row, c)}: column {column.header!r} "
+                    f"is a formula over column {missing[0]!r}: add {missing[0]!r} to "
+                    f"{spec.marker}, or write your own formula in {cell_name(ws, first, c)}."
+                )
+            ws.cell(first, c).value = _row_formula(column, letters, first)
+        return Slot(spec, ws, row, col, table.displayName, data_headers, headers)
+
+    def _make_table(self, spec: ReportTable, ws: Worksheet, row: int, col: int) -> Table:
+        """No table at the marker: lay out every column with its default format and formula."""
+        if spec.table in self._table_names():
+            raise TemplateError(
+                f"Template {self.source}, {cell_name(ws, row, col)}: {spec.marker} marks no "
+                f"table, and the default name {spec.table} is taken by another table."
+            )
+        last = col + len(spec.columns) - 1
+        for r in (row, row + 1):
+            for c in range(col, last + 1):
+                if ws.cell(r, c).value not in (None, ""):
+                    raise TemplateError(
+                        f"Template {self.source}, {cell_name(ws, r, c)}: {spec.marker} needs "
+                        f"{get_column_letter(col)}{row}:{get_column_letter(last)}{row + 1} free "
+                        "for its header and first row (or put an Excel table there)."
+                    )
+        for i, column in enumerate(spec.columns):
+            head = ws.cell(row, col + i)
+            head.value = column.header
+            ws.cell(row + 1, col + i).number_format = column.fmt
+        ref = f"{get_column_letter(col)}{row}:{get_column_letter(last)}{row + 1}"
+        table = Table(displayName=spec.table, ref=ref)
+        table.tableStyleInfo = copy.copy(_DEFAULT_STYLE)
+        ws.add_table(table)
+        return table
+
+    def _table_names(self) -> set[str]:
+        return {t.displayName for ws in self.workbook.worksheets for t in ws.tables.values()}
+
+    def _scan_cells(self, ws: Worksheet) -> None:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if not isinstance(value, str) or "{{" not in value:
+                    continue
+                names = PLACEHOLDER_RE.findall(value)
+                at = cell_name(ws, cell.row, cell.column)
+                leftover = PLACEHOLDER_RE.sub("", value)
+                if not names or "{{" in leftover or "}}" in leftover:
+                    raise TemplateError(
+                        f"Template {self.source}, {at}: a placeholder is malformed: write it as "
+                        "{{name}}."
+                    )
+                for name in names:
+                    self._check_placeholder(name, at)
+                self.cells.append(_TextCell(ws, cell.row, cell.column, names))
+
+    def _check_placeholder(self, name: str, at: str) -> None:
+        if name not in PLACEHOLDERS:
+            raise TemplateError(
+                f"Template {self.source}, {at}: unknown placeholder {{{{{name}}}}}; known: "
+                f"{', '.join(PLACEHOLDERS)}."
+            )
+
+    # ---- filling ------------------------------------------------------------------------------
+
+    def fill(
+        self,
+        values: Mapping[str, Any],
+        tables: Mapping[str, Any],
+        *,
+        formats: Mapping[tuple[str, str], str] | None = None,
+    ) -> Workbook:
+        """Put ``values`` into placeholder cells and ``tables`` (DataFrames) into their slots.
+
+        ``formats`` overrides the number format of a column's rows, e.g.
+        ``{("consumption", "Start"): "yyyy-mm-dd hh:mm"}`` for quarter-hours. The workbook is
+        changed in place and returned: a loaded template fills once.
+        """
+        from ecore_xl.errors import TooManyRowsError, UsageError
+        from ecore_xl.excel.sheets import write_table
+
+        self._fill_cells(values)
+        for (table, header), fmt in (formats or {}).items():
+            slot = self.slots.get(table)
+            if slot is not None and header in slot.headers:
+                slot.ws.cell(
+                    slot.row + 1, slot.col + slot.headers.index(header)
+                ).number_format = fmt
+        for slot in sorted(self.slots.values(), key=lambda s: (s.ws.title, s.row, s.col)):
+            frame = tables.get(slot.spec.name)
+            if frame is None:
+                raise TemplateError(
+                    f"Template {self.source}, {slot.where}: no data for {slot.spec.marker}."
+                )
+            missing = [h for h in slot.data_headers if h not in frame.columns]
+            if missing:  # a bug in the report code, not in the template
+                raise TemplateError(f"Report table {slot.spec.marker} lacks column(s) {missing}.")
+            try:
+                write_table(
+                    slot.ws,
+                    frame.loc[:, slot.data_headers],
+                    table_name=slot.table_name,
+                    anchor=slot.anchor,
+                )
+            except TooManyRowsError:
+                raise
+            except UsageError as exc:
+                raise TemplateError(f"Template {self.source}, {slot.spec.marker}: {exc}") from None
+        self._set_threshold(values.get("threshold"))
+        return self.workbook
+
+    def _fill_cells(self, values: Mapping[str, Any]) -> None:
+        for tc in self.cells:
+            cell = tc.ws.cell(tc.row, tc.col)
+            text = str(cell.value)
+            whole = PLACEHOLDER_RE.fullmatch(text.strip())
+            if whole and not text.startswith("="):
+                cell.value = _cell_value(values.get(whole[1]))
+            else:
+                cell.value = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+        for ws in self.workbook.worksheets:
+            for text, part in _header_footer_texts(ws):
+                part.text = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+
+    def _set_threshold(self, threshold: Any) -> None:
+        """Point ``FlagThreshold`` at the first ``{{threshold}}`` cell, else hold the number."""
+        target: str | None = None
+        for tc in self.cells:
+            if tc.names == ["threshold"] and not isinstance(tc.ws.cell(tc.row, tc.col).value, str):
+                sheet = tc.ws.title.replace("'", "''")
+                target = f"'{sheet}'!${get_column_letter(tc.col)}${tc.row}"
+                break
+        if target is None:
+            target = repr(float(threshold if threshold is not None else 0.0))
+        names = self.workbook.defined_names
+        if THRESHOLD_NAME in names:
+            del names[THRESHOLD_NAME]
+        names[THRESHOLD_NAME] = DefinedName(THRESHOLD_NAME, attr_text=target)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+_HEADER_FOOTERS = (
+    "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter",
+)  # fmt: skip
+
+
+def _headers(ws: Worksheet, row: int, c1: int, c2: int) -> list[str]:
+    return ["" if ws.cell(row, c).value is None else str(ws.cell(row, c).value)
+            for c in range(c1, c2 + 1)]  # fmt: skip
+
+
+def _table_at(ws: Worksheet, row: int, col: int) -> Table | None:
+    for table in ws.tables.values():
+        c1, r1, c2, r2 = range_boundaries(table.ref)
+        if r1 <= row <= r2 and c1 <= col <= c2:
+            return table
+    return None
+
+
+def _row_formula(column: Column, letters: Mapping[str, str], row: int) -> str:
+    formula = column.formula or ""
+    for ref in column.formula_refs():
+        formula = formula.replace("{" + ref + "}", f"{letters[ref]}{row}")
+    return formula
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _header_footer_texts(ws: Worksheet) -> Iterator[tuple[str, Any]]:
+    for hf_name in _HEADER_FOOTERS:
+        hf = getattr(ws.HeaderFooter, hf_name, None)
+        if hf is None:
+            continue
+        for part_name in ("left", "center", "right"):
+            part = getattr(hf, part_name, None)
+            text = getattr(part, "text", None)
+            if text and "{{" in text:
+                yield text, part
