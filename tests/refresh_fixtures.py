@@ -126,10 +126,8 @@ def customise_volumes(path: Path) -> dict[str, Any]:
     summary["B2"] = "=SUM(myValues)"
     summary["A3"] = "Total kWh"
     summary["B3"] = "=SUM(tblVolumes[kWh])"
-    summary["A4"] = "Last running total"
-    summary["B4"] = f"=INDEX({adj}:{adj},ROWS(tblVolumes)+{header})".replace(
-        f"{adj}:{adj}", f"Volumes!{adj}:{adj}"
-    )
+    summary["A4"] = "Last running total"  # volumes are >= 0: the largest is the last
+    summary["B4"] = f"=MAX(Volumes!{adj}:{adj})"
     wb.save(path)
     return {
         "value_col": value_col,
@@ -170,3 +168,41 @@ def libreoffice_convert(src: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
     if proc.returncode != 0 or not target.exists():
         raise AssertionError(f"LibreOffice failed ({proc.returncode}): {proc.stdout}{proc.stderr}")
     return target
+
+
+def assert_tables_consistent(path: Path) -> None:
+    """What Excel checks before it offers to "repair" a workbook's tables.
+
+    Header cells equal the column names (text), names and ids are unique, the autofilter covers
+    the table, table names are unique in the workbook, and no two tables overlap.
+    """
+    wb = openpyxl.load_workbook(path)
+    seen: set[str] = set()
+    for ws in wb.worksheets:
+        boxes = []
+        for table in ws.tables.values():
+            name = table.displayName.casefold()
+            assert name not in seen, f"duplicate table {table.displayName}"
+            seen.add(name)
+            min_col, min_row, max_col, max_row = openpyxl.utils.cell.range_boundaries(table.ref)
+            assert max_row > min_row, f"{table.displayName} needs a data row"
+            columns = list(table.tableColumns)
+            assert len(columns) == max_col - min_col + 1
+            assert len({c.id for c in columns}) == len(columns)
+            assert len({c.name.casefold() for c in columns}) == len(columns)
+            for col, column in zip(range(min_col, max_col + 1), columns, strict=True):
+                cell = ws.cell(row=min_row, column=col)
+                assert cell.data_type == "s" and cell.value == column.name, (
+                    f"{table.displayName}: header {cell.coordinate} {cell.value!r} != "
+                    f"{column.name!r}"
+                )
+            if table.autoFilter is not None:
+                assert table.autoFilter.ref == table.ref
+            for other in boxes:
+                assert (
+                    max_col < other[0]
+                    or min_col > other[2]
+                    or max_row < other[1]
+                    or min_row > other[3]
+                ), f"{table.displayName} overlaps another table"
+            boxes.append((min_col, min_row, max_col, max_row))

@@ -16,6 +16,7 @@ from ecore_xl.errors import EcoreError, InvalidFilterError, UsageError
 from ecore_xl.excel.refresh import refresh_file
 from ecore_xl.mock import MockServer
 from tests.refresh_fixtures import (
+    assert_tables_consistent,
     customise_volumes,
     new_workbook,
     service_for,
@@ -57,6 +58,7 @@ def test_new_file_gets_settings_and_tables(srv: MockServer, tmp_path: Path) -> N
     path = tmp_path / "fresh.xlsx"
     report = refresh_file(path, service=service_for(srv), datasets=["contracts", "meters"])
     assert report.created_settings
+    assert_tables_consistent(path)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "eCore"
     assert "Sheet" not in wb.sheetnames  # openpyxl's empty default sheet is gone
@@ -100,6 +102,7 @@ def test_refresh_keeps_the_users_work(srv: MockServer, book: Path) -> None:
     set_settings(wb, to=dt.date(2026, 3, 5), datasets="volumes")
     wb.save(book)
     report = refresh_file(book, service=svc)
+    assert_tables_consistent(book)
     expected = _expected_volumes(srv, "2026-03-02", "2026-03-05")
     assert [r.rows for r in report.results] == [len(expected)]
 
@@ -155,6 +158,7 @@ def test_shrinking_clears_what_the_table_left(srv: MockServer, book: Path) -> No
     set_settings(wb, to=dt.date(2026, 3, 3), datasets="volumes")
     wb.save(book)
     refresh_file(book, service=svc)
+    assert_tables_consistent(book)
     wb = openpyxl.load_workbook(book)
     ws = wb["Volumes"]
     min_col, _header, max_col, last = range_boundaries(ws.tables["tblVolumes"].ref)
