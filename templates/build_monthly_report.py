@@ -21,9 +21,19 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Series
+from openpyxl.chart._chart import ChartBase
 from openpyxl.chart.data_source import AxDataSource, NumRef, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -52,7 +62,16 @@ HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 FLAG_FILL = PatternFill("solid", fgColor="F8CBAD")
 THIN = Side(style="thin", color="8EA9DB")
 FOOTER = "&L&8{{legal_entity}} · {{month_name}}&R&8Page &P of &N"
-TABLE_STYLE = "TableStyleMedium2"
+TABLE_STYLE = "TableStyleLight9"
+TEXTUAL = (FMT["general"], FMT["text"])
+
+
+def chart_title(text: str, size: int = 1100) -> Title:
+    """A chart title in a readable size (LibreOffice's default is large)."""
+    props = CharacterProperties(sz=size, b=True, solidFill=NAVY)
+    run = RegularTextRun(rPr=props, t=text)
+    paragraph = Paragraph(pPr=ParagraphProperties(defRPr=props), r=[run])
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
 
 
 # ---- building blocks -------------------------------------------------------------------------
@@ -94,7 +113,11 @@ def add_table(ws: Worksheet, spec: ReportTable, anchor: tuple[int, int]) -> dict
     letters = {c.header: get_column_letter(col + i) for i, c in enumerate(spec.columns)}
     for i, column in enumerate(spec.columns):
         c = col + i
-        ws.cell(row, c, column.header)
+        head = ws.cell(row, c, column.header)
+        head.font = LABEL
+        head.fill = HEAD_FILL
+        head.border = Border(bottom=THIN)
+        head.alignment = Alignment(horizontal="left" if column.fmt in TEXTUAL else "right")
         body = ws.cell(row + 1, c)
         body.number_format = column.fmt
         if column.fmt == FMT["text"] or column.header in ("Flag",):
@@ -129,6 +152,17 @@ def series(ws: Worksheet, cols: dict[str, str], value: str, category: str, *, te
     ref = column_ref(ws, cols[category], 6)
     s.cat = AxDataSource(strRef=StrRef(f=ref)) if text else AxDataSource(numRef=NumRef(f=ref))
     return s
+
+
+def place(ws: Worksheet, chart: ChartBase, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """Anchor a chart from cell to cell (0-based col, row), so it scales with the columns in
+    any program rather than having a size in cm that renderers map to columns differently."""
+    gap = 60_000  # EMU, about 1.7 mm of air around each chart
+    chart.anchor = TwoCellAnchor(
+        _from=AnchorMarker(col=start[0], colOff=gap, row=start[1], rowOff=gap),
+        to=AnchorMarker(col=end[0], colOff=-gap if end[0] else 0, row=end[1], rowOff=0),
+    )
+    ws.add_chart(chart)
 
 
 def tidy_axes(chart: BarChart | LineChart) -> None:
@@ -231,7 +265,7 @@ def build_summary(ws: Worksheet) -> dict[str, str]:
         )
     print_setup(ws, landscape=False, title_row=None)
     ws.page_setup.fitToHeight = 1
-    ws.print_area = "A1:C62"
+    ws.print_area = "A1:C53"
     return names
 
 
@@ -338,36 +372,36 @@ def add_charts(
     stretched to the filled rows when the report is made."""
     chart = BarChart()
     chart.type = "col"
-    chart.title = "Daily consumption (MWh)"
+    chart.title = chart_title("Daily consumption (MWh)")
     chart.style = 10
     chart.series.append(series(consumption, daily, "MWh", "Day", text=False))
     chart.x_axis.number_format = "dd"
     chart.y_axis.number_format = "#,##0"
     chart.legend = None
     chart.gapWidth = 40
-    chart.width, chart.height = 19.0, 7.0
     tidy_axes(chart)
-    summary.add_chart(chart, "A17")
+    place(summary, chart, (0, 16), (3, 33))
 
     cost = BarChart()
     cost.type = "bar"
-    cost.title = "Cost by component (EUR)"
+    cost.title = chart_title("Cost by component (EUR)")
     cost.style = 10
     cost.series.append(series(costs, by_component, "EUR", "Component", text=True))
-    cost.y_axis.number_format = "#,##0"
+    cost.y_axis.delete = True  # the data labels carry the values
     cost.x_axis.scaling.orientation = "maxMin"  # first component on top
     cost.legend = None
-    cost.dataLabels = DataLabelList()
-    cost.dataLabels.showVal = True
-    cost.width, cost.height = 9.0, 7.5
+    cost.dataLabels = DataLabelList(
+        showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
+    )
+    cost.dataLabels.numFmt = "#,##0"
     tidy_axes(cost)
-    summary.add_chart(cost, "A32")
+    place(summary, cost, (0, 34), (2, 52))
 
     bars = BarChart()
     bars.type = "col"
     bars.grouping = "stacked"
     bars.overlap = 100
-    bars.title = "Hedged and open volume, hedge ratio"
+    bars.title = chart_title("Hedged / open MWh and hedge ratio")
     bars.style = 10
     for header in ("Hedged MWh", "Open MWh"):
         bars.series.append(series(hedging, months, header, "Month", text=False))
@@ -386,8 +420,7 @@ def add_charts(
     tidy_axes(bars)
     bars += line
     bars.legend.position = "b"
-    bars.width, bars.height = 10.5, 7.5
-    summary.add_chart(bars, "B32")
+    place(summary, bars, (2, 34), (3, 52))
 
 
 # ---- the workbook ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "ecore_xl.cli.doctor:doctor",
     "fetch": "ecore_xl.cli.fetch_cmd:fetch",
     "refresh": "ecore_xl.cli.refresh_cmd:refresh",
+    "report": "ecore_xl.cli.report_cmd:report",
     "mock": "ecore_xl.cli.mock_cmd:mock",
 }
 

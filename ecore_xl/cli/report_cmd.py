@@ -1,0 +1,120 @@
+"""``ecore-xl report``: the monthly report workbook, offline-capable, from a template.
+
+``--snapshot DIR`` builds from snapshot files only (no network); make them with
+``--save-snapshot DIR`` on an online run. The output is replaced only by a complete new file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ecore_xl.errors import UsageError
+
+__all__ = ["report"]
+
+
+def _fmt(value: float | int | None, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "pct":
+        return f"{value:.1%}"
+    if kind == "int":
+        return f"{int(value):,}"
+    return f"{value:,.2f}"
+
+
+_KINDS = {
+    "hedge_ratio": "pct",
+    "invoice_count": "int",
+    "flagged_invoices": "int",
+}
+
+
+@click.command()
+@click.option("--month", required=True, metavar="YYYY-MM", help="The local calendar month.")
+@click.option("--legal-entity", metavar="ID", help="Only this legal entity (default: all).")
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Your own template (.xlsx); see templates/README.md. Default: the built-in one.",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build from the snapshot files in DIR only (no network).",
+)
+@click.option("--offline", is_flag=True, help="No network: use cached data and snapshots.")
+@click.option(
+    "--save-snapshot",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Online: also keep the fetched data in DIR, for a later --snapshot DIR.",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=None,
+    metavar="PCT",
+    help="Flag invoices off the metered volume by more than PCT percent (default 2).",
+)
+@click.option("--split", is_flag=True, help="One workbook per legal entity.")
+@click.option(
+    "--granularity",
+    type=click.Choice(["day", "hour", "quarterhour"]),
+    default="day",
+    show_default=True,
+    help="Interval of the Consumption table.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx to write; with --split, {legal_entity} in the name is replaced by the id.",
+)
+def report(
+    month: str,
+    legal_entity: str | None,
+    template: Path | None,
+    snapshot: Path | None,
+    offline: bool,
+    save_snapshot: Path | None,
+    threshold: float | None,
+    split: bool,
+    granularity: str,
+    out: Path,
+) -> None:
+    """Build the monthly report: consumption, costs, hedging and the invoice check.
+
+    \b
+    Examples:
+      ecore-xl report --month 2026-10 --out report-2026-10.xlsx
+      ecore-xl report --month 2026-10 --save-snapshot snap/ --out report.xlsx
+      ecore-xl report --month 2026-10 --snapshot snap/ --out report.xlsx   # no network
+      ecore-xl report --month 2026-10 --split --out "report-{legal_entity}.xlsx"
+    """
+    from ecore_xl.data import get_service
+    from ecore_xl.report import DEFAULT_THRESHOLD_PCT, FIGURES, build_report
+
+    if snapshot is not None and save_snapshot is not None:
+        raise UsageError("Use --snapshot DIR (read) or --save-snapshot DIR (write), not both.")
+    if snapshot is not None and not snapshot.is_dir():
+        raise UsageError(f"--snapshot {snapshot}: no such folder.")
+    result = build_report(
+        month,
+        out=out,
+        legal_entity=legal_entity,
+        template=template,
+        snapshot_dir=snapshot or save_snapshot,
+        offline=True if (snapshot is not None or offline) else None,
+        threshold=DEFAULT_THRESHOLD_PCT if threshold is None else threshold,
+        service=get_service(),
+        split=split,
+        granularity=granularity,
+    )
+    for path in result.paths:
+        click.echo(f"Wrote {path}")
+    for key, (label, _) in FIGURES.items():
+        click.echo(f"  {label:<34} {_fmt(result.figures[key], _KINDS.get(key, 'num'))}")
+    if result.flagged_invoice_ids:
+        click.echo(f"  Flagged: {', '.join(result.flagged_invoice_ids)}")
