@@ -164,7 +164,7 @@ def _guarded(
                 bound = sig.bind(*args, **kwargs)
             except TypeError:
                 names = ", ".join(sig.parameters)
-                raise UsageError(f"{name} takes at most these arguments: {names}.") from None
+                raise UsageError(f"{name} takes these arguments: {names}.") from None
             bound.apply_defaults()
             return impl(*bound.args, **bound.kwargs)
         except ApiError as exc:
@@ -175,6 +175,7 @@ def _guarded(
         except Exception as exc:  # a cell must get a short text, never a traceback
             return _report(name, args, exc)
 
+    call.__annotations__ = {}  # xlwings would read type hints as converters
     return call
 
 
@@ -337,7 +338,8 @@ class _Param:
 
 
 def _filter_doc(f: Filter) -> str:
-    parts = [f.doc.rstrip(".") if f.doc else f.name]
+    first = f.doc.rstrip(".") if f.doc else f.name
+    parts = [first[:1].upper() + first[1:]]
     if f.allowed:
         parts.append("one of " + ", ".join(f.allowed))
     if f.type == "date":
@@ -631,7 +633,7 @@ _GET_PARAMS_DOC = 'Query parameter as "key=value" (several: "a=1; b=2", or a ran
         "params": _GET_PARAMS_DOC,
     }
 )
-def ECORE_GET(path=None, *params):
+def ECORE_GET(path, *params):  # path has no default: VBA cannot mix Optional and ParamArray
     """Any GET endpoint of the eCore API as a table; a path of the catalogue uses its filters."""
     text = _a.clean(path)
     if not isinstance(text, str) or not text.strip("/ "):
