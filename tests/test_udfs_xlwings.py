@@ -193,7 +193,7 @@ def test_a_dataset_from_the_users_catalogue_gets_its_function(
     assert list(inspect.signature(f).parameters) == [
         "market", "from_date", "to_date", "value_type", "option1", "option2", "option3", "option4"
     ]  # fmt: skip
-    assert f.__xlfunc__["args"][0]["doc"].startswith("bidding zone")
+    assert f.__xlfunc__["args"][0]["doc"] == "Bidding zone; empty: any."
     assert f.__doc__.startswith("Day-ahead spot prices")
     assert "Function ECORE_SPOT_PRICES(Optional market, Optional from_date" in _vba(module)
     assert not hasattr(module, "ECORE_CLICKS")
