@@ -1,0 +1,102 @@
+"""``ecore-xl demo``: the whole job on the embedded mock API, with no credentials."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+__all__ = ["demo", "last_complete_month", "run_demo"]
+
+
+def last_complete_month(today: dt.date) -> str:
+    """``YYYY-MM`` of the calendar month before ``today``'s."""
+    first = today.replace(day=1)
+    previous = first - dt.timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def run_demo(out_dir: Path, *, meters: int = 12, seed: int = 42, month: str | None = None) -> dict:
+    """Start the mock, refresh a demo workbook, build the month's report; return what was made."""
+    from ecore_xl.config import Settings
+    from ecore_xl.data import DataService
+    from ecore_xl.excel.refresh import refresh_file
+    from ecore_xl.mock import MockServer
+    from ecore_xl.report.build import build_report
+
+    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    month = month or last_complete_month(today)
+    years = tuple(sorted({today.year - 1, today.year, int(month[:4])}))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    snapshots = out_dir / "snapshots"
+    with MockServer(seed=seed, meters=meters, years=years) as server:
+        settings = Settings.load(use_file=False, use_keyring=False, environ=server.env())
+        service = DataService(settings)
+        try:
+            workbook = out_dir / "ecore-demo.xlsx"
+            refreshed = refresh_file(workbook, service=service, snapshot_dir=snapshots)
+            report = build_report(
+                month,
+                out=out_dir / f"monthly-report-{month}.xlsx",
+                service=service,
+                snapshot_dir=snapshots,
+            )
+        finally:
+            service.close()
+    return {
+        "workbook": workbook,
+        "refresh": refreshed,
+        "report": report,
+        "month": month,
+        "snapshots": snapshots,
+    }
+
+
+def _fmt(value: float | int | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+@click.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("ecore-demo"),
+    show_default=True,
+    help="Folder for the demo workbook, the report and the snapshots.",
+)
+@click.option("--meters", type=click.IntRange(1, 300), default=12, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--month", default=None, help="Report month YYYY-MM (default: last complete month).")
+def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
+    """Run everything on the embedded mock API: refreshed workbook + monthly report."""
+    click.echo("Starting the embedded mock eCore API on 127.0.0.1 (no credentials needed)…")
+    made = run_demo(out_dir, meters=meters, seed=seed, month=month)
+    fig = made["report"].figures
+    flagged = ", ".join(made["report"].flagged_invoice_ids) or "none"
+    click.echo(f"Refreshed workbook: {made['workbook']}")
+    for path in made["report"].paths:
+        click.echo(f"Monthly report:     {path}")
+    click.echo(f"Snapshots:          {made['snapshots']}")
+    click.echo("")
+    click.echo(
+        f"{made['month']}: consumption {_fmt(fig.get('consumption_mwh'), ',.1f')} MWh, "
+        f"cost {_fmt(fig.get('cost_eur'), ',.0f')} EUR "
+        f"({_fmt(fig.get('avg_cost_eur_per_mwh'), ',.2f')} EUR/MWh)."
+    )
+    ratio = fig.get("hedge_ratio")
+    click.echo(
+        f"Hedged {_fmt(None if ratio is None else ratio * 100, '.1f')} %, "
+        f"open volume {_fmt(fig.get('open_volume_mwh'), ',.1f')} MWh, average clicked price "
+        f"{_fmt(fig.get('avg_click_price_eur_per_mwh'), ',.2f')} EUR/MWh."
+    )
+    click.echo(
+        f"{fig.get('invoice_count', 0)} invoices, {fig.get('flagged_invoices', 0)} flagged for "
+        f"a deviation from metered volume: {flagged}."
+    )
+    click.echo(
+        f"Offline again: ecore-xl report --month {made['month']} "
+        f"--snapshot {made['snapshots']} --offline --out report.xlsx"
+    )

@@ -1,0 +1,57 @@
+"""``ecore-xl demo``: the README's first command, end to end on the embedded mock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from ecore_xl.cli import cli
+from ecore_xl.cli.demo_cmd import last_complete_month
+
+
+def test_last_complete_month_crosses_the_year() -> None:
+    assert last_complete_month(dt.date(2026, 11, 26)) == "2026-10"
+    assert last_complete_month(dt.date(2027, 1, 1)) == "2026-12"
+
+
+def test_demo_writes_workbook_report_and_snapshots_that_work_offline(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo", "--out", str(out), "--meters", "4", "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    workbook = out / "ecore-demo.xlsx"
+    report = out / "monthly-report-2026-10.xlsx"
+    assert str(workbook) in result.output and str(report) in result.output
+    assert "2026-10: consumption" in result.output
+
+    book = openpyxl.load_workbook(workbook)
+    assert {"eCore", "Contracts", "Volumes", "Invoices"} <= set(book.sheetnames)
+    assert book["Contracts"].tables, "contracts are written as an Excel table"
+    summary = openpyxl.load_workbook(report)["Summary"]
+    assert any("Consumption" in str(c.value) for row in summary.iter_rows() for c in row if c.value)
+    assert any(out.joinpath("snapshots").iterdir())
+
+    # The printed offline command rebuilds the same report with no API at all.
+    again = tmp_path / "again.xlsx"
+    offline = runner.invoke(
+        cli,
+        [
+            "report",
+            "--month",
+            "2026-10",
+            "--snapshot",
+            str(out / "snapshots"),
+            "--offline",
+            "--out",
+            str(again),
+        ],
+    )
+    assert offline.exit_code == 0, offline.output
+    first = openpyxl.load_workbook(report, data_only=False)["Invoices"]
+    second = openpyxl.load_workbook(again, data_only=False)["Invoices"]
+    assert [[c.value for c in r] for r in first.iter_rows()] == [
+        [c.value for c in r] for r in second.iter_rows()
+    ]
