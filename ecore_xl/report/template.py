@@ -38,7 +38,7 @@ from openpyxl.utils.cell import (
 )
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ecore_xl.errors import TemplateError
@@ -260,6 +260,7 @@ class Template:
         ref = f"{get_column_letter(col)}{row}:{get_column_letter(last)}{row + 1}"
         table = Table(displayName=spec.table, ref=ref)
         table.tableStyleInfo = copy.copy(_DEFAULT_STYLE)
+        table.tableColumns = [TableColumn(id=i + 1, name=h) for i, h in enumerate(spec.headers())]
         ws.add_table(table)
         return table
 

@@ -1,0 +1,324 @@
+"""The template scheme: {{placeholders}}, ecore.<table> markers, user tables, charts that follow.
+
+Templates are made here with openpyxl and filled with small frames; no API is involved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.table import Table
+
+from ecore_xl.errors import TemplateError
+from ecore_xl.report import Template, default_template
+from ecore_xl.report.schema import FMT, TABLES, table_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+VALUES: dict[str, Any] = {
+    "month": "2026-10",
+    "month_name": "October 2026",
+    "month_start": dt.date(2026, 10, 1),
+    "month_end": dt.date(2026, 10, 31),
+    "legal_entity": "Ruhrtal Stahlguss GmbH",
+    "legal_entity_id": "LE-001",
+    "threshold": 0.02,
+    "timezone": "Europe/Berlin",
+    "granularity": "day",
+    "generated_at": dt.datetime(2026, 11, 2, 8, 30),
+    "source": "eCore API https://api.example/v1",
+    "template": "t.xlsx",
+    "version": "0.1.0",
+}
+ROWS = {"daily": 31, "cost_components": 5, "hedge_months": 12}
+
+
+def frames(n: int = 4) -> dict[str, pd.DataFrame]:
+    """Every report table with ``n`` rows (fixed row counts where the report has them)."""
+    out = {}
+    for spec in TABLES:
+        rows = ROWS.get(spec.name, n)
+        data: dict[str, list[Any]] = {}
+        for column in spec.columns:
+            if column.formula is not None:
+                continue
+            if column.fmt in (FMT["date"], FMT["datetime"], FMT["month"]):
+                data[column.header] = [dt.datetime(2026, 10, 1) + dt.timedelta(days=i)
+                                       for i in range(rows)]  # fmt: skip
+            elif column.fmt in (FMT["general"], FMT["text"]):
+                data[column.header] = [f"{column.header} {i}" for i in range(rows)]
+            else:
+                data[column.header] = [float(i + 1) for i in range(rows)]
+        out[spec.name] = pd.DataFrame(data)
+    return out
+
+
+def make(tmp_path: Path, build: Callable[[openpyxl.Workbook], None]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    build(wb)
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    return path
+
+
+def mark(wb: openpyxl.Workbook, table: str, sheet: str, cell: str) -> None:
+    col, row = re.match(r"([A-Z]+)(\d+)", cell).groups()  # type: ignore[union-attr]
+    wb.defined_names[f"ecore.{table}"] = DefinedName(
+        f"ecore.{table}", attr_text=f"'{sheet}'!${col}${row}"
+    )
+
+
+def fill(path: Path, n: int = 4) -> Path:
+    wb = Template.load(path).fill(VALUES, frames(n))
+    out = path.with_name("filled.xlsx")
+    wb.save(out)
+    return out
+
+
+# ---- placeholders ----------------------------------------------------------------------------
+
+
+def test_placeholders_become_typed_values_text_and_footers(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb["Cover"]
+        ws["A1"] = "{{month_start}}"
+        ws["A1"].number_format = "mmmm yyyy"
+        ws["A2"] = "Report {{ month }} for {{legal_entity}} ({{legal_entity_id}})"
+        ws["A3"] = "{{threshold}}"
+        ws["A3"].number_format = "0.0%"
+        ws["A4"] = "made {{generated_at}}"
+        ws.oddFooter.left.text = "{{legal_entity}} · {{month_name}}"
+
+    wb = openpyxl.load_workbook(fill(make(tmp_path, build)))
+    ws = wb["Cover"]
+    assert ws["A1"].value == dt.datetime(2026, 10, 1)
+    assert ws["A1"].number_format == "mmmm yyyy"
+    assert ws["A2"].value == "Report 2026-10 for Ruhrtal Stahlguss GmbH (LE-001)"
+    assert ws["A3"].value == pytest.approx(0.02)
+    assert ws["A3"].number_format == "0.0%"
+    assert ws["A4"].value == "made 2026-11-02 08:30"
+    assert ws.oddFooter.left.text == "Ruhrtal Stahlguss GmbH · October 2026"
+    dest = next(iter(wb.defined_names["FlagThreshold"].destinations))
+    assert dest == ("Cover", "$A$3")  # the invoice flags compare with the visible cell
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Report {{montth}}", r"sheet 'Data' cell C7: unknown placeholder \{\{montth\}\}"),
+        ("Report {{month", r"sheet 'Data' cell C7: a placeholder is malformed"),
+        ("{{}}", r"sheet 'Data' cell C7: unknown placeholder"),
+    ],
+)
+def test_a_bad_placeholder_names_sheet_and_cell(tmp_path: Path, text: str, message: str) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        wb.create_sheet("Data")["C7"] = text
+
+    with pytest.raises(TemplateError, match=message):
+        Template.load(make(tmp_path, build))
+
+
+def test_an_unknown_table_names_sheet_and_cell(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        wb.create_sheet("Data")
+        mark(wb, "spot_prices", "Data", "B4")
+
+    with pytest.raises(
+        TemplateError, match=r"sheet 'Data' cell B4: defined name 'ecore.spot_prices'"
+    ):
+        Template.load(make(tmp_path, build))
+
+
+def test_an_unknown_column_names_its_header_cell(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb.create_sheet("Costs")
+        ws["B3"], ws["C3"] = "Invoice", "Amount"
+        ws.add_table(Table(displayName="tblMine", ref="B3:C4"))
+        mark(wb, "costs", "Costs", "B3")
+
+    with pytest.raises(TemplateError, match=r"sheet 'Costs' cell C3: 'Amount' is not a column"):
+        Template.load(make(tmp_path, build))
+
+
+def test_a_formula_column_needs_its_inputs(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb.create_sheet("Check")
+        ws["A1"], ws["B1"] = "Invoice", "Flag"
+        ws.add_table(Table(displayName="tblCheck", ref="A1:B2"))
+        mark(wb, "invoices", "Check", "A1")
+
+    with pytest.raises(TemplateError, match=r"cell B1: column 'Flag' is a formula over column"):
+        Template.load(make(tmp_path, build))
+
+
+def test_a_marker_must_be_the_tables_corner(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb.create_sheet("Costs")
+        ws["A1"], ws["B1"] = "Invoice", "EUR"
+        ws.add_table(Table(displayName="tblMine", ref="A1:B2"))
+        mark(wb, "costs", "Costs", "B1")
+
+    with pytest.raises(TemplateError, match=r"cell B1: ecore.costs must mark the top-left"):
+        Template.load(make(tmp_path, build))
+
+
+def test_a_template_that_is_no_workbook(tmp_path: Path) -> None:
+    bad = tmp_path / "t.xlsx"
+    bad.write_text("not a zip")
+    with pytest.raises(TemplateError, match="cannot be read"):
+        Template.load(bad)
+    ods = tmp_path / "t.ods"
+    ods.write_bytes(b"")
+    with pytest.raises(TemplateError, match=r"not an \.xlsx"):
+        Template.load(ods)
+
+
+# ---- tables ----------------------------------------------------------------------------------
+
+
+def test_a_users_table_keeps_its_name_columns_formats_and_own_formula(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb.create_sheet("Check")
+        headers = ["Meter", "invoice", "Invoiced MWh", "Metered MWh", "Deviation %", "Ratio"]
+        for i, h in enumerate(headers):
+            ws.cell(3, 2 + i, h)
+        ws["D4"].number_format = "0.0"
+        ws["G4"] = "=D4/E4"  # the user's own calculated column
+        ws.add_table(Table(displayName="MyInvoices", ref="B3:G4"))
+        mark(wb, "invoices", "Check", "B3")
+        ws["B20"] = "kept below"
+
+    out = fill(make(tmp_path, build), n=5)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Check"]
+    assert ws.tables["MyInvoices"].ref == "B3:G8"
+    assert [ws.cell(3, c).value for c in range(2, 8)] == [
+        "Meter", "Invoice", "Invoiced MWh", "Metered MWh", "Deviation %", "Ratio",
+    ]  # fmt: skip
+    assert [ws.cell(r, 3).value for r in range(4, 9)] == [f"Invoice {i}" for i in range(5)]
+    assert all(ws.cell(r, 4).number_format == "0.0" for r in range(4, 9))
+    assert ws["G8"].value == "=D8/E8"
+    assert ws["F8"].value.startswith('=IF(E8=0,"",(D8-E8)/E8)')
+    assert ws["B20"].value == "kept below"
+
+
+def test_without_a_table_every_column_is_laid_out(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        wb.create_sheet("Invoices")
+        mark(wb, "invoices", "Invoices", "A2")
+
+    out = fill(make(tmp_path, build), n=3)
+    ws = openpyxl.load_workbook(out)["Invoices"]
+    spec = table_spec("invoices")
+    assert spec is not None
+    assert [ws.cell(2, c + 1).value for c in range(len(spec.columns))] == spec.headers()
+    assert ws.tables[spec.table].ref.endswith("5")
+    flag = spec.headers().index("Flag") + 1
+    assert "FlagThreshold" in ws.cell(5, flag).value
+
+
+def test_an_empty_table_keeps_one_blank_row(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        wb.create_sheet("Clicks")
+        mark(wb, "clicks", "Clicks", "A1")
+
+    path = make(tmp_path, build)
+    tables = frames()
+    tables["clicks"] = tables["clicks"].iloc[0:0]
+    wb = Template.load(path).fill(VALUES, tables)
+    assert wb["Clicks"].tables["tblClicks"].ref == "A1:K2"
+
+
+# ---- the built-in template -------------------------------------------------------------------
+
+
+def _data_ranges(wb: openpyxl.Workbook) -> set[tuple[str, str, int, int]]:
+    """(sheet, column letter, first, last data row) of every column of every table."""
+    out = set()
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            bounds = openpyxl.utils.cell.range_boundaries(table.ref)
+            for col in range(bounds[0], bounds[2] + 1):
+                letter = openpyxl.utils.get_column_letter(col)
+                out.add((ws.title, letter, bounds[1] + 1, bounds[3]))
+    return out
+
+
+def chart_refs(wb: openpyxl.Workbook) -> list[str]:
+    refs = []
+    for ws in wb.worksheets:
+        for chart in ws._charts:
+            for sub in chart._charts:
+                for series in sub.series:
+                    refs.append(series.val.numRef.f)
+                    cat = series.cat.numRef or series.cat.strRef
+                    refs.append(cat.f)
+    return refs
+
+
+def test_the_builtin_charts_point_exactly_at_the_filled_rows(tmp_path: Path) -> None:
+    with default_template() as path:
+        wb = Template.load(path).fill(VALUES, frames(7))
+    out = tmp_path / "filled.xlsx"
+    wb.save(out)
+    wb = openpyxl.load_workbook(out)
+    assert len(wb["Summary"]._charts) == 3
+    ranges = _data_ranges(wb)
+    refs = chart_refs(wb)
+    assert len(refs) == 10  # values and categories: daily, components, 3 monthly series
+    for ref in refs:
+        m = re.fullmatch(r"'?([^'!]+)'?!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)", ref)
+        assert m, ref
+        sheet, c1, r1, c2, r2 = m.groups()
+        assert c1 == c2
+        assert (sheet, c1, int(r1), int(r2)) in ranges, ref
+    counts = {ref.split("!")[0].strip("'"): int(ref.rsplit("$", 1)[1]) - 5 for ref in refs}
+    assert counts == {"Consumption": 31, "Costs": 5, "Hedging": 12}
+
+
+def test_the_builtin_template_keeps_formats_widths_and_print_setup(tmp_path: Path) -> None:
+    with default_template() as path:
+        before = openpyxl.load_workbook(path)
+        wb = Template.load(path).fill(VALUES, frames(9))
+    for ws in wb.worksheets:
+        old = before[ws.title]
+        assert ws.page_setup.orientation == old.page_setup.orientation
+        assert ws.page_setup.fitToWidth == old.page_setup.fitToWidth
+        assert ws.print_title_rows == old.print_title_rows
+        for letter, dim in old.column_dimensions.items():
+            assert ws.column_dimensions[letter].width == dim.width, (ws.title, letter)
+    summary = wb["Summary"]
+    assert summary["B6"].value == "=SUM(tblConsumption[MWh])"
+    assert summary["B6"].number_format == before["Summary"]["B6"].number_format
+    invoices = wb["Invoices"]
+    last = 5 + 9
+    assert invoices[f"H{last}"].number_format == FMT["mwh"]
+    assert invoices[f"F{last}"].number_format == FMT["date"]
+    rules = [cf.sqref for cf in invoices.conditional_formatting]
+    assert [str(r) for r in rules] == [f"A6:N{last}"]  # the red flag row highlight follows
+
+
+def test_the_committed_template_is_what_the_script_builds() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "build_monthly_report", ROOT / "templates" / "build_monthly_report.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--check"]) == 0, "run: python templates/build_monthly_report.py"
+
+
+def test_the_package_ships_the_template() -> None:
+    with default_template() as path:
+        template = Template.load(path)
+    assert set(template.slots) == {t.name for t in TABLES}
+    assert path.read_bytes() == (ROOT / "templates" / "monthly_report.xlsx").read_bytes()
