@@ -51,8 +51,8 @@ def frames(n: int = 4) -> dict[str, pd.DataFrame]:
             if column.formula is not None:
                 continue
             if column.fmt in (FMT["date"], FMT["datetime"], FMT["month"]):
-                data[column.header] = [dt.datetime(2026, 10, 1) + dt.timedelta(days=i)
-                                       for i in range(rows)]  # fmt: skip
+                start = dt.datetime(2026, 10, 1)
+                data[column.header] = [start + dt.timedelta(days=i) for i in range(rows)]
             elif column.fmt in (FMT["general"], FMT["text"]):
                 data[column.header] = [f"{column.header} {i}" for i in range(rows)]
             else:

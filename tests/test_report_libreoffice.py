@@ -1,0 +1,84 @@
+"""A real report through LibreOffice headless: it prints to PDF, and its formulas, recalculated by
+LibreOffice (not by us), give the figures computed independently from the mock's data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ecore_xl.mock import MockServer
+from ecore_xl.report import FIGURES, build_report
+from ecore_xl.report.soffice import find_soffice, recalculate, to_pdf
+from tests.report_fixtures import (
+    MOCK_KW,
+    assert_figures,
+    expected_figures,
+    expected_flagged,
+    named_values,
+    service_for,
+    table_rows,
+)
+
+pytestmark = [
+    pytest.mark.libreoffice,
+    pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed"),
+]
+MONTH = "2026-09"  # holds one of the mock's deliberate invoice discrepancies
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict, list]]:
+    folder = tmp_path_factory.mktemp("lo-report")
+    with MockServer(**MOCK_KW) as srv:
+        out = folder / "report.xlsx"
+        build_report(MONTH, out=out, service=service_for(srv))
+        yield out, expected_figures(srv.portfolio, MONTH), expected_flagged(srv.portfolio, MONTH)
+
+
+def test_the_report_prints_to_pdf(report: tuple[Path, dict, list], tmp_path: Path) -> None:
+    pdf = to_pdf(report[0], tmp_path, timeout=180)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= 7  # one or more pages per sheet
+
+
+def test_libreoffice_computes_the_summary_figures(
+    report: tuple[Path, dict, list], tmp_path: Path
+) -> None:
+    path, expected, flagged = report
+    assert expected["flagged_invoices"] == 1
+    recalculated = recalculate(path, tmp_path, timeout=180)
+    values = named_values(recalculated, data_only=True)
+    figures = {key: values[name] for key, (_, name) in FIGURES.items()}
+    assert_figures(figures, expected, rel=1e-9)
+
+    rows = table_rows(recalculated, "tblInvoices", data_only=True)
+    assert sorted(r["Invoice"] for r in rows if r["Flag"] == "CHECK") == flagged
+    daily = table_rows(recalculated, "tblDaily", data_only=True)
+    assert sum(r["MWh"] for r in daily) == pytest.approx(expected["consumption_mwh"], rel=1e-12)
+    components = table_rows(recalculated, "tblCostByComponent", data_only=True)
+    assert sum(r["EUR"] for r in components) == pytest.approx(expected["cost_eur"], rel=1e-12)
+
+
+def test_every_chart_points_at_the_filled_rows(report: tuple[Path, dict, list]) -> None:
+    wb = openpyxl.load_workbook(report[0])
+    tables = {}
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            c1, r1, c2, r2 = openpyxl.utils.cell.range_boundaries(table.ref)
+            for col in range(c1, c2 + 1):
+                tables[(ws.title, openpyxl.utils.get_column_letter(col), r1 + 1)] = r2
+    charts = wb["Summary"]._charts
+    assert len(charts) == 3
+    for chart in charts:
+        for sub in chart._charts:
+            for series in sub.series:
+                for ref in (series.val.numRef, series.cat.numRef or series.cat.strRef):
+                    m = re.fullmatch(r"'([^']+)'!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)", ref.f)
+                    assert m, ref.f
+                    sheet, col, first, _, last = m.groups()
+                    assert tables[(sheet, col, int(first))] == int(last), ref.f
