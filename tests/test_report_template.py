@@ -15,6 +15,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.chart import BarChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 
@@ -236,6 +237,24 @@ def test_an_empty_table_keeps_one_blank_row(tmp_path: Path) -> None:
     tables["clicks"] = tables["clicks"].iloc[0:0]
     wb = Template.load(path).fill(VALUES, tables)
     assert wb["Clicks"].tables["tblClicks"].ref == "A1:K2"
+
+
+def test_a_chart_on_a_one_row_table_follows_the_rows(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        ws = wb.create_sheet("Costs")
+        ws["A1"], ws["B1"] = "Component", "EUR"
+        ws["B2"] = "=SUMIFS(tblCosts[EUR],tblCosts[Component],A2)"
+        ws.add_table(Table(displayName="tblByComponent", ref="A1:B2"))
+        mark(wb, "cost_components", "Costs", "A1")
+        chart = BarChart()  # series on single cells, as Excel writes them for one row
+        chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=2))
+        wb["Cover"].add_chart(chart, "A1")
+
+    wb = openpyxl.load_workbook(fill(make(tmp_path, build)))
+    series = wb["Cover"]._charts[0].series[0]
+    assert (series.val.numRef.f, series.cat.numRef.f) == ("'Costs'!$B$2:$B$6", "'Costs'!$A$2:$A$6")
+    assert wb["Costs"]["B6"].value == "=SUMIFS(tblCosts[EUR],tblCosts[Component],A6)"
 
 
 # ---- the built-in template -------------------------------------------------------------------
