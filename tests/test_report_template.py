@@ -341,3 +341,16 @@ def test_the_package_ships_the_template() -> None:
         template = Template.load(path)
     assert set(template.slots) == {t.name for t in TABLES}
     assert path.read_bytes() == (ROOT / "templates" / "monthly_report.xlsx").read_bytes()
+
+
+def test_the_readme_documents_every_table_column_and_placeholder() -> None:
+    from ecore_xl.report.schema import PLACEHOLDERS
+
+    text = (ROOT / "templates" / "README.md").read_text(encoding="utf-8")
+    for name in PLACEHOLDERS:
+        assert f"`{{{{{name}}}}}`" in text, name
+    for spec in TABLES:
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{spec.marker}` |"))
+        assert f"`{spec.table}`" in row
+        documented = [c.strip().rstrip("*") for c in row.split("|")[4].split(",")]
+        assert documented == spec.headers(), spec.marker
