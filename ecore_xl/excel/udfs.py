@@ -78,6 +78,7 @@ __all__ = [
     "ECORE_VOLUME_TOTAL",
     "ERROR_TTL",
     "OPTION_SLOTS",
+    "function_reference",
     "is_offline",
     "set_offline",
     "udf_names",
@@ -183,6 +184,7 @@ def _register(
     fn: Callable[..., Any], arg_docs: Mapping[str, str], *, network: bool, volatile: bool = False
 ) -> Callable[..., Any]:
     """Apply the xlwings decorators (argument help, category, async, volatile) to ``fn``."""
+    fn.__ecore_args__ = dict(arg_docs)  # type: ignore[attr-defined]  # for function_reference()
     for arg_name, doc in arg_docs.items():
         fn = _xw_arg(arg_name, doc=doc)(fn)
     options: dict[str, Any] = {"category": CATEGORY}
@@ -337,7 +339,7 @@ class _Param:
     doc: str
 
 
-def _filter_doc(f: Filter) -> str:
+def _filter_doc(f: Filter, one_of: Sequence[str] = ()) -> str:
     first = f.doc.rstrip(".") if f.doc else f.name
     parts = [first[:1].upper() + first[1:]]
     if f.allowed:
@@ -348,6 +350,9 @@ def _filter_doc(f: Filter) -> str:
         parts.append("a range or comma list for several")
     if f.required:
         parts.append("required")
+    elif f.name in one_of:
+        others = " or ".join(n for n in one_of if n != f.name)
+        parts.append(f"give this, or {others}=... as an option")
     elif f.default:
         parts.append(f"empty: {f.default}")
     else:
@@ -377,7 +382,7 @@ def _positional(ds: Dataset) -> list[_Param]:
             name, doc = "layout", "long (a row per interval) or wide (a column per meter)."
         else:
             f = ds.filter(target)
-            name, doc = excel_arg_name(f.name), _filter_doc(f)
+            name, doc = excel_arg_name(f.name), _filter_doc(f, ds.one_of)
         while name in used:
             name += "_2"
         used.add(name)
@@ -831,3 +836,29 @@ __all__ += sorted(_generated)
 def udf_names() -> list[str]:
     """Every worksheet function of this module, sorted."""
     return sorted([*_HAND_WRITTEN, *_generated])
+
+
+def function_reference() -> str:
+    """Markdown reference of every function (``docs/excel-formulas.md`` embeds it)."""
+    lines: list[str] = []
+    for name in udf_names():
+        fn = globals()[name]
+        params = list(inspect.signature(fn).parameters.values())
+        options = [p.name for p in params if re.fullmatch(r"option\d+", p.name)]
+        slot = f"option1..option{len(options)}" if len(options) > 1 else "option1"
+        shown = []
+        for p in params:
+            if p.kind is inspect.Parameter.VAR_POSITIONAL:
+                shown.append(f"[{p.name}...]")
+            elif p.name in options[1:]:
+                continue
+            else:
+                label = slot if p.name in options else p.name
+                shown.append(f"[{label}]" if p.default is None else label)
+        lines += [f"### {name}({', '.join(shown)})", "", fn.__doc__ or "", ""]
+        docs: dict[str, str] = fn.__ecore_args__
+        for arg, doc in docs.items():
+            if arg not in options[1:]:
+                lines.append(f"- `{slot if arg in options else arg}`: {doc}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
