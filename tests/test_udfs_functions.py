@@ -16,6 +16,7 @@ from tests import udfs_fixtures as fx
 from tests.udfs_fixtures import epoch, excel_serial, local_naive
 
 mock_server = fx.mock_server
+udf_log_closed = fx.udf_log_closed
 service = fx.service
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
@@ -242,6 +243,7 @@ def test_no_rows_is_one_cell_of_text(service: DataService) -> None:
         (lambda: udfs.ECORE_VOLUME_TOTAL(None, "2026-03-01", "2026-03-02"), "missing"),
         (lambda: udfs.ECORE_VOLUME_TOTAL("MTR-0002", *MARCH, "scale=2"), "scale"),
         (lambda: udfs.ECORE_GET(None), "path"),
+        (lambda: udfs.ECORE_CONTRACTS(None, "#N/A"), "excel error #n/a"),
     ],
 )
 def test_bad_arguments_give_one_line(service: DataService, call: object, words: str) -> None:

@@ -22,6 +22,7 @@ from tests import udfs_fixtures as fx
 from tests.udfs_fixtures import excel_serial
 
 mock_server = fx.mock_server
+udf_log_closed = fx.udf_log_closed
 service = fx.service
 
 METERS = ("MTR-0001", "MTR-0002", "MTR-0003", "MTR-0004")

@@ -27,6 +27,7 @@ from tests import udfs_fixtures as fx
 from tests.udfs_fixtures import OMITTED, RecordingEngine, excel_call
 
 mock_server = fx.mock_server
+udf_log_closed = fx.udf_log_closed
 service = fx.service
 xl_udfs = fx.xl_udfs
 xl_server = fx.xl_server
@@ -125,7 +126,8 @@ def test_every_function_is_documented_for_the_wizard(xl_udfs: ModuleType) -> Non
             assert not arg["doc"].startswith("Positional argument"), (meta["name"], arg)
             assert len(arg["doc"]) <= 255
             assert vba_word.match(arg["name"]) and arg["name"].lower() not in xl_udfs._VBA_RESERVED
-            assert arg["options"] == {}  # no converter: the functions see the raw cell values
+            # no converter: the functions see the raw cell values, errors as text
+            assert arg["options"] == {"err_to_str": "True"}
         assert meta["ret_options"] == {}
 
 
@@ -273,6 +275,18 @@ def test_errors_and_no_rows_through_call_udf(
     _check_values(engine)
 
 
+def test_a_cell_with_an_excel_error_is_not_taken_as_empty(
+    xl_server: tuple[Any, Any, RecordingEngine], mock_server: MockServer, service: DataService
+) -> None:
+    _, server, _ = xl_server
+    na = next(code for code, text in fx.CELL_ERRORS.items() if text == "#N/A")
+    text = excel_call(server, "ECORE_CONTRACTS", OMITTED, na)
+    assert text == "#ECORE! status is the Excel error #N/A: fix the cell it refers to."
+    ids = excel_call(server, "ECORE_VOLUMES", [["MTR-0002"], [na]], "2026-03-01", "2026-03-02")
+    assert ids.startswith("#ECORE! meter is the Excel error #N/A")
+    assert mock_server.stats.data_requests == 0
+
+
 def test_status_through_call_udf(
     xl_server: tuple[Any, Any, RecordingEngine], service: DataService
 ) -> None:
@@ -280,6 +294,17 @@ def test_status_through_call_udf(
     rows = excel_call(server, "ECORE_STATUS")
     assert rows[0] == ["item", "value"] and len(rows) > 5
     _check_values(engine)
+
+
+def test_an_addin_gets_the_same_wrapper_for_the_active_workbook(xl_udfs: ModuleType) -> None:
+    import xlwings.udfs
+
+    class Addin:
+        Name = "ecore_xl.xlam"
+
+    buffer = io.StringIO()
+    xlwings.udfs.generate_vba_wrapper(MODULE, xl_udfs, buffer, Addin())
+    assert buffer.getvalue() == _vba(xl_udfs).replace("ThisWorkbook", "ActiveWorkbook")
 
 
 def test_the_stubs_do_not_outlive_a_test() -> None:

@@ -26,7 +26,21 @@ from ecore_xl.data import DataService, set_service
 from ecore_xl.mock import MockServer
 
 AS_OF = dt.date(2026, 6, 1)
+#: how pywin32 hands Excel's error values to Python (the codes xlwings' Windows engine maps)
+CELL_ERRORS = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?",
+               -2146826288: "#NULL!", -2146826252: "#NUM!", -2146826265: "#REF!",
+               -2146826273: "#VALUE!"}  # fmt: skip
 COM_MODULES = ("pythoncom", "pywintypes", "win32com", "win32com.client")
+
+
+@pytest.fixture(autouse=True)
+def udf_log_closed() -> Iterator[None]:
+    """Each test's UDF log file is closed and the ``ecore_xl`` logger's level put back after it
+    (import this fixture into a test module to make it apply there)."""
+    from ecore_xl.excel.logsetup import close_logging
+
+    yield
+    close_logging()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +131,16 @@ class RecordingEngine:
 
     @staticmethod
     def clean_value_data(data: Any, dates: Any, empty_as: Any, numbers: Any, err: Any) -> Any:
-        return [[empty_as if c in ("", None) else c for c in row] for row in data]
+        """Empty cells become ``empty_as``; error codes their text when ``err_to_str`` is set."""
+
+        def clean(c: Any) -> Any:
+            if c in ("", None):
+                return empty_as
+            if isinstance(c, int) and c in CELL_ERRORS:
+                return CELL_ERRORS[c] if err else None
+            return c
+
+        return [[clean(c) for c in row] for row in data]
 
 
 class _FakeCallerRange:

@@ -32,6 +32,7 @@ logger = logging.getLogger("ecore_xl.excel")
 _lock = threading.Lock()
 _handler: logging.Handler | None = None
 _handler_path: Path | None = None
+_previous_level: int | None = None  # the ``ecore_xl`` logger's level before we lowered it
 
 
 def log_path() -> Path:
@@ -52,7 +53,7 @@ def configure_logging() -> Path | None:
 
     Cheap when nothing changed, so it can run before every log record of an error.
     """
-    global _handler, _handler_path
+    global _handler, _handler_path, _previous_level
     path = log_path()
     with _lock:
         if _handler is not None and _handler_path == path:
@@ -75,16 +76,21 @@ def configure_logging() -> Path | None:
         handler.addFilter(SecretFilter())
         root.addHandler(handler)
         if root.level == logging.NOTSET or root.level > _level():
+            if _previous_level is None:
+                _previous_level = root.level
             root.setLevel(_level())
         _handler, _handler_path = handler, path
         return path
 
 
 def close_logging() -> None:
-    """Detach and close the file handler (tests; before deleting the directory)."""
-    global _handler, _handler_path
+    """Detach and close the file handler and restore the logger's level (tests)."""
+    global _handler, _handler_path, _previous_level
     with _lock:
+        root = logging.getLogger("ecore_xl")
         if _handler is not None:
-            logging.getLogger("ecore_xl").removeHandler(_handler)
+            root.removeHandler(_handler)
             _handler.close()
-        _handler, _handler_path = None, None
+        if _previous_level is not None:
+            root.setLevel(_previous_level)
+        _handler, _handler_path, _previous_level = None, None, None

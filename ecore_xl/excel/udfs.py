@@ -77,6 +77,7 @@ __all__ = [
     "ECORE_STATUS",
     "ECORE_VOLUME_TOTAL",
     "ERROR_TTL",
+    "EXCEL_ERRORS",
     "OPTION_SLOTS",
     "function_reference",
     "is_offline",
@@ -127,6 +128,20 @@ def _report(name: str, args: Sequence[Any], exc: BaseException) -> str:
     return _r.error_text(message)
 
 
+#: what xlwings hands over for a cell holding an Excel error (``err_to_str=True``)
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"})
+
+
+def _refuse_error_values(arguments: Mapping[str, Any]) -> None:
+    """An argument (or a cell of a range) holding an Excel error is a mistake, never "empty"."""
+    for name, value in arguments.items():
+        for cell in _a.flatten(value):
+            if isinstance(cell, str) and cell.strip().upper() in EXCEL_ERRORS:
+                raise UsageError(
+                    f"{name} is the Excel error {cell.strip().upper()}: fix the cell it refers to."
+                )
+
+
 def _error_key(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
     return ("ECORE_UDF_ERROR", name, repr(args), repr(sorted(kwargs.items())), _offline_choice())
 
@@ -167,6 +182,7 @@ def _guarded(
                 names = ", ".join(sig.parameters)
                 raise UsageError(f"{name} takes these arguments: {names}.") from None
             bound.apply_defaults()
+            _refuse_error_values(bound.arguments)
             return impl(*bound.args, **bound.kwargs)
         except ApiError as exc:
             text = _report(name, args, exc)
@@ -186,7 +202,8 @@ def _register(
     """Apply the xlwings decorators (argument help, category, async, volatile) to ``fn``."""
     fn.__ecore_args__ = dict(arg_docs)  # type: ignore[attr-defined]  # for function_reference()
     for arg_name, doc in arg_docs.items():
-        fn = _xw_arg(arg_name, doc=doc)(fn)
+        # err_to_str: a cell holding #N/A arrives as "#N/A", not as None (= "use the default")
+        fn = _xw_arg(arg_name, doc=doc, err_to_str=True)(fn)
     options: dict[str, Any] = {"category": CATEGORY}
     if network:
         # the wizard would call the function at every keystroke, with half-typed ids
