@@ -18,8 +18,9 @@ Provenance sheet, for sending the workbook to someone without the add-in.
 
 The functions without arguments at the end (``refresh_all``, ``refresh_sheet``, …) are what the
 add-in's VBA calls through xlwings ``RunPython``; they run in a fresh Python process per click,
-find the calling workbook with ``xlwings.Book.caller()``, show errors in a message box and write
-the full detail to ``log_dir()/excel-refresh.log``.
+find the calling workbook with ``xlwings.Book.caller()`` (or take ``book=``: tests pass a
+stand-in), show errors in a message box and write the full detail to
+``log_dir()/excel-refresh.log``.
 """
 
 from __future__ import annotations
@@ -696,14 +697,14 @@ def _refresh_live(book: Any, datasets: Sequence[str] | None) -> str:
     return report.summary() + extra
 
 
-def refresh_all() -> None:
+def refresh_all(*, book: Any = None) -> None:
     """Ribbon: Refresh all (the workbook's ``ecore.datasets``)."""
-    run_live(lambda book: _refresh_live(book, None))
+    run_live(lambda book: _refresh_live(book, None), book=book)
 
 
-def refresh_dataset(name: str) -> None:
+def refresh_dataset(name: str, *, book: Any = None) -> None:
     """Ribbon: Refresh one dataset (``contracts``, ``clicks``, ``volumes``, ``invoices``, …)."""
-    run_live(lambda book: _refresh_live(book, [name]))
+    run_live(lambda book: _refresh_live(book, [name]), book=book)
 
 
 def dataset_of_sheet(writer: SheetWriter, sheet: str) -> str:
@@ -723,27 +724,27 @@ def dataset_of_sheet(writer: SheetWriter, sheet: str) -> str:
     )
 
 
-def refresh_sheet() -> None:
+def refresh_sheet(*, book: Any = None) -> None:
     """Ribbon: Refresh this sheet (the dataset whose table is on the active sheet)."""
 
     def action(book: Any) -> str:
         writer = _writer(book)
         return _refresh_live(book, [dataset_of_sheet(writer, book.sheets.active.name)])
 
-    run_live(action)
+    run_live(action, book=book)
 
 
-def show_settings() -> None:
+def show_settings(*, book: Any = None) -> None:
     """Ribbon: Settings (go to the eCore sheet, creating it when missing)."""
 
     def action(book: Any) -> None:
         ensure_settings_sheet(_writer(book))
         book.sheets[SETTINGS_SHEET].activate()
 
-    run_live(action)
+    run_live(action, book=book)
 
 
-def set_offline(pressed: bool) -> None:
+def set_offline(pressed: bool, *, book: Any = None) -> None:
     """Ribbon: the Offline mode toggle (stored in the workbook's ``ecore.offline``)."""
     from ecore_xl.excel.workbook_settings import set_offline as store
 
@@ -755,10 +756,10 @@ def set_offline(pressed: bool) -> None:
             else "Offline mode is OFF: refreshes call the eCore API."
         )
 
-    run_live(action)
+    run_live(action, book=book)
 
 
-def toggle_offline() -> None:
+def toggle_offline(*, book: Any = None) -> None:
     """Flip the workbook's offline setting (for a plain button)."""
 
     def action(book: Any) -> str:
@@ -770,10 +771,10 @@ def toggle_offline() -> None:
         store(writer, now_offline)
         return f"Offline mode is {'ON' if now_offline else 'OFF'} for this workbook."
 
-    run_live(action)
+    run_live(action, book=book)
 
 
-def check_connection() -> None:
+def check_connection(*, book: Any = None) -> None:
     """Ribbon: Check connection (the ``ecore-xl doctor`` steps, shown in a message box)."""
 
     def action(book: Any) -> str:
@@ -784,10 +785,10 @@ def check_connection() -> None:
         result = CliRunner().invoke(doctor, [])
         return "eCore connection check\n\n" + result.output.strip()
 
-    run_live(action)
+    run_live(action, book=book)
 
 
-def snapshot() -> None:
+def snapshot(*, book: Any = None) -> None:
     """Ribbon: Snapshot (a values-only copy next to the workbook, with a Provenance sheet)."""
 
     def action(book: Any) -> str:
@@ -805,22 +806,37 @@ def snapshot() -> None:
             text += f"\n{len(missing)} formula(s) had no value: {', '.join(missing[:5])}"
         return text
 
-    run_live(action)
+    run_live(action, book=book)
 
 
-def monthly_report() -> None:
-    """Ribbon: Monthly report (the report command of ``ecore_xl.report``)."""
+def report_month(cfg: WorkbookSettings, today: dt.date | None = None) -> str:
+    """``YYYY-MM`` of the report: the month of ``ecore.from``, else last month."""
+    start = cfg.from_
+    if isinstance(start, dt.datetime):
+        start = start.date()
+    if isinstance(start, dt.date):
+        return f"{start:%Y-%m}"
+    if isinstance(start, str) and len(start) >= 7:
+        return start[:7]
+    first = (today or dt.date.today()).replace(day=1)
+    return f"{first - dt.timedelta(days=1):%Y-%m}"
+
+
+def monthly_report(*, book: Any = None) -> None:
+    """Ribbon: Monthly report (for the month of ``ecore.from``, saved next to the workbook)."""
 
     def action(book: Any) -> str:
-        try:
-            from ecore_xl.report import build_monthly_report  # type: ignore[attr-defined]
-        except ImportError:
-            raise UsageError(
-                "The monthly report is not available in this version: run "
-                "'ecore-xl report --help' in a terminal."
-            ) from None
-        cfg = read_settings(_writer(book))
-        path = build_monthly_report(month=cfg.from_, workbook=Path(book.fullname))
-        return f"Monthly report saved: {path}"
+        from ecore_xl.report import build_report
 
-    run_live(action)
+        cfg = read_settings(_writer(book))
+        month = report_month(cfg)
+        full = Path(book.fullname)
+        out = full.with_name(f"{full.stem} report {month}.xlsx")
+        entity = cfg.legal_entity[0] if len(cfg.legal_entity) == 1 else None
+        result = build_report(month, out=out, legal_entity=entity, offline=cfg.offline or None)
+        flagged = len(result.flagged_invoice_ids)
+        return f"Monthly report {month} saved: {out}" + (
+            f"\n{flagged} invoice(s) flagged." if flagged else ""
+        )
+
+    run_live(action, book=book)

@@ -1,0 +1,103 @@
+"""The ribbon's macros, run on a stand-in xlwings book against the mock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ecore_xl.data import reset_service, set_service
+from ecore_xl.excel import refresh
+from ecore_xl.excel.refresh import refresh_file
+from ecore_xl.excel.sheets_xlwings import XlwingsWriter
+from ecore_xl.excel.workbook_settings import ensure_settings_sheet
+from ecore_xl.mock import MockServer
+from tests.refresh_fake_excel import FakeBook, name_value
+from tests.refresh_fixtures import new_workbook, service_for, start_mock
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[MockServer]:
+    server = start_mock()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def book(srv: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBook]:
+    for key, value in srv.env().items():
+        monkeypatch.setenv(key, value)
+    set_service(service_for(srv))
+    fake = FakeBook(fullname=str(tmp_path / "book.xlsx"))
+    writer = XlwingsWriter(fake)
+    ensure_settings_sheet(writer)
+    for key, value in {
+        "ecore.from": dt.datetime(2026, 3, 1),
+        "ecore.to": dt.datetime(2026, 3, 3),
+        "ecore.datasets": "contracts, volumes",
+    }.items():
+        sheet, cell = fake.names[key].refers_to.lstrip("=").split("!")
+        fake.sheets[sheet].range(cell.replace("$", "")).value = value
+    try:
+        yield fake
+    finally:
+        reset_service()
+
+
+def test_refresh_buttons(book: FakeBook) -> None:
+    refresh.refresh_all(book=book)
+    prompt, title, mode = book.app.alerts[-1]
+    assert mode == "info" and title == "eCore" and prompt.startswith("eCore refreshed: contracts")
+    assert {t.name for s in book.sheets for t in s.tables} == {"tblContracts", "tblVolumes"}
+    refresh.refresh_dataset("clicks", book=book)
+    assert book.app.alerts[-1][0].startswith("eCore refreshed: clicks")
+    book.sheets.active = book.sheets["Volumes"]
+    refresh.refresh_sheet(book=book)
+    assert book.app.alerts[-1][0].startswith("eCore refreshed: volumes")
+    refresh.refresh_dataset("nosuch", book=book)
+    assert book.app.alerts[-1][2] == "critical" and "Unknown dataset" in book.app.alerts[-1][0]
+    assert book.app.screen_updating is True and book.app.calculation == "automatic"
+
+
+def test_settings_and_offline_buttons(book: FakeBook) -> None:
+    refresh.show_settings(book=book)
+    assert book.sheets["eCore"].activated
+    refresh.set_offline(True, book=book)
+    assert name_value(book, "ecore.offline") is True
+    assert "ON" in book.app.alerts[-1][0]
+    refresh.toggle_offline(book=book)
+    assert name_value(book, "ecore.offline") is False
+
+
+def test_check_connection_shows_the_doctor_steps(book: FakeBook) -> None:
+    refresh.check_connection(book=book)
+    prompt, _title, mode = book.app.alerts[-1]
+    assert mode == "info" and "All checks passed" in prompt
+
+
+def test_snapshot_button_saves_a_values_copy(
+    book: FakeBook, srv: MockServer, tmp_path: Path
+) -> None:
+    saved = new_workbook(tmp_path / "saved.xlsx", datasets="contracts")
+    refresh_file(saved, service=service_for(srv))
+    book.api = types.SimpleNamespace(SaveCopyAs=lambda path: shutil.copy(saved, path))
+    refresh.snapshot(book=book)
+    prompt = book.app.alerts[-1][0]
+    assert prompt.startswith("Snapshot saved: ")
+    target = Path(prompt.removeprefix("Snapshot saved: ").splitlines()[0])
+    assert target.parent == tmp_path and "snapshot" in target.name
+    assert "Provenance" in openpyxl.load_workbook(target).sheetnames
+
+
+def test_monthly_report_button(book: FakeBook, tmp_path: Path) -> None:
+    refresh.monthly_report(book=book)
+    prompt, _title, mode = book.app.alerts[-1]
+    assert mode == "info", prompt
+    assert (tmp_path / "book report 2026-03.xlsx").exists()
