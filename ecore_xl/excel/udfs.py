@@ -93,7 +93,6 @@ CATEGORY = "eCore"
 OPTION_SLOTS = 4
 _MAX_POSITIONAL = 6
 _ASYNC = os.environ.get("ECORE_ASYNC_UDFS", "").strip().lower() in {"1", "true", "yes", "on"}
-_DISPLAY_OPTIONS = ("header", "columns", "layout")
 #: keyword arguments of ``DataService.fetch``: never let an option reach them as a filter
 _RESERVED_OPTIONS = {"refresh", "offline", "snapshotdir", "progress", "dataset"}
 _ENERGY_UNITS = {"wh": 1e-6, "kwh": 1e-3, "mwh": 1.0, "gwh": 1e3}
