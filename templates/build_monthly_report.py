@@ -387,14 +387,14 @@ def add_charts(
     cost.title = chart_title("Cost by component (EUR)")
     cost.style = 10
     cost.series.append(series(costs, by_component, "EUR", "Component", text=True))
-    cost.y_axis.delete = True  # the data labels carry the values
     cost.x_axis.scaling.orientation = "maxMin"  # first component on top
     cost.legend = None
     cost.dataLabels = DataLabelList(
         showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
     )
-    cost.dataLabels.numFmt = "#,##0"
     tidy_axes(cost)
+    cost.y_axis.delete = True  # the data labels carry the values
+    cost.y_axis.majorGridlines = None
     place(summary, cost, (0, 34), (2, 52))
 
     bars = BarChart()
@@ -410,6 +410,7 @@ def add_charts(
     bars.y_axis.number_format = "#,##0"
     line = LineChart()
     line.series.append(series(hedging, months, "Hedge ratio", "Month", text=False))
+    line.series[0].smooth = False  # a smoothed line would show ratios that are not there
     line.y_axis.axId = 200
     line.y_axis.title = "Hedge ratio"
     line.y_axis.number_format = "0%"

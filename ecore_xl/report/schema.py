@@ -36,6 +36,7 @@ FLAG_TEXT = "CHECK"
 FMT = {
     "mwh": "#,##0.000",
     "eur": '#,##0.00 "€"',
+    "eur0": '#,##0 "€"',
     "price": "#,##0.00",
     "pct": "0.0%",
     "pct2": "0.00%",
@@ -174,7 +175,7 @@ TABLES: tuple[ReportTable, ...] = (
             C("Component", width=12),
             C(
                 "EUR",
-                FMT["eur"],
+                FMT["eur0"],
                 width=14,
                 formula="=SUMIFS(tblCosts[EUR],tblCosts[Component],{Component})",
                 doc="sum of tblCosts for the component",
