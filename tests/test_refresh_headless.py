@@ -292,3 +292,16 @@ def test_unknown_dataset_and_bad_settings(srv: MockServer, book: Path) -> None:
     wb.save(book)
     with pytest.raises(InvalidFilterError, match="volumes"):
         refresh_file(book, service=service_for(srv))
+
+
+def test_renamed_settings_sheet_is_still_used(srv: MockServer, book: Path) -> None:
+    wb = openpyxl.load_workbook(book)
+    wb["eCore"].title = "My settings"
+    for name in list(wb.defined_names):
+        dn = wb.defined_names[name]
+        dn.attr_text = dn.attr_text.replace("eCore!", "'My settings'!")
+    set_settings(wb, datasets="contracts")
+    wb.save(book)
+    report = refresh_file(book, service=service_for(srv))
+    assert [r.dataset for r in report.results] == ["contracts"]
+    assert "eCore" not in openpyxl.load_workbook(book).sheetnames

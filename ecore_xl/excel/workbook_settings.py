@@ -225,6 +225,11 @@ def ensure_settings_sheet(writer: SheetWriter, *, today: dt.date | None = None) 
     (pointing at their standard cell, if its label is still there).
     """
     names = {n.casefold(): v for n, v in writer.defined_names().items()}
+    wanted = [s.name.casefold() for s in SETTINGS] + [LAST_REFRESH_NAME.casefold()]
+    sheets = set(writer.sheet_names())
+    targets = [name_target(names.get(n, "")) for n in wanted]
+    if all(t is not None and t[0] in sheets for t in targets):
+        return False  # every name resolves (the user may have renamed or moved the sheet)
     created = writer.ensure_sheet(SETTINGS_SHEET, first=False)
     if created:
         defaults = default_values(today)
