@@ -67,6 +67,22 @@ def test_figures_and_flags_match_the_mock(srv: MockServer, tmp_path: Path, month
     assert len(consumption) == len(srv.portfolio.meters) * days
 
 
+def test_provenance_names_the_api_requests(srv: MockServer, tmp_path: Path) -> None:
+    out = tmp_path / "p.xlsx"
+    build_report("2026-10", out=out, service=service_for(srv))
+    rows = {r["Dataset"]: r for r in table_rows(out, "tblProvenance")}
+    volumes = rows["volumes"]
+    assert volumes["Source"].startswith(f"eCore API {srv.base_url}/volumes?")
+    assert "more requests" in volumes["Source"]  # one request per meter
+    assert {"from=2026-10-01", "to=2026-11-01", "granularity=day"} <= set(
+        volumes["Filters"].split("; ")
+    )
+    assert volumes["Rows"] == len(srv.portfolio.meters) * 31
+    assert rows["invoices"]["Rows"] == len(month_invoices(srv.portfolio, "2026-10"))
+    sheet = openpyxl.load_workbook(out)["Provenance"]
+    assert sheet["B10"].value == f"eCore API {srv.base_url}"
+
+
 def test_one_legal_entity(srv: MockServer, tmp_path: Path) -> None:
     out = tmp_path / "le3.xlsx"
     result = build_report("2025-08", out=out, legal_entity="LE-003", service=service_for(srv))
