@@ -21,8 +21,9 @@ from ecore_xl.report.period import ReportMonth
 from ecore_xl.report.template import Template
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ecore_xl.data import DataService
-    from ecore_xl.report.figures import MonthData
 
 __all__ = ["DEFAULT_THRESHOLD_PCT", "ReportResult", "build_report", "default_template"]
 
@@ -102,8 +103,11 @@ def build_report(
 
         tables, flagged = report_tables(data, legal_entities=chosen, threshold=pct / 100)
         figures = summary_figures(tables, when, flagged)
-        context = _Context(when, data, collector.source, template_path, pct, granularity)
+        context = _Context(
+            when, data.legal_entities, collector.source, template_path, pct, granularity
+        )
         if not split:
+            del data  # the raw frames are in the tables now: free them before the big write
             _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
             return ReportResult([out], figures, flagged)
 
@@ -156,14 +160,14 @@ def _write(
 @dataclass(frozen=True)
 class _Context:
     month: ReportMonth
-    data: MonthData
+    legal_entities: pd.DataFrame
     source: str
     template: Path
     threshold_pct: float
     granularity: str
 
     def values(self, entity: str | None) -> dict[str, Any]:
-        les = self.data.legal_entities
+        les = self.legal_entities
         name = "All legal entities"
         if entity is not None:
             match = les.loc[les["id"].astype("str") == entity, "name"]
