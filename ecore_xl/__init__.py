@@ -1,4 +1,4 @@
-"""ecore_xl: E&C's eCore API (ePoint data) in Excel — formulas, one-click refresh, offline reports."""
+"""ecore_xl: E&C's eCore API (ePoint data) in Excel: formulas, refresh, offline reports."""
 
 from __future__ import annotations
 
