@@ -76,6 +76,26 @@ def test_settings_and_offline_buttons(book: FakeBook) -> None:
     assert name_value(book, "ecore.offline") is False
 
 
+def test_offline_button_stops_the_formulas_calling_the_api(book: FakeBook, srv: MockServer) -> None:
+    from ecore_xl.excel import offline, udfs
+    from ecore_xl.excel.logsetup import close_logging
+
+    srv.reset_stats()
+    try:
+        refresh.set_offline(True, book=book)
+        assert offline.is_offline() and udfs.is_offline()
+        assert udfs.ECORE_CONTRACTS().startswith("#ECORE! Offline")
+        assert srv.stats.data_requests == 0 and srv.stats.token_requests == 0
+        refresh.toggle_offline(book=book)  # back online: the same formula asks the API
+        assert name_value(book, "ecore.offline") is False and not udfs.is_offline()
+        rows = udfs.ECORE_CONTRACTS()
+        assert rows[0][0] == "id" and len(rows) == 1 + len(srv.portfolio.contracts)
+        assert srv.stats.data_requests == 1
+    finally:
+        offline.set_offline(None)
+        close_logging()
+
+
 def test_check_connection_shows_the_doctor_steps(book: FakeBook) -> None:
     refresh.check_connection(book=book)
     prompt, _title, mode = book.app.alerts[-1]

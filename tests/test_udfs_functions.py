@@ -11,6 +11,7 @@ import pytest
 
 import ecore_xl.excel.udfs as udfs
 from ecore_xl.data import DataService, set_service
+from ecore_xl.excel import offline
 from ecore_xl.mock import MockServer
 from tests import udfs_fixtures as fx
 from tests.udfs_fixtures import epoch, excel_serial, local_naive
@@ -315,7 +316,7 @@ def test_offline_toggle_is_seen_by_another_process(
 
     code = "import ecore_xl.excel.udfs as u; u.set_offline(True)"
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ), timeout=60)
-    udfs._offline_memo = (0.0, None, None)  # skip the one-second re-read pause
+    offline.forget()  # skip the one-second re-read pause
     try:
         assert udfs.is_offline()
         assert "Offline" in udfs.ECORE_CONTRACTS()

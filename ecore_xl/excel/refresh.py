@@ -744,31 +744,38 @@ def show_settings(*, book: Any = None) -> None:
     run_live(action, book=book)
 
 
-def set_offline(pressed: bool, *, book: Any = None) -> None:
-    """Ribbon: the Offline mode toggle (stored in the workbook's ``ecore.offline``)."""
+def _store_offline(writer: SheetWriter, offline: bool) -> None:
+    """The workbook's ``ecore.offline`` (for its refreshes) and the process-wide toggle (for the
+    ``ECORE_*`` formulas, which run in the UDF server and never read the workbook's settings)."""
+    from ecore_xl.excel import offline as toggle
     from ecore_xl.excel.workbook_settings import set_offline as store
 
+    store(writer, offline)
+    toggle.set_offline(offline)
+
+
+def set_offline(pressed: bool, *, book: Any = None) -> None:
+    """Ribbon: the Offline mode toggle (the workbook's ``ecore.offline`` and the formulas')."""
+
     def action(book: Any) -> str:
-        store(_writer(book), bool(pressed))
+        _store_offline(_writer(book), bool(pressed))
         return (
-            "Offline mode is ON for this workbook: refreshes use saved snapshots only."
+            "Offline mode is ON: refreshes use saved snapshots and formulas the cache only."
             if pressed
-            else "Offline mode is OFF: refreshes call the eCore API."
+            else "Offline mode is OFF: refreshes and formulas call the eCore API."
         )
 
     run_live(action, book=book)
 
 
 def toggle_offline(*, book: Any = None) -> None:
-    """Flip the workbook's offline setting (for a plain button)."""
+    """Flip the workbook's offline setting, and the formulas' with it (for a plain button)."""
 
     def action(book: Any) -> str:
         writer = _writer(book)
         ensure_settings_sheet(writer)
         now_offline = not read_settings(writer).offline
-        from ecore_xl.excel.workbook_settings import set_offline as store
-
-        store(writer, now_offline)
+        _store_offline(writer, now_offline)
         return f"Offline mode is {'ON' if now_offline else 'OFF'} for this workbook."
 
     run_live(action, book=book)

@@ -21,9 +21,8 @@ Decisions (the reasons are in ``docs/excel-formulas.md``):
   coalesces identical concurrent calls; nothing here keeps data of its own.
 * **Synchronous by default.** ``ECORE_ASYNC_UDFS=1`` (read at import) switches the network-bound
   functions to xlwings' ``async_mode="threading"``.
-* **Offline**: ``ECORE_OFFLINE=1`` or :func:`set_offline` (the ribbon toggle) answers from cache
-  and snapshots only. The toggle is kept in a small file in the config directory so that it
-  works even when the ribbon's macro runs in another Python process than the UDF server.
+* **Offline**: ``ECORE_OFFLINE=1`` or :func:`set_offline` (the ribbon toggle, kept in
+  :mod:`.offline` and re-exported here) answers from cache and snapshots only.
 """
 
 from __future__ import annotations
@@ -35,17 +34,16 @@ import keyword
 import logging
 import os
 import re
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ecore_xl.errors import ApiError, EcoreError, InvalidFilterError, OfflineError, UsageError
 from ecore_xl.excel import args as _a
 from ecore_xl.excel import results as _r
 from ecore_xl.excel.logsetup import configure_logging, log_path, logger
+from ecore_xl.excel.offline import is_offline, set_offline
+from ecore_xl.excel.offline import offline_choice as _offline_choice
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -230,72 +228,13 @@ def _udf(
     return wrap
 
 
-# ---- service, time zone, offline switch -----------------------------------------------------
+# ---- service and time zone ----------------------------------------------------------------------
 
 
 def _service() -> DataService:
     from ecore_xl.data import get_service
 
     return get_service()
-
-
-_OFFLINE_FILE = "excel-offline"
-_offline_lock = threading.Lock()
-_offline_memo: tuple[float, str | None, bool | None] = (0.0, None, None)
-
-
-def _offline_path() -> Path:
-    from ecore_xl.config import config_dir
-
-    return config_dir() / _OFFLINE_FILE
-
-
-def _offline_choice() -> bool | None:
-    """The ribbon's choice (True/False), or None to follow ECORE_OFFLINE; re-read every second."""
-    global _offline_memo
-    where = os.environ.get("ECORE_CONFIG_DIR", "")
-    checked, memo_where, value = _offline_memo
-    now = time.monotonic()
-    if memo_where == where and now - checked < 1.0:
-        return value
-    path = _offline_path()
-    try:
-        text = path.read_text(encoding="utf-8").strip().lower()
-    except OSError:
-        text = ""
-    value = True if text == "on" else False if text == "off" else None
-    _offline_memo = (now, where, value)
-    return value
-
-
-def set_offline(offline: bool | None) -> bool:
-    """The ribbon's offline toggle: True answers from cache and snapshots only, False goes online,
-    None follows ``ECORE_OFFLINE`` again. Returns the mode now in effect."""
-    global _offline_memo
-    path = _offline_path()
-    with _offline_lock:
-        if offline is None:
-            path.unlink(missing_ok=True)
-        else:
-            from ecore_xl.atomic import atomic_write_bytes
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(path, b"on\n" if offline else b"off\n")
-        choice = None if offline is None else bool(offline)
-        _offline_memo = (time.monotonic(), os.environ.get("ECORE_CONFIG_DIR", ""), choice)
-    logger.info("offline mode set to %s by the toggle", offline)
-    return is_offline()
-
-
-def is_offline() -> bool:
-    """Whether the functions answer from cache and snapshots only right now."""
-    choice = _offline_choice()
-    if choice is not None:
-        return choice
-    try:
-        return bool(_service().settings.offline)
-    except EcoreError:
-        return False
 
 
 def _fetch(dataset: str, *, layout: str = "long", **filters: Any) -> pd.DataFrame:
