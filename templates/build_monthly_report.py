@@ -205,12 +205,12 @@ def build_summary(ws: Worksheet) -> dict[str, str]:
         ),
         "cost_eur": ("=SUM(tblCosts[EUR])", FMT["eur"], "sum of invoice lines on Costs (net)"),
         "avg_cost_eur_per_mwh": (
-            '=IF(ConsumptionMWh=0,"",CostEUR/ConsumptionMWh)',
+            '=IF(ConsumptionMWh=0,"n/a",CostEUR/ConsumptionMWh)',
             FMT["price"],
             "cost ÷ consumption",
         ),
         "hedge_ratio": (
-            f'=IF(SUMIFS(tblPositions[Forecast MWh],{in_month})=0,"",'
+            f'=IF(SUMIFS(tblPositions[Forecast MWh],{in_month})=0,"n/a",'
             f"SUMIFS(tblPositions[Hedged MWh],{in_month})/"
             f"SUMIFS(tblPositions[Forecast MWh],{in_month}))",
             FMT["pct"],
@@ -222,7 +222,7 @@ def build_summary(ws: Worksheet) -> dict[str, str]:
             "forecast − hedged MWh of the month, all portfolios (Hedging)",
         ),
         "avg_click_price_eur_per_mwh": (
-            '=IF(SUM(tblClicks[MWh])=0,"",'
+            '=IF(SUM(tblClicks[MWh])=0,"n/a",'
             "SUMPRODUCT(tblClicks[MWh],tblClicks[EUR/MWh])/SUM(tblClicks[MWh]))",
             FMT["price"],
             "MWh-weighted price of the clicks executed in the month (Hedging)",

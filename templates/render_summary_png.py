@@ -1,6 +1,6 @@
 """Render ``docs/summary.png``: the Summary page of a demo-size report, as LibreOffice prints it.
 
-    python templates/render_summary_png.py [--month 2026-10] [--meters 20] [--out docs/summary.png]
+    python templates/render_summary_png.py [--month 2026-10] [--meters 12] [--out docs/summary.png]
 
 Steps: the embedded mock API (seed 42) → ``build_report`` → LibreOffice headless → PDF →
 ``pdftoppm`` (poppler-utils) → PNG of page 1 (the Summary sheet comes first).
@@ -51,7 +51,7 @@ def render(month: str, meters: int, out: Path, dpi: int) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--month", default="2026-10")
-    parser.add_argument("--meters", type=int, default=20)
+    parser.add_argument("--meters", type=int, default=12)  # ecore-xl demo's size
     parser.add_argument("--dpi", type=int, default=110)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "summary.png")
     args = parser.parse_args(argv)
