@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -354,3 +355,21 @@ def test_the_readme_documents_every_table_column_and_placeholder() -> None:
         assert f"`{spec.table}`" in row
         documented = [c.strip().rstrip("*") for c in row.split("|")[4].split(",")]
         assert documented == spec.headers(), spec.marker
+
+
+def test_what_openpyxl_cannot_keep_is_reported(tmp_path: Path) -> None:
+    import zipfile
+
+    with default_template() as path:
+        source = path.read_bytes()
+    target = tmp_path / "with-extension.xlsx"
+    with zipfile.ZipFile(io.BytesIO(source)) as src, zipfile.ZipFile(target, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # an Excel 2010 extension block
+                ext = b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"/></extLst>'
+                data = data.replace(b"</worksheet>", ext + b"</worksheet>")
+            dst.writestr(item, data)
+    template = Template.load(target)
+    assert any("not supported" in w for w in template.load_warnings)
+    assert set(template.slots) == {t.name for t in TABLES}  # still usable

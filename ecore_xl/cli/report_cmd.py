@@ -112,6 +112,8 @@ def report(
         split=split,
         granularity=granularity,
     )
+    for note in result.warnings:
+        click.echo(f"Warning (template): {note}", err=True)
     for path in result.paths:
         click.echo(f"Wrote {path}")
     for key, (label, _) in FIGURES.items():

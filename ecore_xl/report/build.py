@@ -45,6 +45,8 @@ class ReportResult:
     by_legal_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = field(
         default_factory=dict
     )
+    #: what openpyxl could not keep from the template (e.g. shapes), to tell the user
+    warnings: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -96,7 +98,7 @@ def build_report(
 
     with contextlib.ExitStack() as stack:
         template_path = Path(template) if template else stack.enter_context(default_template())
-        Template.load(template_path)  # a broken template fails before any request
+        notes = Template.load(template_path).load_warnings  # a broken one fails before fetching
         collector = Collector(service, snapshot_dir=snapshot_dir, offline=offline)
         chosen = [legal_entity] if legal_entity else None
         data = collect_month(collector, when, legal_entities=chosen, granularity=granularity)
@@ -109,7 +111,7 @@ def build_report(
         if not split:
             del data  # the raw frames are in the tables now: free them before the big write
             _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
-            return ReportResult([out], figures, flagged)
+            return ReportResult([out], figures, flagged, warnings=notes)
 
         ids = chosen or [str(i) for i in data.legal_entities["id"]]
         by_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = {}
@@ -118,7 +120,8 @@ def build_report(
             path = _split_path(out, entity)
             _write(template_path, part, context.values(entity), granularity, path, stack)
             by_entity[entity] = (path, summary_figures(part, when, part_flagged))
-        return ReportResult([p for p, _ in by_entity.values()], figures, flagged, by_entity)
+        paths = [p for p, _ in by_entity.values()]
+        return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
 
 
 def _check_threshold(threshold: float) -> float:

@@ -100,6 +100,7 @@ class Template:
     source: str
     slots: dict[str, Slot] = field(default_factory=dict)
     cells: list[_TextCell] = field(default_factory=list)
+    #: what openpyxl warned about while reading (e.g. shapes it cannot keep)
     load_warnings: list[str] = field(default_factory=list)
 
     # ---- loading ------------------------------------------------------------------------------
