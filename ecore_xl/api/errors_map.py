@@ -147,15 +147,19 @@ def _json_or_none(response: requests.Response) -> Any:
 
 
 def gateway_message(response: requests.Response) -> str:
-    """The human message of an error body: APIM ``message``, API ``error.message`` or text."""
+    """The human message of an error body: APIM ``message``, API ``error.message`` or text.
+
+    On one line: the API may echo a parameter value holding a line break, and every error
+    message must fit one line (a cell, ``Error: ...`` on the terminal).
+    """
     body = _json_or_none(response)
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return error["message"]
+            return " ".join(error["message"].split())
         for key in ("message", "error_description", "error"):
             if isinstance(body.get(key), str):
-                return body[key]
+                return " ".join(body[key].split())
     text = (response.content or b"")[:300].decode("utf-8", "replace")
     return " ".join(text.split())
 
