@@ -12,7 +12,16 @@ import pandas as pd
 import pytest
 
 from ecore_xl.catalogue import Catalogue, builtin_catalogue
-from ecore_xl.data import DataService, TTLCache, fetch, get_service, reset_service, set_service
+from ecore_xl.data import (
+    DataService,
+    TTLCache,
+    fetch,
+    get_service,
+    read_snapshot,
+    reset_service,
+    set_service,
+    write_snapshot,
+)
 from ecore_xl.data.frames import LOCAL_SUFFIX
 from ecore_xl.errors import InvalidFilterError, NotFoundError, OfflineError
 from ecore_xl.mock import MockServer
@@ -369,6 +378,30 @@ def test_snapshot_then_offline_gives_an_equal_frame(srv: MockServer, tmp_path: P
         with pytest.raises(OfflineError):
             offline.fetch("volumes", snapshot_dir=tmp_path, **{**kw, "granularity": "hour"})
     assert requests_made(srv) == 0
+
+
+def test_frames_say_when_and_where_they_were_fetched(srv: MockServer, tmp_path: Path) -> None:
+    with service_for(srv) as online:
+        before = dt.datetime.now(dt.UTC)
+        live = online.fetch("invoices", snapshot_dir=tmp_path, status="paid")
+        after = dt.datetime.now(dt.UTC)
+        meta = live.attrs["ecore"]
+        assert meta["source"] == "api" and before <= meta["fetched_at"] <= after
+        assert meta["source_url"] == f"{srv.base_url}/invoices?status=paid"
+        again = online.fetch("invoices", status="paid").attrs["ecore"]
+        assert again == {**meta, "source": "cache"}  # the original fetch time, not now
+        lines = online.fetch("invoice-lines", status="paid").attrs["ecore"]  # from the cache
+        assert lines == {**meta, "source": "cache"}
+    old = dt.datetime(2026, 3, 5, 6, 0, tzinfo=dt.UTC)  # a snapshot made long ago
+    ((file, (records, header)),) = [
+        (p, read_snapshot(tmp_path, "invoices", {"status": "paid"})) for p in tmp_path.iterdir()
+    ]  # fmt: skip
+    write_snapshot(tmp_path, "invoices", {"status": "paid"}, records, header["source_url"],
+                   fetched_at=old)  # fmt: skip
+    with service_for(srv, offline=True) as offline:
+        for dataset in ("invoices", "invoice-lines"):
+            meta = offline.fetch(dataset, snapshot_dir=tmp_path, status="paid").attrs["ecore"]
+            assert meta == {"fetched_at": old, "source_url": str(file), "source": "snapshot"}
 
 
 def test_default_snapshot_dir_is_under_cache_dir(srv: MockServer, tmp_path: Path) -> None:

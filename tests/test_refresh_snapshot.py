@@ -69,6 +69,35 @@ def test_snapshot_turns_ecore_formulas_into_values_with_provenance(
     assert ("Contracts!P1", "=ECORE_CONTRACTS_COUNT()") in [r[:2] for r in rows]
 
 
+def test_offline_refresh_from_an_old_snapshot_says_when_it_was_fetched(
+    srv: MockServer, tmp_path: Path
+) -> None:
+    from ecore_xl.data import list_snapshots, read_snapshot, write_snapshot
+
+    book = new_workbook(tmp_path / "book.xlsx", datasets="contracts")
+    snaps = tmp_path / "snaps"
+    refresh_file(book, service=service_for(srv), snapshot_dir=snaps)
+    old = dt.datetime(2026, 3, 5, 6, 0, tzinfo=dt.UTC)  # the snapshots were made long ago
+    for meta in list_snapshots(snaps):
+        records, _ = read_snapshot(snaps, meta["dataset"], meta["filters"])  # type: ignore[misc]
+        write_snapshot(snaps, meta["dataset"], meta["filters"], records, meta["source_url"],
+                       fetched_at=old)  # fmt: skip
+    (contracts,) = [m["path"] for m in list_snapshots(snaps) if m["dataset"] == "contracts"]
+    report = refresh_file(book, service=service_for(srv), snapshot_dir=snaps, offline=True)
+    assert report.results[0].fetched_at == old
+    ws = openpyxl.load_workbook(book)["Contracts"]
+    assert ws["A1"].value == (
+        "eCore contracts: refreshed 2026-03-05 07:00 CET (2026-03-05 06:00 UTC) "
+        "from offline snapshots"
+    )
+    assert ws["A3"].value.endswith(f"· source: snapshot {contracts}")
+    out, _ = snapshot_file(book, tmp_path / "send.xlsx")
+    rows = list(openpyxl.load_workbook(out)["Provenance"].iter_rows(values_only=True))
+    (entry,) = [r for r in rows if r[0] == "contracts"]
+    assert entry[4:6] == (dt.datetime(2026, 3, 5, 6, 0), dt.datetime(2026, 3, 5, 7, 0))
+    assert entry[7] == f"snapshot {contracts}"
+
+
 def test_snapshot_reports_formulas_without_saved_values(srv: MockServer, tmp_path: Path) -> None:
     book = new_workbook(tmp_path / "book.xlsx", datasets="contracts")
     refresh_file(book, service=service_for(srv))

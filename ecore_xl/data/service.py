@@ -23,6 +23,12 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
 5. records → DataFrame by :mod:`ecore_xl.data.frames` (``layout="wide"``: one column per meter).
    Nothing is truncated: the Excel row limit is the writers' business.
 
+Every frame says where it came from in ``df.attrs["ecore"]``: ``fetched_at`` (aware UTC: when the
+API answered, also for a cached answer or a snapshot of it), ``source_url`` (the first URL
+requested, or the snapshot file) and ``source``: ``"api"`` (this call's own requests),
+``"cache"`` (no request of its own: the TTL cache, or a load another caller was running) or
+``"snapshot"``.
+
 The module-level :func:`fetch` uses a process-wide service (:func:`get_service`,
 :func:`set_service`, :func:`reset_service`).
 """
@@ -42,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.filters import is_multi, normalise_filters, parse_date_value, split_multi
-from ecore_xl.data.snapshot import read_snapshot, write_snapshot
+from ecore_xl.data.snapshot import read_snapshot, snapshot_path, write_snapshot
 from ecore_xl.errors import CatalogueError, InvalidFilterError, OfflineError
 
 if TYPE_CHECKING:
@@ -66,6 +72,7 @@ __all__ = [
 ]
 
 Layout = Literal["long", "wide"]
+Source = Literal["api", "cache", "snapshot"]
 LAYOUTS: tuple[str, ...] = ("long", "wide")
 #: ``progress(done, total)``: requests finished of requests planned (pages are not counted: their
 #: number is only known at the last one)
@@ -164,6 +171,7 @@ class _Result:
     fetched_at: dt.datetime
     source_url: str | None
     requests: int
+    source: Source = "api"  # where the records came from when this result was made
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     written: set[Path] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -257,8 +265,14 @@ class DataService:
         ds = self.dataset(dataset)
         layout = self._check_layout(ds, layout)
         norm = normalise_filters(ds, filters, tz=self.settings.timezone)
-        result = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
-        return self._frame(ds, result, layout).copy()
+        result, source = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
+        df = self._frame(ds, result, layout).copy()
+        df.attrs["ecore"] = {
+            "fetched_at": result.fetched_at,
+            "source_url": result.source_url,
+            "source": source,
+        }
+        return df
 
     def fetch_records(
         self,
@@ -272,7 +286,7 @@ class DataService:
     ) -> list[dict[str, Any]]:
         """The raw records as the API sent them (a new list; do not mutate the dicts)."""
         ds, norm = self.normalise(dataset, **filters)
-        return list(self._result(ds, norm, refresh, snapshot_dir, offline, progress).records)
+        return list(self._result(ds, norm, refresh, snapshot_dir, offline, progress)[0].records)
 
     def status(self) -> dict[str, Any]:
         """Settings in effect, cache counters and (if built) the client's status; no secrets."""
@@ -331,19 +345,29 @@ class DataService:
         snapshot_dir: str | Path | None,
         offline: bool | None,
         progress: Progress | None,
-    ) -> _Result:
-        settings = self.settings
-        if settings.offline if offline is None else offline:
+    ) -> tuple[_Result, Source]:
+        """The result and where this call got it from."""
+        if self.settings.offline if offline is None else offline:
             return self._offline(ds, norm, snapshot_dir)
-        result: _Result = self.cache.get_or_load(
-            self._key(ds, norm),
-            lambda: self._load(ds, norm, progress, refresh),
-            ttl=settings.cache_ttl,
-            refresh=refresh,
-        )
+        result, loaded = self._cached_load(ds, norm, progress, refresh)
         if snapshot_dir is not None:
             self._write_snapshot(Path(snapshot_dir), ds, norm, result)
-        return result
+        return result, result.source if loaded else "cache"
+
+    def _cached_load(
+        self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
+    ) -> tuple[_Result, bool]:
+        """The cached (or coalesced) result, else a new load; and whether this call loaded it."""
+        loaded: list[bool] = []
+
+        def load() -> _Result:
+            loaded.append(True)
+            return self._load(ds, norm, progress, refresh)
+
+        result: _Result = self.cache.get_or_load(
+            self._key(ds, norm), load, ttl=self.settings.cache_ttl, refresh=refresh
+        )
+        return result, bool(loaded)
 
     def _load(
         self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
@@ -352,10 +376,10 @@ class DataService:
             return self._load_child(ds, norm, progress, refresh)
         tz = self.settings.timezone
         plan = plan_requests(ds, norm, tz=tz)
-        fetched_at = dt.datetime.now(dt.UTC)
         parts = self._run(plan, progress)
+        answered = dt.datetime.now(dt.UTC)  # the last response is in
         records = [r for part in parts for r in part]
-        return _Result(records, fetched_at, self._source_url(plan), len(plan))
+        return _Result(records, answered, self._source_url(plan), len(plan))
 
     def _load_child(
         self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
@@ -364,14 +388,10 @@ class DataService:
 
         parent_ds = self.dataset(ds.parent or "")
         parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
-        parent: _Result = self.cache.get_or_load(
-            self._key(parent_ds, parent_norm),
-            lambda: self._load(parent_ds, parent_norm, progress, refresh),
-            ttl=self.settings.cache_ttl,
-            refresh=refresh,
-        )
+        parent, loaded = self._cached_load(parent_ds, parent_norm, progress, refresh)
         records = explode_records(ds, parent.records)
-        return _Result(records, parent.fetched_at, parent.source_url, parent.requests)
+        return _Result(records, parent.fetched_at, parent.source_url, parent.requests,
+                       parent.source if loaded else "cache")  # fmt: skip
 
     def _run(
         self, plan: Sequence[Request], progress: Progress | None
@@ -447,7 +467,7 @@ class DataService:
 
     def _offline(
         self, ds: Dataset, norm: dict[str, str], snapshot_dir: str | Path | None
-    ) -> _Result:
+    ) -> tuple[_Result, Source]:
         found = self._offline_lookup(ds, norm, snapshot_dir)
         if found is not None:
             return found
@@ -460,10 +480,10 @@ class DataService:
 
     def _offline_lookup(
         self, ds: Dataset, norm: dict[str, str], snapshot_dir: str | Path | None
-    ) -> _Result | None:
+    ) -> tuple[_Result, Source] | None:
         cached = self.cache.peek(self._key(ds, norm), allow_stale=True)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached, "cache"
         dirs = [Path(snapshot_dir)] if snapshot_dir is not None else []
         if (default := default_snapshot_dir(self.settings)) is not None and default not in dirs:
             dirs.append(default)
@@ -471,17 +491,19 @@ class DataService:
             hit = read_snapshot(directory, ds.name, norm)
             if hit is not None:
                 records, meta = hit
-                return _Result(records, _parse_utc(meta.get("fetched_at")), meta.get("source_url"),
-                               0)  # fmt: skip
+                file = str(snapshot_path(directory, ds.name, norm))
+                when = _parse_utc(meta.get("fetched_at"))
+                return _Result(records, when, file, 0, "snapshot"), "snapshot"
         if ds.parent:
             from ecore_xl.data.frames import explode_records
 
             parent_ds = self.dataset(ds.parent)
             parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
-            parent = self._offline_lookup(parent_ds, parent_norm, snapshot_dir)
-            if parent is not None:
+            found = self._offline_lookup(parent_ds, parent_norm, snapshot_dir)
+            if found is not None:
+                parent, source = found
                 records = explode_records(ds, parent.records)
-                return _Result(records, parent.fetched_at, parent.source_url, 0)
+                return _Result(records, parent.fetched_at, parent.source_url, 0, source), source
         return None
 
 

@@ -199,6 +199,7 @@ class _Fetched:
     layout: str | None
     fetched_at: dt.datetime
     source: str
+    kind: str
     sheet: str
 
 
@@ -217,22 +218,25 @@ def _annotate(exc: EcoreError, text: str) -> EcoreError:
     return exc
 
 
-def _meta(df: pd.DataFrame, offline: bool, now: dt.datetime) -> tuple[dt.datetime, str]:
-    """Fetch time and source of a frame (``df.attrs['ecore']`` when the data layer sets it)."""
-    meta = df.attrs.get("ecore") if isinstance(df.attrs, dict) else None
+#: how the note above a table says where its data came from (``df.attrs["ecore"]["source"]``)
+_FROM = {"api": "", "cache": " from the cache", "snapshot": " from offline snapshots"}
+
+
+def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
+    """When the data was fetched, its source (URL or snapshot file) and its kind (api, cache,
+    snapshot), from ``df.attrs["ecore"]`` (:meth:`DataService.fetch` sets it); ``now`` and
+    "eCore API" for a frame without it (a stand-in service)."""
+    meta = df.attrs.get("ecore")
     meta = meta if isinstance(meta, Mapping) else {}
     fetched = meta.get("fetched_at")
-    if isinstance(fetched, str):
-        try:
-            fetched = dt.datetime.fromisoformat(fetched)
-        except ValueError:
-            fetched = None
     if not isinstance(fetched, dt.datetime):
         fetched = now
     if fetched.tzinfo is None:
         fetched = fetched.replace(tzinfo=dt.UTC)
-    source = str(meta.get("source_url") or ("offline snapshot" if offline else "eCore API"))
-    return fetched.astimezone(dt.UTC), source
+    kind = str(meta.get("source") or "api")
+    url = meta.get("source_url")
+    source = f"snapshot {url}" if kind == "snapshot" and url else str(url or "eCore API")
+    return fetched.astimezone(dt.UTC), source, kind
 
 
 def refresh_book(
@@ -303,6 +307,7 @@ def refresh_book(
             layout = cfg.layout if ds.name == "volumes" else None
             extra = {"layout": layout} if layout else {}
             df = svc.fetch(ds.name, progress=progress, **kwargs, **extra, **filters)
+            fetched_at, source, kind = _meta(df, clock())
             df = _narrow(ds, df, cfg)
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
             sheet = writer.find_table(ds.table) or ds.sheet
@@ -311,8 +316,7 @@ def refresh_book(
         except EcoreError as exc:
             log.warning("refresh of %s failed: %s", ds.name, exc.detail or exc.message)
             raise _annotate(exc, f"Refresh stopped at {ds.name}; nothing was changed. ") from exc
-        fetched_at, source = _meta(df, is_offline, clock())
-        fetched.append(_Fetched(ds, df, filters, layout, fetched_at, source, sheet))
+        fetched.append(_Fetched(ds, df, filters, layout, fetched_at, source, kind, sheet))
 
     lists_values: dict[str, list[str]] = {}
     if lists:
@@ -341,8 +345,7 @@ def refresh_book(
         described = _describe(item.filters, item.layout)
         note = [
             f"eCore {ds.name}: refreshed {local:%Y-%m-%d %H:%M} {local.tzname()} "
-            f"({item.fetched_at:%Y-%m-%d %H:%M} UTC)"
-            + (" from offline snapshots" if is_offline else ""),
+            f"({item.fetched_at:%Y-%m-%d %H:%M} UTC){_FROM.get(item.kind, '')}",
             f"Filters: {described}",
             f"Rows: {len(df):,} · source: {item.source}",
         ]
