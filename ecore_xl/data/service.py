@@ -122,11 +122,18 @@ def chunk_range(start: str, end: str, chunk: str, *, tz: str) -> list[tuple[str,
             f"Catalogue: chunk {chunk!r} is not one of day, month, quarter, year: fix the "
             "catalogue file."
         )
+
+    def advance(day: dt.date) -> dt.date | None:
+        try:
+            return step(day)
+        except (ValueError, OverflowError):  # past 9999-12-31: ``end`` is the last edge
+            return None
+
     edges = [start]
-    edge = step(edge)
-    while _local_midnight(edge, zone) < b:
-        edges.append(edge.isoformat())
-        edge = step(edge)
+    edge_or_none = advance(edge)
+    while edge_or_none is not None and _local_midnight(edge_or_none, zone) < b:
+        edges.append(edge_or_none.isoformat())
+        edge_or_none = advance(edge_or_none)
     edges.append(end)
     return list(itertools.pairwise(edges))
 
