@@ -44,7 +44,6 @@ import threading
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 from urllib.parse import quote
@@ -164,14 +163,27 @@ class Dataset:
         """The filters that fill the path's placeholders (always required)."""
         return [self.filter(p) for p in self.path_params()]
 
-    def request(self, values: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-        """Check filter values; return the path (placeholders filled) and the query parameters.
+    def request(self, values: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+        """The path (placeholders filled and quoted) and the query (keyed by API names) of one
+        request for ``values``, filters already validated and normalised (by
+        :func:`ecore_xl.data.filters.normalise_filters`, the one place that checks them).
 
-        Unknown, missing, malformed or disallowed values raise InvalidFilterError naming the
-        filter. Empty values (None, "") count as not given; defaults fill in; ``one_of`` needs
-        exactly one. Query keys are the API names; dates and lists become text.
+        Only raises InvalidFilterError for a name that is no filter of this dataset, or a path
+        placeholder without a value.
         """
-        return _resolve(self, values)
+        given = {self.filter(name).name: str(value) for name, value in values.items()}
+        path = self.path
+        in_path: set[str] = set()
+        for placeholder in self.path_params():
+            f = self.filter(placeholder)
+            if f.name not in given:
+                raise InvalidFilterError(
+                    f"{self.name} needs the filter {f.name}: give {f.name}=...", parameter=f.name
+                )
+            in_path.add(f.name)
+            path = path.replace("{" + placeholder + "}", quote(given[f.name], safe=""))
+        query = {self.filter(n).param: v for n, v in given.items() if n not in in_path}
+        return path, query
 
 
 class Catalogue:
@@ -243,110 +255,7 @@ class Catalogue:
         return _overlay(self, data, source)
 
 
-# ---- filter values -> request ----------------------------------------------------------------
-
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE
-)
-
-
-def _resolve(ds: Dataset, values: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
-    given: dict[str, str] = {}
-    for raw_name, value in values.items():
-        f = ds.filter(raw_name)
-        text = _filter_text(ds, f, value)
-        if text is None:
-            continue
-        if f.name in given and given[f.name] != text:
-            raise InvalidFilterError(
-                f"{ds.name}: filter {f.name!r} is given twice.", parameter=f.name
-            )
-        given[f.name] = text
-    for f in ds.filters:
-        if f.name not in given and f.default is not None:
-            given[f.name] = f.default
-    if ds.one_of:
-        chosen = [n for n in ds.one_of if n in given]
-        if len(chosen) != 1:
-            names = " or ".join(ds.one_of)
-            raise InvalidFilterError(
-                f"{ds.name} needs exactly one of {names} (got {', '.join(chosen) or 'none'}).",
-                parameter=ds.one_of[0],
-                allowed=ds.one_of,
-            )
-    for f in ds.filters:
-        if f.required and f.name not in given:
-            raise InvalidFilterError(
-                f"{ds.name} needs the filter {f.name!r}" + (f" ({f.doc})." if f.doc else "."),
-                parameter=f.name,
-            )
-    path = ds.path
-    in_path: set[str] = set()
-    for placeholder in ds.path_params():
-        f = ds.filter(placeholder)
-        in_path.add(f.name)
-        path = path.replace("{" + placeholder + "}", quote(given[f.name], safe=""))
-    query = {ds.filter(n).param: v for n, v in given.items() if n not in in_path}
-    return path, query
-
-
-def _filter_text(ds: Dataset, f: Filter, value: Any) -> str | None:
-    """One filter value as the text sent to the API (None: not given)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    where = f"{ds.name}: filter {f.name!r}"
-    if f.type == "list" or isinstance(value, list | tuple | set | frozenset):
-        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
-        parts = [p for v in items if (p := _filter_text(ds, replace(f, type="text"), v))]
-        if f.type != "list" and len(parts) > 1:
-            raise InvalidFilterError(f"{where} takes one value.", parameter=f.name)
-        if f.allowed:
-            for p in parts:
-                _check_allowed(where, f, p)
-        return ",".join(parts) or None
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InvalidFilterError(
-                f"{where}: the date-time {value} has no time zone; give a date or an offset.",
-                parameter=f.name,
-            )
-        text = value.isoformat()
-    elif isinstance(value, date):
-        text = value.isoformat()
-    elif isinstance(value, float) and value.is_integer() and f.type != "number":
-        text = str(int(value))  # Excel passes every number as a float: 4711.0 -> "4711"
-    else:
-        text = str(value).strip()
-    if f.type == "date" and not (_DATE.match(text) or _DATETIME.match(text)):
-        raise InvalidFilterError(
-            f"{where} must be a date like 2026-03-01 or a date-time with offset like "
-            f"2026-03-01T00:00:00+01:00 (got {text!r}).",
-            parameter=f.name,
-        )
-    if f.type == "number":
-        try:
-            float(text)
-        except ValueError:
-            raise InvalidFilterError(
-                f"{where} must be a number (got {text!r}).", parameter=f.name
-            ) from None
-    if f.allowed:
-        text = _check_allowed(where, f, text)
-    return text
-
-
-def _check_allowed(where: str, f: Filter, text: str) -> str:
-    for allowed in f.allowed or ():
-        if text.lower() == allowed.lower():
-            return allowed
-    raise InvalidFilterError(
-        f"{where} must be one of {', '.join(f.allowed or ())} (got {text!r}).",
-        parameter=f.name,
-        allowed=f.allowed,
-    )
 
 
 # ---- type inference (unknown fields, Postman examples) ------------------------------------------

@@ -65,6 +65,7 @@ def test_names_case_and_snake_case(name: str) -> None:
         np.datetime64("2026-03-01"),
         "2026-03-01",
         "2026-03-01T00:00:00+01:00",
+        "2026-03-01T00:00:00",  # no offset: wall-clock time in the time zone
         "2026-02-28T23:00:00Z",
         "01.03.2026",
         46082,
@@ -152,6 +153,7 @@ def test_empty_means_default(empty: object) -> None:
             "known filters are meterId, contractId, from, to, granularity, type",
         ),
         ("volumes", {"meterId": "M", "to": "2026-02-01"}, "from", "needs the filter from"),
+        ("volumes", {"meterId": "M", "from": "2026-01-01"}, "to", "needs the filter to"),
         ("volumes", {"from": "2026-01-01", "to": "2026-02-01"}, "meterId", "exactly one of"),
         (
             "volumes",
@@ -199,6 +201,8 @@ def test_empty_means_default(empty: object) -> None:
         ),
         ("positions", {}, "portfolioId", "needs the filter portfolioId"),
         ("contracts", {"status": "cancelled"}, "status", "active, expired, planned"),
+        ("contracts", {"status": "running"}, "status", "one of active, expired, planned"),
+        ("contracts", {"top": 5}, "top", "no filter 'top'"),
         ("contracts", {"activeOn": "tomorrow"}, "activeOn", "not a date"),
     ],
 )

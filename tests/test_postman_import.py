@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ecore_xl.catalogue import builtin_catalogue, load_catalogue, write_catalogue_file
+from ecore_xl.data.filters import normalise_filters
 from ecore_xl.data.frames import records_to_frame, volumes_wide
 from ecore_xl.errors import CatalogueError
 from ecore_xl.postman import import_collection, read_collection, to_overrides
@@ -152,9 +153,10 @@ def test_round_trip_through_override_file(tmp_path: Path) -> None:
     cat = load_catalogue(file)
     assert cat == import_collection(V20)
     assert cat.get("volumes").path == "/risk/timeseries/volumes"
-    path, query = cat.get("volumes").request(
-        {"meterId": "MT-1", "from": "2026-01-01", "to": "2026-01-02"}
-    )
+    volumes = cat.get("volumes")
+    given = {"meterId": "MT-1", "from": "2026-01-01", "to": "2026-01-02"}
+    # as the data service builds it: normalised (defaults added), then the request
+    path, query = volumes.request(normalise_filters(volumes, given, tz="Europe/Berlin"))
     assert path == "/risk/timeseries/volumes"
     assert query == {
         "meter_id": "MT-1",
