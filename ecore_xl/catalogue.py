@@ -25,6 +25,9 @@ Override file format and merge rules::
   ``patch``.
 - A field or filter entry is an object (``name``, ``type``, ``doc``, ``api_name``; filters also
   ``required``, ``default``, ``allowed``) or a string ``"name"`` / ``"name:type"``.
+- Filter types: ``text`` (one value, commas and all: a supplier's name), ``id`` (several ids, as
+  a list or ``"M-1,M-2"``, are asked for one request each), ``enum`` (one of ``allowed``; several
+  as for ids), ``date``, ``number``, ``list`` (several values sent comma-joined in one request).
 - ``api_name`` is the API's name: the parameter sent (rename a parameter without renaming the
   Excel/CLI argument) or the record key a column is read from (rename a field, keep the column).
 - ``{placeholders}`` in ``path`` name a filter (by name or ``api_name``); a placeholder without
@@ -68,7 +71,7 @@ __all__ = [
 ]
 
 FieldType = Literal["text", "number", "integer", "date", "timestamp", "list", "object", "bool"]
-FilterType = Literal["text", "enum", "date", "number", "list"]
+FilterType = Literal["text", "enum", "date", "number", "list", "id"]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 FILTER_TYPES: tuple[str, ...] = get_args(FilterType)
 
@@ -97,7 +100,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Filter:
-    """One request parameter; ``date`` accepts a date or a date-time with offset."""
+    """One request parameter; ``date`` accepts a date or a date-time with offset, ``id`` (and
+    ``enum``) several values, asked for one by one; ``text`` is one value, commas included."""
 
     name: str
     type: FilterType = "text"

@@ -13,8 +13,8 @@ __all__ = ["DATASETS"]
 COMMODITY = ("power", "gas")
 
 _commodity = Filter("commodity", "enum", allowed=COMMODITY, doc="power or gas")
-_legal_entity = Filter("legalEntityId", doc="only this legal entity")
-_meter = Filter("meterId", doc="only this meter")
+_legal_entity = Filter("legalEntityId", "id", doc="only this legal entity")
+_meter = Filter("meterId", "id", doc="only this meter")
 
 
 def _period(on: str, *, required: bool = False) -> tuple[Filter, Filter]:
@@ -88,7 +88,7 @@ DATASETS: tuple[Dataset, ...] = (
         "meters",
         "/meters",
         "Metering points with address and annual consumption",
-        (Filter("businessUnitId", doc="only this business unit"), _commodity),
+        (Filter("businessUnitId", "id", doc="only this business unit"), _commodity),
         _fields(
             "id",
             "meterNumber",
@@ -110,7 +110,7 @@ DATASETS: tuple[Dataset, ...] = (
         "Structure edges: legal entity > business unit > meter, meter/portfolio <> contract",
         (
             Filter("entityType", doc="legalEntity, businessUnit, meter, contract, portfolio"),
-            Filter("entityId", doc="edges touching this entity"),
+            Filter("entityId", "id", doc="edges touching this entity"),
         ),
         _fields(
             "parentType",
@@ -160,8 +160,8 @@ DATASETS: tuple[Dataset, ...] = (
         "/clicks",
         "Executed clicks (tranche purchases) on contracts",
         (
-            Filter("contractId", doc="only this contract"),
-            Filter("portfolioId", doc="only this portfolio"),
+            Filter("contractId", "id", doc="only this contract"),
+            Filter("portfolioId", "id", doc="only this portfolio"),
             *_period("executedAt"),
         ),
         (
@@ -189,7 +189,7 @@ DATASETS: tuple[Dataset, ...] = (
         "Interval volumes (actual or forecast) of a meter or a contract",
         (
             _meter,
-            Filter("contractId", doc="all meters of this contract"),
+            Filter("contractId", "id", doc="all meters of this contract"),
             *_period("interval start", required=True),
             Filter(
                 "granularity",
@@ -225,7 +225,7 @@ DATASETS: tuple[Dataset, ...] = (
         "/portfolios/{portfolioId}/positions",
         "Hedge position of a portfolio per month or quarter",
         (
-            Filter("portfolioId", required=True, doc="the portfolio"),
+            Filter("portfolioId", "id", required=True, doc="the portfolio"),
             Filter("granularity", "enum", allowed=("month", "quarter")),
             *_period("period start"),
         ),

@@ -44,6 +44,7 @@ _ONE_OF = re.compile(
     r"\bone of\s*:?\s*([A-Za-z0-9_\-]+(?:\s*(?:,|/|\||\bor\b)\s*[A-Za-z0-9_\-]+)+)", re.IGNORECASE
 )
 _DEFAULT = re.compile(r"\bdefault(?:s to|:| is)?\s*[`'\"]?([A-Za-z0-9_\-]+)", re.IGNORECASE)
+_ID_NAME = re.compile(r"[a-z0-9](?:Id|_id)$")  # meterId, meter_id (not a bare "id")
 _AUTH_PARAMS = {"subscription-key", "subscription_key", "ocp-apim-subscription-key", "code"}
 _HOW_TO_EXPORT = (
     "In Postman, open (or fork) the eCore API collection, choose '...' > Export > "
@@ -451,6 +452,8 @@ def _filter_type(p: _Param) -> str:
         return "enum"
     if _DATE_VALUE.match(p.example) or p.name.lower() in ("from", "to") or p.name.endswith("On"):
         return "date"
+    if _ID_NAME.search(p.name):
+        return "id"  # several ids: one request each; free text keeps its commas
     return "text"
 
 

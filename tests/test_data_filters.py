@@ -118,11 +118,29 @@ def test_spring_gap_time_is_refused() -> None:
 def test_several_meters_are_kept_in_order_without_duplicates() -> None:
     out = vol(meterId=["M-2", "M-1", "M-2"])
     assert out["meterId"] == "M-2,M-1"
-    assert is_multi("text", out["meterId"])
+    assert is_multi("id", out["meterId"])
     assert split_multi(out["meterId"]) == ["M-2", "M-1"]
     assert vol(meterId="M-2, M-1")["meterId"] == "M-2,M-1"
     assert vol(meterId=pd.Series(["M-2", "M-1"]))["meterId"] == "M-2,M-1"
     assert not is_multi("date", "2026-03-01")
+
+
+SUPPLIER = "Stadtwerke Musterstadt GmbH, Energiehandel"
+
+
+def test_free_text_keeps_its_commas_ids_do_not() -> None:
+    out = norm("invoices", supplier=f"  {SUPPLIER} ", meterId="M-1, M-2", legalEntityId=["LE-1"])
+    assert out["supplier"] == SUPPLIER  # one supplier, not two
+    assert not is_multi("text", out["supplier"])
+    assert out["meterId"] == "M-1,M-2" and is_multi("id", out["meterId"])
+    assert out["legalEntityId"] == "LE-1"
+    assert norm("invoices", supplier=[SUPPLIER, SUPPLIER])["supplier"] == SUPPLIER
+
+
+def test_several_free_text_values_are_refused() -> None:
+    with pytest.raises(InvalidFilterError, match="takes one value") as err:
+        norm("invoices", supplier=[SUPPLIER, "Nordstrom Handel AG"])
+    assert err.value.parameter == "supplier"
 
 
 def test_enum_is_case_insensitive_and_canonical() -> None:

@@ -74,3 +74,16 @@ def test_unchunked_dataset_with_several_values() -> None:
         ("/contracts", {"commodity": "power", "status": "active"}),
         ("/contracts", {"commodity": "gas", "status": "active"}),
     ]
+
+
+def test_only_id_filters_split_comma_text() -> None:
+    supplier = "Stadtwerke Musterstadt GmbH, Energiehandel"
+    assert plan("invoices", supplier=supplier) == [("/invoices", {"supplier": supplier})]
+    assert plan("invoices", supplier=supplier, meterId="M-1,M-2") == [
+        ("/invoices", {"meterId": "M-1", "supplier": supplier}),
+        ("/invoices", {"meterId": "M-2", "supplier": supplier}),
+    ]
+    assert [p for p, _ in plan("positions", portfolioId=["PF-1", "PF-2"])] == [
+        "/portfolios/PF-1/positions",
+        "/portfolios/PF-2/positions",
+    ]

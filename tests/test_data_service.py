@@ -334,6 +334,21 @@ def test_unknown_server_field_becomes_a_column(srv: MockServer, svc: DataService
     assert df["newObject.a"].tolist() == ["x"] * len(df)
 
 
+def test_a_supplier_with_a_comma_is_one_request_ids_are_one_each(
+    srv: MockServer, svc: DataService
+) -> None:
+    invoices = srv.portfolio.invoices
+    supplier = invoices[0]["supplier"]
+    assert "," not in supplier
+    df = svc.fetch("invoices", supplier=f"{supplier}, Energiehandel")
+    assert srv.stats.data_requests == 1 and df.empty  # not the invoices of supplier
+    meters = meter_ids(srv)[:2]
+    srv.reset_stats()
+    df = svc.fetch("invoices", meterId=", ".join(meters))
+    assert srv.stats.data_requests >= 2
+    assert sorted(df["id"]) == sorted(i["id"] for i in invoices if i["meterId"] in meters)
+
+
 # ---- offline and snapshots -----------------------------------------------------------------
 
 

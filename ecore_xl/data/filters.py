@@ -15,10 +15,12 @@ Rules, in order:
   ``46082`` = 2026-03-01, the fraction is the time of day). A value at local midnight becomes
   ``YYYY-MM-DD`` (the API reads a date as local midnight); any other instant becomes ISO 8601 with
   its offset.
-* **Several values** (a list, or text with commas, e.g. ``"M-1,M-2"``) for a filter that is not of
-  type ``list`` are kept comma-joined in the order given: the API takes one value per request, so
-  the service asks once per value and concatenates the answers in that order. Filters of type
-  ``list`` are sent comma-joined in one request.
+* **Several values** (a list, or text with commas, e.g. ``"M-1,M-2"``) are for filters of type
+  ``id``, ``enum`` and ``number`` (:data:`MULTI_TYPES`, whose values never hold a comma): kept
+  comma-joined in the order given, and as the API takes one value per request, the service asks
+  once per value and concatenates the answers in that order. Filters of type ``list`` are sent
+  comma-joined in one request. A ``text`` filter (``supplier``) takes one value, commas and all:
+  ``"Stadtwerke Musterstadt GmbH, Energiehandel"`` is one supplier; a list of several is refused.
 * **Enums** match case-insensitively and come out in the catalogue's spelling.
 * Then defaults are applied, and required filters, ``one_of`` (exactly one of) and
   ``from`` < ``to`` are checked.
@@ -40,6 +42,7 @@ from ecore_xl.errors import InvalidFilterError
 
 __all__ = [
     "MULTI_SEPARATOR",
+    "MULTI_TYPES",
     "excel_serial_to_datetime",
     "is_multi",
     "normalise_filters",
@@ -55,7 +58,8 @@ _PATH_VAR = re.compile(r"\{([^{}]+)\}")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_NOT_MULTI_TYPES = frozenset({"list", "date"})
+#: filter types whose several values the service asks for one request each
+MULTI_TYPES = frozenset({"id", "enum", "number"})
 
 
 def path_filter_names(path: str) -> list[str]:
@@ -65,7 +69,7 @@ def path_filter_names(path: str) -> list[str]:
 
 def is_multi(filter_type: str, value: str) -> bool:
     """Whether a normalised value holds several values the service must ask for one by one."""
-    return filter_type not in _NOT_MULTI_TYPES and MULTI_SEPARATOR in value
+    return filter_type in MULTI_TYPES and MULTI_SEPARATOR in value
 
 
 def split_multi(value: str) -> list[str]:
@@ -138,15 +142,16 @@ def _is_sequence(value: Any) -> bool:
     return hasattr(value, "__len__") and hasattr(value, "__iter__") and hasattr(value, "dtype")
 
 
-def _items(value: Any) -> list[Any]:
-    """The single values inside ``value``: list items, or comma-separated text."""
+def _items(value: Any, *, split: bool = True) -> list[Any]:
+    """The single values inside ``value``: list items, and (``split``) comma-separated text."""
     if _is_sequence(value):
         out: list[Any] = []
         for item in value:
-            out.extend(_items(item))
+            out.extend(_items(item, split=split))
         return out
     if isinstance(value, str):
-        return [part.strip() for part in value.split(MULTI_SEPARATOR) if part.strip()]
+        parts = value.split(MULTI_SEPARATOR) if split else [value]
+        return [part.strip() for part in parts if part.strip()]
     if _is_empty(value):
         return []
     return [value]
@@ -296,9 +301,14 @@ def _normalise_one(f: Any, value: Any, *, tz: str) -> str | None:
                 f"Filter {f.name} takes one date, not a list.", parameter=f.name
             )
         return parse_date_value(f.name, value, tz=tz).isoformat()
-    items = _items(value)
+    items = _items(value, split=ftype in MULTI_TYPES or ftype == "list")
     if not items:
         return None
+    if ftype not in MULTI_TYPES and ftype != "list" and len(set(map(_text, items))) > 1:
+        raise InvalidFilterError(
+            f"Filter {f.name} takes one value (got {len(items)}): fetch once per {f.name}.",
+            parameter=f.name,
+        )
     out: list[str] = []
     for item in items:
         if ftype == "number":

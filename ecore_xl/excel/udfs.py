@@ -301,7 +301,7 @@ def _filter_doc(f: Filter, one_of: Sequence[str] = ()) -> str:
         parts.append("one of " + ", ".join(f.allowed))
     if f.type == "date":
         parts.append("a date, 2026-03-01 or a date-time with offset")
-    if f.type == "list" or f.name.lower().endswith("id"):
+    if f.type in ("list", "id"):
         parts.append("a range or comma list for several")
     if f.required:
         parts.append("required")
