@@ -186,3 +186,33 @@ def test_cli_build_and_install(tmp_path: Path) -> None:
 def test_vba_import_says_it_needs_windows(built: Path) -> None:
     with pytest.raises(UsageError, match="Windows"):
         addin.import_vba(built)
+
+
+def test_a_built_package_carries_the_addin_sources(tmp_path: Path) -> None:
+    """``pip install .`` (not editable) gets install/customUI.xml and *.bas as package data,
+    and the installed package finds them: setuptools' build_py, as pip runs it, on a copy."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    src, lib = tmp_path / "src", tmp_path / "lib"
+    src.mkdir()
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        shutil.copy(root / name, src / name)
+    for folder in ("ecore_xl", "install"):
+        shutil.copytree(root / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(
+        [sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(lib)],
+        cwd=src, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    packaged = lib / "ecore_xl" / "excel" / "addin_files"
+    wanted = ["customUI.xml", *(p.name for p in addin.bas_files())]
+    assert sorted(p.name for p in packaged.iterdir()) == sorted(wanted)
+    assert (packaged / "customUI.xml").read_bytes() == addin.customui_path().read_bytes()
+    code = "import ecore_xl.excel.addin as a; print(a.install_dir())"
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(lib)},
+        check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert Path(found.stdout.strip()) == packaged

@@ -66,15 +66,18 @@ class BuildResult:
 
 
 def install_dir() -> Path:
-    """The ``install/`` folder: ``ECORE_INSTALL_DIR``, else the one beside the package source."""
+    """Where ``customUI.xml`` and the ``*.bas`` modules are: ``ECORE_INSTALL_DIR``, else the copy
+    an installed wheel carries (``ecore_xl/excel/addin_files``, built from ``install/``), else
+    ``install/`` of the source checkout (editable installs, tests)."""
     if env := os.environ.get("ECORE_INSTALL_DIR"):
         return Path(env)
-    here = Path(__file__).resolve().parents[2] / "install"
-    if here.is_dir():
-        return here
+    here = Path(__file__).resolve()
+    for folder in (here.parent / "addin_files", here.parents[2] / "install"):
+        if (folder / "customUI.xml").is_file():
+            return folder
     raise UsageError(
-        "The install/ folder (customUI.xml, eCoreRibbon.bas) was not found: run from a source "
-        "checkout, or set ECORE_INSTALL_DIR to it."
+        "The add-in sources (customUI.xml, eCoreRibbon.bas) were not found: reinstall ecore_xl, "
+        "or set ECORE_INSTALL_DIR to the install/ folder of its source."
     )
 
 
