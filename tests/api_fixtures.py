@@ -102,13 +102,6 @@ class Stub:
         self._thread.join(timeout=5)
 
 
-def mock_settings(srv: Any, **overrides: Any) -> Any:
-    """Settings pointing at a running ``MockServer`` (no file, no keyring)."""
-    from ecore_xl.config import Settings
-
-    return Settings.load(use_file=False, use_keyring=False, environ=srv.env(), **overrides)
-
-
 class FakeClock:
     """A clock tests move by hand; starts at the real time so HTTP dates stay sensible."""
 

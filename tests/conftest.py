@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.backend
 import pytest
+
+from ecore_xl.config import Settings
+from ecore_xl.data import DataService
+from ecore_xl.mock import MockServer
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +75,40 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     monkeypatch.delenv("ECORE_NO_KEYRING")
     yield backend
     keyring.set_keyring(previous)
+
+
+# ---- the mock API, and settings and data services pointed at it ---------------------------
+
+#: actuals exist up to here: both 2026 DST days are covered
+MOCK_AS_OF = dt.date(2026, 11, 15)
+#: the mock the ``srv`` fixture serves; a test module sets its own ``MOCK_KW`` to change it
+MOCK_KW: dict[str, Any] = {"seed": 42, "meters": 3, "years": (2025, 2026), "as_of": MOCK_AS_OF}
+
+
+def settings_for(srv: Any, **overrides: Any) -> Settings:
+    """Settings pointing at a running mock (or any stub server with ``env()``): no config file,
+    no keyring."""
+    return Settings.load(use_file=False, use_keyring=False, environ=srv.env(), **overrides)
+
+
+def service_for(srv: MockServer, **overrides: Any) -> DataService:
+    """A new data service (its own client and empty cache) pointed at a running mock."""
+    return DataService(settings_for(srv, **overrides))
+
+
+@pytest.fixture(scope="module")
+def srv(request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """The mock API on 127.0.0.1 for one test module: ``MOCK_KW`` of the module, else this one's."""
+    with MockServer(**getattr(request.module, "MOCK_KW", MOCK_KW)) as server:
+        yield server
+
+
+@pytest.fixture
+def svc(srv: MockServer) -> Iterator[DataService]:
+    """A fresh data service pointed at ``srv``, the mock's counters at zero; closed afterwards."""
+    service = service_for(srv)
+    srv.reset_stats()
+    try:
+        yield service
+    finally:
+        service.close()

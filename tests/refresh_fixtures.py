@@ -1,4 +1,4 @@
-"""Helpers for the refresh tests: a small mock, a user's workbook, file hashes, LibreOffice."""
+"""Helpers for the refresh tests: the mock's size, a user's workbook, file hashes, LibreOffice."""
 
 from __future__ import annotations
 
@@ -16,24 +16,13 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import TableColumn, TableFormula
 
-from ecore_xl.config import Settings
-from ecore_xl.data import DataService
 from ecore_xl.excel.sheets import OpenpyxlWriter
 from ecore_xl.excel.workbook_settings import ensure_settings_sheet
-from ecore_xl.mock import MockServer
+from tests.conftest import MOCK_KW
 
-AS_OF = dt.date(2026, 11, 15)
-MOCK_KW: dict[str, Any] = {"seed": 42, "meters": 4, "years": (2026,), "as_of": AS_OF}
+#: the mock of the refresh tests (a module sets ``MOCK_KW = REFRESH_MOCK`` for the srv fixture)
+REFRESH_MOCK: dict[str, Any] = {**MOCK_KW, "meters": 4, "years": (2026,)}
 SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
-
-
-def start_mock(**kw: Any) -> MockServer:
-    return MockServer(**{**MOCK_KW, **kw}).start()
-
-
-def service_for(srv: MockServer, **overrides: Any) -> DataService:
-    settings = Settings.load(use_file=False, use_keyring=False, environ=srv.env(), **overrides)
-    return DataService(settings)
 
 
 def sha256(path: Path) -> str:

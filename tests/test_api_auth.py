@@ -10,7 +10,8 @@ import requests
 from ecore_xl.api import TokenProvider
 from ecore_xl.errors import AuthenticationError, ServerError
 from ecore_xl.mock import MockServer
-from tests.api_fixtures import FakeClock, Sleeps, mock_settings
+from tests.api_fixtures import FakeClock, Sleeps
+from tests.conftest import settings_for
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def session() -> requests.Session:
 def test_token_is_cached_and_refreshed_early_before_expiry(session: requests.Session) -> None:
     clock = FakeClock()
     with MockServer(seed=42, meters=2, token_lifetime=3600.0) as srv:
-        tokens = TokenProvider(mock_settings(srv), session, clock=clock, early_refresh=60.0)
+        tokens = TokenProvider(settings_for(srv), session, clock=clock, early_refresh=60.0)
         first = tokens.token()
         assert tokens.token() == first
         assert srv.stats.token_requests == 1
@@ -42,7 +43,7 @@ def test_short_lifetime_refreshes_at_ten_percent_not_at_a_fixed_minute(
 ) -> None:
     clock = FakeClock()
     with MockServer(seed=42, meters=2, token_lifetime=300.0) as srv:
-        tokens = TokenProvider(mock_settings(srv), session, clock=clock, early_refresh=60.0)
+        tokens = TokenProvider(settings_for(srv), session, clock=clock, early_refresh=60.0)
         tokens.token()
         clock.advance(269)  # 31 s left; margin is min(60, 10% of 300) = 30 s
         tokens.token()
@@ -58,7 +59,7 @@ def test_both_response_shapes_and_their_real_lifetime(
 ) -> None:
     clock = FakeClock()
     with MockServer(seed=7, meters=2, token_lifetime=900.0, token_shape=shape) as srv:
-        tokens = TokenProvider(mock_settings(srv), session, clock=clock)
+        tokens = TokenProvider(settings_for(srv), session, clock=clock)
         token = tokens.token()
         assert token.count(".") == 2  # JWT-shaped
         assert tokens.expires_at == pytest.approx(clock.now + 900.0)  # never an assumed 3600
@@ -70,7 +71,7 @@ def test_32_threads_with_an_expired_token_make_exactly_one_post(
 ) -> None:
     clock = FakeClock()
     with MockServer(seed=42, meters=2) as srv:
-        tokens = TokenProvider(mock_settings(srv), session, clock=clock)
+        tokens = TokenProvider(settings_for(srv), session, clock=clock)
         tokens.token()
         clock.advance(7200)  # expired for everyone
         srv.faults.latency_s = 0.05  # keep the POST in flight while the others arrive
@@ -97,7 +98,7 @@ def test_32_threads_with_an_expired_token_make_exactly_one_post(
 
 def test_invalidate_drops_only_the_token_it_names(session: requests.Session) -> None:
     with MockServer(seed=42, meters=2) as srv:
-        tokens = TokenProvider(mock_settings(srv), session)
+        tokens = TokenProvider(settings_for(srv), session)
         old = tokens.token()
         tokens.invalidate("some-other-token")
         assert tokens.token() == old
@@ -112,7 +113,7 @@ def test_wrong_secret_gives_plain_advice_with_correlation_id_and_no_retry(
 ) -> None:
     sleeps = Sleeps()
     with MockServer(seed=42, meters=2) as srv:
-        settings = mock_settings(srv, client_secret="not-the-right-secret-123")
+        settings = settings_for(srv, client_secret="not-the-right-secret-123")
         tokens = TokenProvider(settings, session, sleep=sleeps)
         with pytest.raises(AuthenticationError) as info:
             tokens.token()
@@ -137,7 +138,7 @@ def test_other_b2c_refusals_name_the_setting_to_fix(
     session: requests.Session, override: dict[str, str], setting: str
 ) -> None:
     with MockServer(seed=42, meters=2) as srv:
-        tokens = TokenProvider(mock_settings(srv, **override), session, sleep=Sleeps())
+        tokens = TokenProvider(settings_for(srv, **override), session, sleep=Sleeps())
         with pytest.raises(AuthenticationError, match=setting) as info:
             tokens.token()
         assert srv.stats.token_requests == 1
@@ -148,7 +149,7 @@ def test_token_5xx_is_retried_with_backoff_then_succeeds(session: requests.Sessi
     with MockServer(seed=42, meters=2) as srv:
         srv.faults.token_error_5xx_ratio = 1.0
         sleeps = Sleeps(hook=lambda s: setattr(srv.faults, "token_error_5xx_ratio", 0.0))
-        tokens = TokenProvider(mock_settings(srv), session, sleep=sleeps)
+        tokens = TokenProvider(settings_for(srv), session, sleep=sleeps)
         assert tokens.token()
         assert srv.stats.token_requests == 2
         assert srv.stats.faults["token_5xx"] == 1
@@ -159,7 +160,7 @@ def test_token_5xx_gives_up_after_the_configured_retries(session: requests.Sessi
     sleeps = Sleeps()
     with MockServer(seed=42, meters=2) as srv:
         srv.faults.token_error_5xx_ratio = 1.0
-        tokens = TokenProvider(mock_settings(srv, retries=2), session, sleep=sleeps)
+        tokens = TokenProvider(settings_for(srv, retries=2), session, sleep=sleeps)
         with pytest.raises(ServerError, match="try again"):
             tokens.token()
         assert srv.stats.token_requests == 3

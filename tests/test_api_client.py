@@ -21,14 +21,15 @@ from ecore_xl.errors import (
     UnexpectedResponseError,
 )
 from ecore_xl.mock import MockServer
-from tests.api_fixtures import Sleeps, mock_settings
+from tests.api_fixtures import Sleeps
+from tests.conftest import settings_for
 
 DAY = {"from": "2026-01-05", "to": "2026-01-06", "granularity": "quarterhour"}
 
 
 def _client(srv: MockServer, sleeps: Sleeps | None = None, **overrides: object) -> EcoreClient:
     return EcoreClient(
-        mock_settings(srv, **overrides), sleep=sleeps if sleeps is not None else Sleeps()
+        settings_for(srv, **overrides), sleep=sleeps if sleeps is not None else Sleeps()
     )
 
 
@@ -87,7 +88,7 @@ def test_refused_key_without_secondary_says_where_to_look() -> None:
     with MockServer(seed=42, meters=2) as srv:
         srv.revoke_primary()
         client = EcoreClient(
-            mock_settings(srv).replace(subscription_key_secondary=None), sleep=Sleeps()
+            settings_for(srv).replace(subscription_key_secondary=None), sleep=Sleeps()
         )
         with client, pytest.raises(SubscriptionKeyError) as info:
             client.get_all("/meters")

@@ -7,7 +7,8 @@ import pytest
 from ecore_xl.api import EcoreClient
 from ecore_xl.errors import PagingError
 from ecore_xl.mock import MockServer
-from tests.api_fixtures import Sleeps, mock_settings
+from tests.api_fixtures import Sleeps
+from tests.conftest import settings_for
 
 DAY = {"from": "2026-01-05", "to": "2026-01-06", "granularity": "quarterhour"}
 
@@ -15,7 +16,7 @@ DAY = {"from": "2026-01-05", "to": "2026-01-06", "granularity": "quarterhour"}
 @pytest.mark.parametrize("style", ["nextLink", "odata", "link"])
 def test_every_record_once_over_several_pages(style: str) -> None:
     with MockServer(seed=42, meters=2, page_size=20, paging_style=style) as srv:
-        settings = mock_settings(srv)
+        settings = settings_for(srv)
         with EcoreClient(settings, sleep=Sleeps()) as client:
             meter = client.get_all("/meters")[0]["id"]
             srv.reset_stats()
@@ -32,7 +33,7 @@ def test_every_record_once_over_several_pages(style: str) -> None:
 def test_more_pages_than_max_pages_is_a_paging_error_not_a_cut() -> None:
     with (
         MockServer(seed=42, meters=2, page_size=20) as srv,
-        EcoreClient(mock_settings(srv, max_pages=3), sleep=Sleeps()) as client,
+        EcoreClient(settings_for(srv, max_pages=3), sleep=Sleeps()) as client,
     ):
         meter = client.get_all("/meters")[0]["id"]
         srv.reset_stats()
@@ -45,7 +46,7 @@ def test_more_pages_than_max_pages_is_a_paging_error_not_a_cut() -> None:
 def test_exactly_max_pages_is_fine() -> None:
     with (
         MockServer(seed=42, meters=2, page_size=20) as srv,
-        EcoreClient(mock_settings(srv, max_pages=5), sleep=Sleeps()) as client,
+        EcoreClient(settings_for(srv, max_pages=5), sleep=Sleeps()) as client,
     ):
         meter = client.get_all("/meters")[0]["id"]
         assert len(client.get_all("/volumes", {"meterId": meter, **DAY})) == 96

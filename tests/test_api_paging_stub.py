@@ -9,13 +9,13 @@ from collections.abc import Mapping
 import pytest
 
 from ecore_xl.api import EcoreClient
-from ecore_xl.config import Settings
 from ecore_xl.errors import PagingError, RateLimitError, UnexpectedResponseError
 from tests.api_fixtures import TOKEN_PATH, Reply, Stub, json_reply, token_reply
+from tests.conftest import settings_for
 
 
 def _client(stub: Stub, sleeps: list[float] | None = None, **overrides: object) -> EcoreClient:
-    settings = Settings.load(use_file=False, use_keyring=False, environ=stub.env(), **overrides)
+    settings = settings_for(stub, **overrides)
     record = sleeps.append if sleeps is not None else (lambda s: None)
     return EcoreClient(settings, sleep=record)
 

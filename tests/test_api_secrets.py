@@ -10,14 +10,15 @@ from ecore_xl.api import EcoreClient
 from ecore_xl.api._log import SecretFilter, register_secret
 from ecore_xl.errors import AuthenticationError, SubscriptionKeyError
 from ecore_xl.mock import MockServer
-from tests.api_fixtures import Sleeps, mock_settings
+from tests.api_fixtures import Sleeps
+from tests.conftest import settings_for
 
 
 def test_no_secret_anywhere_through_a_busy_run(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # root, urllib3 and ecore_xl.api at DEBUG
     texts: list[str] = []
     with MockServer(seed=42, meters=2, page_size=2) as srv:
-        settings = mock_settings(srv)
+        settings = settings_for(srv)
         with EcoreClient(settings, sleep=Sleeps()) as client:
             client.get_all("/meters")
             token = client.tokens.token()
@@ -30,7 +31,7 @@ def test_no_secret_anywhere_through_a_busy_run(caplog: pytest.LogCaptureFixture)
             assert client.stats.key_switches == 1
             texts += [repr(client), repr(client.tokens), repr(client.stats), str(client.status())]
             texts += [repr(settings), str(settings)]
-        bad = EcoreClient(mock_settings(srv, client_secret="wrong-secret-abcdef"), sleep=Sleeps())
+        bad = EcoreClient(settings_for(srv, client_secret="wrong-secret-abcdef"), sleep=Sleeps())
         with pytest.raises(AuthenticationError) as auth_err:
             bad.get_json("/meters")
         no_secondary = EcoreClient(

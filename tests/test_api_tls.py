@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from ecore_xl.api import EcoreClient
 from ecore_xl.cli import cli
-from ecore_xl.config import Settings
 from ecore_xl.errors import NetworkError
 from tests.api_fixtures import TOKEN_PATH, Reply, Sleeps, Stub, json_reply, token_reply
+from tests.conftest import settings_for
 
 x509 = pytest.importorskip("cryptography.x509")
 
@@ -74,7 +74,7 @@ def test_untrusted_certificate_is_a_network_error_with_proxy_and_bundle_advice(
     https_stub: tuple[Stub, Path],
 ) -> None:
     stub, _ = https_stub
-    settings = Settings.load(use_file=False, use_keyring=False, environ=stub.env(), retries=0)
+    settings = settings_for(stub, retries=0)
     with EcoreClient(settings, sleep=Sleeps()) as client, pytest.raises(NetworkError) as info:
         client.get_json("/legal-entities")
     text = str(info.value)
@@ -84,9 +84,7 @@ def test_untrusted_certificate_is_a_network_error_with_proxy_and_bundle_advice(
 
 def test_ca_bundle_makes_the_certificate_trusted(https_stub: tuple[Stub, Path]) -> None:
     stub, cert = https_stub
-    settings = Settings.load(
-        use_file=False, use_keyring=False, environ=stub.env(), ca_bundle=str(cert)
-    )
+    settings = settings_for(stub, ca_bundle=str(cert))
     with EcoreClient(settings, sleep=Sleeps()) as client:
         assert client.get_all("/legal-entities") == [{"id": "LE-1"}]
 

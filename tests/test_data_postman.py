@@ -10,13 +10,11 @@ test shows that the catalogue alone steers paths, parameter names and columns.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pandas as pd
-import pytest
 import requests
 from click.testing import CliRunner
 
@@ -26,20 +24,12 @@ from ecore_xl.cli import cli
 from ecore_xl.data import DataService, reset_service
 from ecore_xl.mock import MockServer
 from ecore_xl.postman import import_collection, read_collection, to_overrides
-from tests.data_fixtures import meter_ids, month, service_for, settings_for, start_mock
+from tests.conftest import service_for, settings_for
+from tests.data_fixtures import meter_ids, month
 
 FIXTURES = Path(__file__).parent / "fixtures" / "postman"
 V21 = FIXTURES / "ecore_v21.json"
 V20 = FIXTURES / "renamed_v20.json"
-
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def imported_file(collection: Path, tmp_path: Path) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -25,35 +24,10 @@ from ecore_xl.data import (
 from ecore_xl.data.frames import LOCAL_SUFFIX
 from ecore_xl.errors import InvalidFilterError, NotFoundError, OfflineError
 from ecore_xl.mock import MockServer
-from tests.data_fixtures import (
-    meter_ids,
-    month,
-    requests_made,
-    service_for,
-    settings_for,
-    start_mock,
-)
+from tests.conftest import service_for, settings_for
+from tests.data_fixtures import meter_ids, month, requests_made
 
 TZ = "Europe/Berlin"
-
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def svc(srv: MockServer) -> Iterator[DataService]:
-    service = service_for(srv)
-    srv.reset_stats()
-    try:
-        yield service
-    finally:
-        service.close()
 
 
 def required_filters(srv: MockServer, dataset: str) -> dict[str, object]:

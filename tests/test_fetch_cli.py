@@ -14,16 +14,7 @@ from click.testing import CliRunner, Result
 from ecore_xl.cli import cli
 from ecore_xl.data import reset_service
 from ecore_xl.mock import MockServer
-from tests.data_fixtures import meter_ids, requests_made, start_mock
-
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.data_fixtures import meter_ids, requests_made
 
 
 @pytest.fixture

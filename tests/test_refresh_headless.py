@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -15,25 +14,18 @@ from openpyxl.utils.cell import range_boundaries
 from ecore_xl.errors import EcoreError, InvalidFilterError, UsageError
 from ecore_xl.excel.refresh import refresh_file
 from ecore_xl.mock import MockServer
+from tests.conftest import service_for
 from tests.refresh_fixtures import (
+    REFRESH_MOCK,
     assert_tables_consistent,
     customise_volumes,
     new_workbook,
-    service_for,
     set_settings,
     sha256,
     sheet_cells,
-    start_mock,
 )
 
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
+MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -15,30 +14,23 @@ from openpyxl.utils.cell import range_boundaries
 
 from ecore_xl.excel.refresh import refresh_file
 from ecore_xl.mock import MockServer
+from tests.conftest import service_for
 from tests.refresh_fixtures import (
+    REFRESH_MOCK,
     SOFFICE,
     assert_tables_consistent,
     customise_volumes,
     libreoffice_convert,
     new_workbook,
-    service_for,
     set_settings,
-    start_mock,
 )
+
+MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
 
 pytestmark = [
     pytest.mark.libreoffice,
     pytest.mark.skipif(not os.path.exists(SOFFICE), reason="LibreOffice (soffice) not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_libreoffice_recalculates_sums_over_the_refreshed_table(

@@ -17,17 +17,11 @@ from ecore_xl.excel.refresh import refresh_file
 from ecore_xl.excel.sheets_xlwings import XlwingsWriter
 from ecore_xl.excel.workbook_settings import ensure_settings_sheet
 from ecore_xl.mock import MockServer
+from tests.conftest import service_for
 from tests.refresh_fake_excel import FakeBook, name_value
-from tests.refresh_fixtures import new_workbook, service_for, start_mock
+from tests.refresh_fixtures import REFRESH_MOCK, new_workbook
 
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
+MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
 
 
 @pytest.fixture

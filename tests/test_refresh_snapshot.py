@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -17,16 +16,10 @@ from ecore_xl.data import reset_service
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.refresh import refresh_file, snapshot_file
 from ecore_xl.mock import MockServer
-from tests.refresh_fixtures import new_workbook, service_for, sha256, start_mock
+from tests.conftest import service_for
+from tests.refresh_fixtures import REFRESH_MOCK, new_workbook, sha256
 
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
+MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
 
 
 def _with_cached_formula(path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -15,17 +14,11 @@ from ecore_xl.excel.refresh import refresh_book, run_live
 from ecore_xl.excel.sheets import excel_columns
 from ecore_xl.excel.sheets_xlwings import XlwingsWriter, live_rows
 from ecore_xl.mock import MockServer
+from tests.conftest import service_for
 from tests.refresh_fake_excel import FakeBook, name_value
-from tests.refresh_fixtures import service_for, start_mock
+from tests.refresh_fixtures import REFRESH_MOCK
 
-
-@pytest.fixture(scope="module")
-def srv() -> Iterator[MockServer]:
-    server = start_mock()
-    try:
-        yield server
-    finally:
-        server.stop()
+MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
 
 
 def _book_with_settings(**values: object) -> FakeBook:

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from ecore_xl.config import Settings
 from ecore_xl.data import DataService, set_service
 from ecore_xl.mock import MockServer
+from tests.conftest import service_for
 
 AS_OF = dt.date(2026, 6, 1)
 #: how pywin32 hands Excel's error values to Python (the codes xlwings' Windows engine maps)
@@ -53,8 +53,7 @@ def mock_server() -> Iterator[MockServer]:
 @pytest.fixture
 def service(mock_server: MockServer) -> Iterator[DataService]:
     """A fresh process-wide data service (empty cache) pointed at the mock; counters at zero."""
-    settings = Settings.load(use_file=False, use_keyring=False, environ=mock_server.env())
-    svc = DataService(settings)
+    svc = service_for(mock_server)
     set_service(svc)
     mock_server.reset_stats()
     yield svc  # tests/conftest.py resets the process-wide service afterwards
