@@ -48,7 +48,9 @@ __all__ = [
     "ColumnData",
     "OpenpyxlWriter",
     "SheetWriter",
+    "check_table_fits",
     "check_table_name",
+    "check_table_target",
     "excel_columns",
     "plan_table",
     "write_table",
@@ -405,20 +407,17 @@ def plan_table(
     """Check that ``df`` can be written as ``table_name`` on ``ws``; change nothing yet."""
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-    check_table_name(table_name)
-    for other in ws.parent.worksheets:
-        if other is not ws and find_table(other, table_name) is not None:
-            raise UsageError(
-                f"Table {table_name} is on sheet {other.title!r}, not {ws.title!r}: write to "
-                "that sheet, or rename one of the tables."
-            )
+    elsewhere = [
+        o.title
+        for o in ws.parent.worksheets
+        if o is not ws and find_table(o, table_name) is not None
+    ]
+    check_table_target(table_name, df, ws.title, elsewhere[0] if elsewhere else None)
     if table_name.casefold() in {n.casefold() for n in ws.parent.defined_names}:
         raise UsageError(
             f"{table_name} is already a defined name in this workbook: rename or delete that "
             "name (Formulas > Name Manager)."
         )
-    if df.shape[1] == 0:
-        raise UsageError(f"Nothing to write to {table_name}: the data has no columns.")
     columns = excel_columns(df)
     existing = find_table(ws, table_name)
     lines = [str(line) for line in (note or [])]
@@ -454,20 +453,47 @@ def write_table(
     return plan.apply()
 
 
-def _check_limits(plan: TablePlan) -> None:
-    last_row = plan.last_data_row + plan.totals
-    if last_row > EXCEL_MAX_ROWS:
+def check_table_target(table_name: str, df: pd.DataFrame, sheet: str, found_on: str | None) -> None:
+    """The checks both writers make first: a valid table name, some columns, and the table (if
+    it exists, ``found_on``) on the sheet being written."""
+    check_table_name(table_name)
+    if found_on is not None and found_on != sheet:
+        raise UsageError(
+            f"Table {table_name} is on sheet {found_on!r}, not {sheet!r}: write to that sheet, "
+            "or rename one of the tables."
+        )
+    if df.shape[1] == 0:
+        raise UsageError(f"Nothing to write to {table_name}: the data has no columns.")
+
+
+def check_table_fits(
+    table_name: str, *, nrows: int, header_row: int, totals: int, ncols: int, right: int
+) -> None:
+    """Refuse a table of ``nrows`` data rows under ``header_row`` (plus a totals row) or ending,
+    with the formula columns beside it, at column ``right``, past Excel's last row or column."""
+    if header_row + max(nrows, 1) + totals > EXCEL_MAX_ROWS:
         raise TooManyRowsError(
-            f"{plan.table_name}: {plan.nrows:,} rows do not fit on one Excel sheet (at most "
-            f"{EXCEL_MAX_ROWS - plan.header_row - plan.totals:,} below row {plan.header_row}). "
+            f"{table_name}: {nrows:,} rows do not fit on one Excel sheet (at most "
+            f"{EXCEL_MAX_ROWS - header_row - totals:,} below row {header_row}). "
             "Narrow the date range or the meters, use a coarser granularity or the wide layout, "
             "or use 'ecore-xl fetch --out data.csv'."
         )
-    if plan.last_col + len(plan.adjacent) > EXCEL_MAX_COLS:
+    if right > EXCEL_MAX_COLS:
         raise TooManyRowsError(
-            f"{plan.table_name}: {plan.ncols:,} columns do not fit on one Excel sheet "
+            f"{table_name}: {ncols:,} columns do not fit on one Excel sheet "
             f"(at most {EXCEL_MAX_COLS:,}). Use the long layout or fewer meters."
         )
+
+
+def _check_limits(plan: TablePlan) -> None:
+    check_table_fits(
+        plan.table_name,
+        nrows=plan.nrows,
+        header_row=plan.header_row,
+        totals=plan.totals,
+        ncols=plan.ncols,
+        right=plan.last_col + len(plan.adjacent),
+    )
 
 
 def _check_free(plan: TablePlan, owned: tuple[int, int, int, int] | None) -> None:

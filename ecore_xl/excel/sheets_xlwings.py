@@ -19,14 +19,14 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ecore_xl.errors import TooManyRowsError, UsageError
+from ecore_xl.errors import UsageError
 from ecore_xl.excel.sheets import (
     EXCEL_MAX_COLS,
-    EXCEL_MAX_ROWS,
     ColumnData,
     _ref_fixer,
     _remap_columns,
-    check_table_name,
+    check_table_fits,
+    check_table_target,
     excel_columns,
 )
 
@@ -151,16 +151,9 @@ class XlwingsWriter:
     def _geometry(
         self, sheet: str, df: pd.DataFrame, table_name: str, anchor: str, note: Sequence[str]
     ) -> dict[str, Any]:
-        check_table_name(table_name)
-        if df.shape[1] == 0:
-            raise UsageError(f"Nothing to write to {table_name}: the data has no columns.")
         ws = self.book.sheets[sheet]
         found = self._find(table_name)
-        if found is not None and found[0].name != ws.name:
-            raise UsageError(
-                f"Table {table_name} is on sheet {found[0].name!r}, not {sheet!r}: write to that "
-                "sheet, or rename one of the tables."
-            )
+        check_table_target(table_name, df, ws.name, None if found is None else found[0].name)
         columns = excel_columns(df)
         nrows = max(len(df), 1)
         geo: dict[str, Any] = {"ws": ws, "columns": columns, "nrows": nrows, "table": None}
@@ -198,15 +191,14 @@ class XlwingsWriter:
                 col += 1
             geo.update(kept=kept, adjacent=adjacent, old=(old_rows, old_cols, totals))
         ncols = len(columns) + len(geo["kept"])
-        last_row = geo["top"] + nrows + (geo["old"][2] if geo["old"] else 0)
-        if last_row > EXCEL_MAX_ROWS:
-            raise TooManyRowsError(
-                f"{table_name}: {len(df):,} rows do not fit on one Excel sheet below row "
-                f"{geo['top']}. Narrow the date range or the meters, use a coarser granularity or "
-                "the wide layout."
-            )
-        if geo["left"] + ncols + len(geo["adjacent"]) - 1 > EXCEL_MAX_COLS:
-            raise TooManyRowsError(f"{table_name}: {ncols:,} columns do not fit on one sheet.")
+        check_table_fits(
+            table_name,
+            nrows=len(df),
+            header_row=geo["top"],
+            totals=geo["old"][2] if geo["old"] else 0,
+            ncols=ncols,
+            right=geo["left"] + ncols + len(geo["adjacent"]) - 1,
+        )
         geo["ncols"] = ncols
         self._check_free(geo, table_name)
         return geo
