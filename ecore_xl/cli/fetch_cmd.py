@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ecore_xl.atomic import atomic_write_path
+from ecore_xl.cli.options import offline_option, snapshot_dir_option
 from ecore_xl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -148,12 +149,8 @@ def _print_head(df: pd.DataFrame) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to a .csv, .xlsx or .json file instead of printing the first rows.",
 )
-@click.option(
-    "--snapshot",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Snapshot directory: written when online, read with --offline.",
-)
-@click.option("--offline", is_flag=True, help="Never call the API: use snapshots only.")
+@snapshot_dir_option
+@offline_option
 @click.option("--refresh", is_flag=True, help="Ignore cached data.")
 def fetch(
     dataset: str,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from ecore_xl.cli.options import offline_option, snapshot_dir_option
+
 __all__ = ["refresh"]
 
 
@@ -28,12 +30,8 @@ def _datasets(values: tuple[str, ...]) -> list[str] | None:
     metavar="A,B",
     help="Datasets to refresh (default: the workbook's ecore.datasets), e.g. volumes,invoices.",
 )
-@click.option(
-    "--snapshot",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Snapshot directory: raw data saved there when online, read from it with --offline.",
-)
-@click.option("--offline", is_flag=True, help="Never call the API: use snapshots only.")
+@snapshot_dir_option
+@offline_option
 @click.option(
     "--values-copy",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ecore_xl.cli.options import offline_option
 from ecore_xl.errors import UsageError
 
 __all__ = ["report"]
@@ -45,7 +46,7 @@ _KINDS = {
     type=click.Path(file_okay=False, path_type=Path),
     help="Build from the snapshot files in DIR only (no network).",
 )
-@click.option("--offline", is_flag=True, help="No network: use cached data and snapshots.")
+@offline_option
 @click.option(
     "--save-snapshot",
     type=click.Path(file_okay=False, path_type=Path),

@@ -1,0 +1,20 @@
+"""Options that several ``ecore-xl`` commands share, so they read and behave the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["offline_option", "snapshot_dir_option"]
+
+#: ``--snapshot DIR`` of fetch and refresh (``report --snapshot`` differs: it reads only)
+snapshot_dir_option = click.option(
+    "--snapshot",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Snapshot directory: the raw data is saved there when online, read from it with "
+    "--offline.",
+)
+offline_option = click.option(
+    "--offline", is_flag=True, help="Never call the API: use cached data and snapshots only."
+)
