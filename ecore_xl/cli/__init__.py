@@ -17,17 +17,17 @@ from ecore_xl.errors import EcoreError
 
 __all__ = ["COMMANDS", "cli", "main"]
 
-#: command name -> "module:attribute" of a click command; one line per command.
+#: command name -> "module:attribute" of a click command; one line per command, sorted by name.
 COMMANDS: dict[str, str] = {
+    "addin": "ecore_xl.cli.addin_cmd:addin",
     "catalogue": "ecore_xl.cli.catalogue_cmd:catalogue",
     "configure": "ecore_xl.cli.configure_cmd:configure",
     "demo": "ecore_xl.cli.demo_cmd:demo",
     "doctor": "ecore_xl.cli.doctor:doctor",
     "fetch": "ecore_xl.cli.fetch_cmd:fetch",
-    "refresh": "ecore_xl.cli.refresh_cmd:refresh",
-    "addin": "ecore_xl.cli.addin_cmd:addin",
-    "report": "ecore_xl.cli.report_cmd:report",
     "mock": "ecore_xl.cli.mock_cmd:mock",
+    "refresh": "ecore_xl.cli.refresh_cmd:refresh",
+    "report": "ecore_xl.cli.report_cmd:report",
 }
 
 
