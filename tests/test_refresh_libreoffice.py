@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import zipfile
 from pathlib import Path
 
@@ -14,10 +13,9 @@ from openpyxl.utils.cell import range_boundaries
 
 from ecore_xl.excel.refresh import refresh_file
 from ecore_xl.mock import MockServer
-from tests.conftest import service_for
+from tests.conftest import service_for, soffice_missing
 from tests.refresh_fixtures import (
     REFRESH_MOCK,
-    SOFFICE,
     assert_tables_consistent,
     customise_volumes,
     libreoffice_convert,
@@ -29,7 +27,7 @@ MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
 
 pytestmark = [
     pytest.mark.libreoffice,
-    pytest.mark.skipif(not os.path.exists(SOFFICE), reason="LibreOffice (soffice) not installed"),
+    pytest.mark.skipif(soffice_missing(), reason="LibreOffice (soffice) not installed"),
 ]
 
 

@@ -12,7 +12,8 @@ import pytest
 
 from ecore_xl.mock import MockServer
 from ecore_xl.report import FIGURES, build_report
-from ecore_xl.report.soffice import find_soffice, recalculate, to_pdf
+from ecore_xl.report.soffice import recalculate, to_pdf
+from tests.conftest import soffice_missing
 from tests.report_fixtures import (
     MOCK_KW,
     assert_figures,
@@ -25,7 +26,7 @@ from tests.report_fixtures import (
 
 pytestmark = [
     pytest.mark.libreoffice,
-    pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) is not installed"),
+    pytest.mark.skipif(soffice_missing(), reason="LibreOffice (soffice) is not installed"),
 ]
 MONTH = "2026-09"  # holds one of the mock's deliberate invoice discrepancies
 
