@@ -1,7 +1,8 @@
 """The ``ecore-xl`` command line.
 
 Commands are imported only when run, so ``ecore-xl --help`` stays fast. Exit codes: 0 ok,
-1 API or authentication failure, 2 usage error (``EcoreError.exit_code``).
+1 API or authentication failure, 2 usage error (``EcoreError.exit_code``). A failure is one
+``Error:`` line on stderr, its detail in ``cli.log`` in the log directory (:mod:`.logs`).
 """
 
 from __future__ import annotations
@@ -44,17 +45,37 @@ class _LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EcoreError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+        from ecore_xl.cli.logs import command_logging, log_failure
+
+        with command_logging(verbose=bool(ctx.params.get("verbose"))):
+            try:
+                return super().invoke(ctx)
+            except EcoreError as exc:
+                log_failure(ctx.invoked_subcommand, exc)
+                click.echo(f"Error: {exc}", err=True)
+                ctx.exit(exc.exit_code)
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except Exception as exc:
+                log_failure(ctx.invoked_subcommand, exc)
+                raise
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ecore-xl")
-def cli() -> None:
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also show progress (INFO) on stderr. The full log is always in cli.log in the log "
+    "directory (ECORE_LOG_DIR).",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
     """E&C eCore API (ePoint data) for Excel users: fetch, refresh, report, demo."""
+    from ecore_xl.cli.logs import log_start
+
+    log_start(ctx.invoked_subcommand)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -314,7 +314,9 @@ def refresh_book(
             if sheet in writer.sheet_names():
                 writer.check_table(sheet, df, table_name=ds.table)
         except EcoreError as exc:
-            log.warning("refresh of %s failed: %s", ds.name, exc.detail or exc.message)
+            # INFO: re-raised below, so the caller reports it (ecore-xl's Error: line, the
+            # ribbon's message box); a WARNING here showed the failure twice on the terminal
+            log.info("refresh of %s failed: %s", ds.name, exc.detail or exc.message)
             raise _annotate(exc, f"Refresh stopped at {ds.name}; nothing was changed. ") from exc
         fetched.append(_Fetched(ds, df, filters, layout, fetched_at, source, kind, sheet))
 
