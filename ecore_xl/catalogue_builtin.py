@@ -10,7 +10,14 @@ from ecore_xl.catalogue import Dataset, Field, Filter
 
 __all__ = ["DATASETS"]
 
+# Allowed values in the API's spelling (the mock's, ecore_xl/mock/routes.py): an enum filter
+# refuses anything else before a request, and folds case ("LegalEntity" -> "legalEntity").
 COMMODITY = ("power", "gas")
+CONTRACT_STATUS = ("active", "expired", "planned")
+#: the ends of a structure edge (legal entity, business unit, meter, contract, portfolio)
+ENTITY_TYPE = ("legalEntity", "businessUnit", "meter", "contract", "portfolio")
+#: the contract lists no invoice statuses: these are the mock's (a catalogue file can widen them)
+INVOICE_STATUS = ("paid", "open", "disputed")
 
 _commodity = Filter("commodity", "enum", allowed=COMMODITY, doc="power or gas")
 _legal_entity = Filter("legalEntityId", "id", doc="only this legal entity")
@@ -64,7 +71,7 @@ _INVOICE_FILTERS = (
     _meter,
     _legal_entity,
     Filter("supplier", doc="only this supplier"),
-    Filter("status", doc="invoice status"),
+    Filter("status", "enum", allowed=INVOICE_STATUS, doc="invoice status"),
 )
 
 DATASETS: tuple[Dataset, ...] = (
@@ -109,7 +116,12 @@ DATASETS: tuple[Dataset, ...] = (
         "/relationships",
         "Structure edges: legal entity > business unit > meter, meter/portfolio <> contract",
         (
-            Filter("entityType", doc="legalEntity, businessUnit, meter, contract, portfolio"),
+            Filter(
+                "entityType",
+                "enum",
+                allowed=ENTITY_TYPE,
+                doc="entity type at either end of an edge",
+            ),
             Filter("entityId", "id", doc="edges touching this entity"),
         ),
         _fields(
@@ -129,7 +141,7 @@ DATASETS: tuple[Dataset, ...] = (
         "Supply contracts (pricing model fixed/tranche/spot/index)",
         (
             _commodity,
-            Filter("status", "enum", allowed=("active", "expired", "planned")),
+            Filter("status", "enum", allowed=CONTRACT_STATUS, doc="contract status"),
             _legal_entity,
             Filter("activeOn", "date", doc="contracts delivering on this day"),
         ),
