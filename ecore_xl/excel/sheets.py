@@ -15,7 +15,8 @@ Writing into an existing table of that name resizes it to the new data and keeps
   row's formula translated from the first data row), moved when the table gets wider or narrower;
 - a totals row (moved below the new last row);
 - defined names, chart series, conditional formats and data validations that cover table columns
-  down to the last row: they are stretched to the new last row.
+  down to the last row: they are stretched to the new last row (a chart series on the one cell
+  of a one-row table too: that is how Excel writes a one-row series).
 
 Table filters are cleared (their hidden rows would hide the wrong rows after a refresh). Cells in
 the way of a growing table are never overwritten: :class:`~ecore_xl.errors.UsageError` names the
@@ -874,10 +875,17 @@ def _retarget_workbook(
     col_map: dict[int, int],
     new_last: int,
 ) -> None:
-    """Stretch names, chart series, conditional formats and validations that follow the table."""
+    """Stretch names, chart series, conditional formats and validations that follow the table.
+
+    A reference stretches when it covers table columns from the header or first data row down to
+    the last data row. A single cell stretches only where it stands for a column of a one-row
+    table: in a chart's data series (Excel writes ``'Volumes'!$B$2`` for a one-row series), a
+    conditional format or a validation; never in a defined name or a series title, where one
+    cell is meant as one cell.
+    """
     wb = ws.parent
 
-    def area(c1: int, r1: int, c2: int, r2: int) -> tuple[int, int, int, int] | None:
+    def area(c1: int, r1: int, c2: int, r2: int, *, cell_is_column: bool = True) -> Area | None:
         if not (owned_cols[0] <= c1 <= c2 <= owned_cols[1]):
             return None
         if not (old_rows[0] <= r1 <= r2 <= old_rows[1]):
@@ -887,11 +895,17 @@ def _retarget_workbook(
         n1, n2 = col_map[c1], col_map[c2]
         if n2 - n1 != c2 - c1:
             return None  # the columns in between were reordered: leave the reference alone
+        one_cell = (c1, r1) == (c2, r2)
+        if one_cell and not (cell_is_column and r1 == old_rows[0] + 1):
+            return n1, r1, n2, r2  # one cell meant as one cell (or the header): it only moves
         if r2 == old_rows[1] and r1 <= old_rows[0] + 1:
             r2 = new_last
         return n1, r1, n2, r2
 
-    fix = _ref_fixer(ws.title, area)
+    def cell_area(c1: int, r1: int, c2: int, r2: int) -> Area | None:
+        return area(c1, r1, c2, r2, cell_is_column=False)
+
+    fix = _ref_fixer(ws.title, cell_area)
     for name in wb.defined_names.values():
         if name.attr_text:
             name.attr_text = fix(name.attr_text)
@@ -899,9 +913,10 @@ def _retarget_workbook(
         for name in sheet.defined_names.values():
             if name.attr_text:
                 name.attr_text = fix(name.attr_text)
+    fix_data = _ref_fixer(ws.title, area)
     for holder in [*wb.worksheets, *wb.chartsheets]:
         for chart in getattr(holder, "_charts", []):
-            _retarget_chart(chart, fix)
+            _retarget_chart(chart, title=fix, data=fix_data)
     _retarget_ranges(ws, area)
 
 
@@ -936,9 +951,10 @@ def _rewrite_refs(formula: str, fn: Callable[[str | None, Area], Area | None]) -
             return text
         first = f"{m['c1d']}{_letter(new[0])}{m['r1d']}{new[1]}"
         prefix = f"{sheet_part}!" if bang else ""
-        if not m["c2"]:
+        if not m["c2"] and new[:2] == new[2:]:
             return prefix + first
-        return f"{prefix}{first}:{m['c2d']}{_letter(new[2])}{m['r2d']}{new[3]}"
+        c2d, r2d = (m["c2d"], m["r2d"]) if m["c2"] else (m["c1d"], m["r1d"])  # a cell grew
+        return f"{prefix}{first}:{c2d}{_letter(new[2])}{r2d}{new[3]}"
 
     bare = not formula.startswith("=")
     try:
@@ -979,16 +995,26 @@ def _ref_fixer(sheet: str, area: Callable[..., Area | None]) -> Callable[[str], 
     return lambda formula: _rewrite_refs(formula, fn)
 
 
-def _retarget_chart(chart: Any, fix: Callable[[str], str]) -> None:
+def _retarget_chart(chart: Any, *, title: Callable[[str], str], data: Callable[[str], str]) -> None:
+    """Rewrite a chart's series references: ``title`` for series names, ``data`` for the rest.
+
+    Each series once: openpyxl lists a chart among its own ``_charts``, and a second pass would
+    move a reference whose column moved a second time.
+    """
     charts = [chart, *getattr(chart, "_charts", [])]
+    seen: set[int] = set()
     for c in charts:
         for series in getattr(c, "series", None) or []:
+            if id(series) in seen:
+                continue
+            seen.add(id(series))
             for attr in ("tx", "cat", "val", "xVal", "yVal", "bubbleSize"):
-                data = getattr(series, attr, None)
-                if data is None:
+                source = getattr(series, attr, None)
+                if source is None:
                     continue
+                fix = title if attr == "tx" else data
                 for kind in ("numRef", "strRef", "multiLvlStrRef"):
-                    ref = getattr(data, kind, None)
+                    ref = getattr(source, kind, None)
                     if ref is not None and ref.f:
                         new = fix(ref.f)
                         if new != ref.f:

@@ -133,7 +133,6 @@ class Template:
     def _scan(self) -> None:
         for name, ws, dn in self._markers():
             self._add_slot(name, ws, dn)
-        self._widen_single_cell_series()
         for ws in self.workbook.worksheets:
             self._scan_cells(ws)
             for text, _ in _header_footer_texts(ws):
@@ -238,22 +237,6 @@ class Template:
                 )
             ws.cell(first, c).value = _row_formula(column, letters, first)
         return Slot(spec, ws, row, col, table.displayName, data_headers, headers)
-
-    def _widen_single_cell_series(self) -> None:
-        """A chart series on one cell of a table's first data row (what Excel writes for a
-        one-row table) becomes a one-row range, so that filling stretches it like any other."""
-        first_rows = {(slot.ws.title, slot.row + 1) for slot in self.slots.values()}
-        for ws in self.workbook.worksheets:
-            for chart in getattr(ws, "_charts", []):
-                for ref in _chart_refs(chart):
-                    match = _SINGLE_CELL.fullmatch(ref.f.strip())
-                    if not match:
-                        continue
-                    sheet = match["sheet"]
-                    title = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
-                    if (title, int(match["row"])) in first_rows:
-                        cell = f"${match['col']}${match['row']}"
-                        ref.f = f"{sheet}!{cell}:{cell}"
 
     def _make_table(self, spec: ReportTable, ws: Worksheet, row: int, col: int) -> Table:
         """No table at the marker: lay out every column with its default format and formula."""
@@ -390,7 +373,6 @@ class Template:
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-_SINGLE_CELL = re.compile(r"(?P<sheet>'(?:[^']|'')+'|[^'!]+)!\$?(?P<col>[A-Z]{1,3})\$?(?P<row>\d+)")
 _HEADER_FOOTERS = (
     "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter",
 )  # fmt: skip
@@ -442,19 +424,3 @@ def _header_footer_texts(ws: Worksheet) -> Iterator[tuple[str, Any]]:
             text = getattr(part, "text", None)
             if text and "{{" in text:
                 yield text, part
-
-
-def _chart_refs(chart: Any) -> Iterator[Any]:
-    """Every ``numRef``/``strRef`` (objects with ``.f``) of a chart and its combined charts."""
-    seen: set[int] = set()
-    for sub in getattr(chart, "_charts", None) or [chart]:
-        if id(sub) in seen:
-            continue
-        seen.add(id(sub))
-        for series in getattr(sub, "series", None) or []:
-            for attr in ("tx", "cat", "val", "xVal", "yVal", "bubbleSize"):
-                source = getattr(series, attr, None)
-                for kind in ("numRef", "strRef", "multiLvlStrRef"):
-                    ref = getattr(source, kind, None) if source is not None else None
-                    if ref is not None and getattr(ref, "f", None):
-                        yield ref
