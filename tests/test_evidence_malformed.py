@@ -7,10 +7,9 @@ met through the data layer (the error class and message asserted) and through th
 write files — ``ecore-xl fetch --out``, ``ecore-xl refresh``, ``ecore-xl report`` — on an existing
 file, which must be byte-identical afterwards.
 
-``wrongtypes`` is a known gap (reported to the lead): ``data/frames.py`` keeps a declared number
-field that arrives as text (``"13749,6"``) as a text column, silently. The tests below say what
-should happen (an UnexpectedResponseError naming dataset, field and value) and are marked
-``xfail(strict=True)``, so they turn red the day the behaviour changes and the marker must go.
+``wrongtypes``: a field the catalogue declares a number that arrives as text which is not a plain
+number (``"13749,6"``) is an UnexpectedResponseError naming dataset, field and value (once kept
+silently as a text column); text that is a plain JSON number (``"2026"``) is converted.
 """
 
 from __future__ import annotations
@@ -40,11 +39,6 @@ ERRORS: dict[str, tuple[type[Exception], str]] = {
     "nonjson": (UnexpectedResponseError, "a body that is not valid JSON"),
     "empty": (UnexpectedResponseError, "an empty body"),
 }
-WRONGTYPES_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="frames.py keeps a number field sent as text ('13749,6') as a text column, silently; "
-    "reported to the lead",
-)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +105,6 @@ def test_a_huge_but_valid_body_is_read_and_its_extra_field_ignored(srv: MockServ
     pd.testing.assert_frame_equal(clean, padded)  # the page's extra field is not a column
 
 
-@WRONGTYPES_GAP
 @pytest.mark.parametrize(
     ("path", "dataset", "filters", "field"),
     [
@@ -128,13 +121,14 @@ def test_numbers_sent_as_text_are_a_clear_error(
     assert field in str(info.value) and "," in str(info.value)
 
 
-def test_numbers_sent_as_text_today_become_text_columns(srv: MockServer) -> None:
-    """What happens now (the gap above), pinned so a change of behaviour is noticed."""
-    srv.faults.malformed["/contracts"] = "wrongtypes"
-    with service(srv) as svc:
-        df = svc.fetch("contracts")
-    assert df["contractedVolumeMWh"].dtype != "float64"
-    assert df["contractedVolumeMWh"].iloc[0].count(",") == 1
+def test_numbers_sent_as_text_say_what_to_do(srv: MockServer) -> None:
+    srv.faults.malformed["/volumes"] = "wrongtypes"
+    with service(srv) as svc, pytest.raises(UnexpectedResponseError) as info:
+        svc.fetch("volumes", **VOLUMES)
+    message = str(info.value)
+    assert message.startswith("volumes: field 'value' holds '")
+    assert "ecore-xl catalogue show volumes" in message and "override file" in message
+    assert "\n" not in message and len(message) <= 260  # fits a cell
 
 
 # ---- commands that write files: the file stays byte-identical -------------------------------
@@ -207,7 +201,6 @@ def test_report_leaves_the_existing_report_alone(
     assert sha256(report) == before
 
 
-@WRONGTYPES_GAP
 def test_refresh_with_numbers_as_text_stops_before_writing(
     srv: MockServer, refreshed: Path
 ) -> None:

@@ -164,13 +164,49 @@ def test_missing_known_field_is_an_empty_column() -> None:
     assert pd.isna(df["vatId"].iloc[0])
 
 
-def test_numbers_sent_as_text_are_parsed_and_bad_ones_keep_the_text() -> None:
+def test_numbers_sent_as_plain_number_text_are_parsed() -> None:
     ds = CAT.get("portfolios")
     df = records_to_frame(ds, [{"id": "a", "deliveryYear": "2026"}, {"id": "b"}])
     assert df["deliveryYear"].dtype == "Int64"
     assert df["deliveryYear"].iloc[0] == 2026 and pd.isna(df["deliveryYear"].iloc[1])
-    odd = records_to_frame(ds, [{"id": "a", "deliveryYear": "2026/27"}])
-    assert odd["deliveryYear"].iloc[0] == "2026/27"  # never lose what the API sent
+    recs = [{"id": "C-1", "contractedVolumeMWh": v} for v in ("13749.6", "-2", "1e3", 7, None)]
+    got = records_to_frame(CAT.get("contracts"), recs)["contractedVolumeMWh"]
+    assert got.dtype == "float64"
+    assert got.tolist()[:4] == [13749.6, -2.0, 1000.0, 7.0] and pd.isna(got.iloc[4])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("contractedVolumeMWh", "13749,6"),
+        ("contractedVolumeMWh", " 12"),
+        ("contractedVolumeMWh", "n/a"),
+        ("contractedVolumeMWh", "NaN"),
+        ("contractedVolumeMWh", {"value": 1}),
+        ("contractedVolumeMWh", [1, 2]),
+        ("contractedVolumeMWh", "1_000"),
+    ],
+)
+def test_a_declared_number_that_is_not_one_names_dataset_field_and_value(
+    field: str, value: Any
+) -> None:
+    recs = [{"id": "C-1", field: 1.5}, {"id": "C-2", field: value}]
+    with pytest.raises(UnexpectedResponseError) as info:
+        records_to_frame(CAT.get("contracts"), recs)
+    message = str(info.value)
+    assert message.startswith(f"contracts: field {field!r} holds {value!r}, which is not a number")
+    assert "ecore-xl catalogue show contracts" in message
+
+
+def test_an_integer_field_with_odd_text_is_an_error_too() -> None:
+    with pytest.raises(UnexpectedResponseError, match="'2026/27', which is not an integer"):
+        records_to_frame(CAT.get("portfolios"), [{"id": "a", "deliveryYear": "2026/27"}])
+
+
+def test_an_unknown_field_of_mixed_numbers_and_text_keeps_the_text() -> None:
+    recs = [{"id": "C-1", "newField": 1.5}, {"id": "C-2", "newField": "13749,6"}]
+    df = records_to_frame(CAT.get("contracts"), recs)
+    assert df["newField"].tolist() == ["1.5", "13749,6"]  # never lose what the API sent
 
 
 def test_integer_field_with_fractions_becomes_float() -> None:
