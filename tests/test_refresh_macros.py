@@ -115,3 +115,22 @@ def test_monthly_report_button(book: FakeBook, tmp_path: Path) -> None:
     prompt, _title, mode = book.app.alerts[-1]
     assert mode == "info", prompt
     assert (tmp_path / "book report 2026-03.xlsx").exists()
+
+
+def test_a_failing_button_logs_the_detail_to_the_macros_log_file(
+    book: FakeBook, srv: MockServer
+) -> None:
+    import os
+
+    srv.faults.malformed["/contracts"] = "html"
+    try:
+        refresh.refresh_dataset("contracts", book=book)
+    finally:
+        srv.faults.malformed.clear()
+    prompt, _title, mode = book.app.alerts[-1]
+    log_file = Path(os.environ["ECORE_LOG_DIR"]) / refresh.LOG_FILE_NAME
+    assert mode == "critical"
+    assert str(log_file) in prompt, "the message box says where the detail is"
+    text = log_file.read_text(encoding="utf-8")
+    assert "contracts" in text and "HTML" in text
+    assert srv.client_secret not in text and srv.primary_key not in text

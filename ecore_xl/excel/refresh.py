@@ -604,35 +604,27 @@ def snapshot_file(
 # ---- live: the macros the ribbon calls ----------------------------------------------------------
 
 LOG_FILE_NAME = "excel-refresh.log"
-_log_ready = False
+_log_file: tuple[Any, Path] | None = None  # (attached handler, its path)
 
 
 def _setup_log() -> Path | None:
     """The macros' own rotating log file (the UDF server keeps its own open on Windows)."""
-    global _log_ready
-    import logging.handlers
-
+    global _log_file
     from ecore_xl.config import log_dir
+    from ecore_xl.excel.logsetup import attach_handler, detach_handler, open_log_file
 
     path = log_dir() / LOG_FILE_NAME
-    if _log_ready:
+    if _log_file is not None and _log_file[1] == path:
         return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True
-        )
-    except OSError:
+    if _log_file is not None:  # the log folder changed (a new profile, a test)
+        detach_handler(_log_file[0])
+        _log_file[0].close()
+        _log_file = None
+    handler = open_log_file(LOG_FILE_NAME)
+    if handler is None:
         return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    from ecore_xl.api._log import SecretFilter
-
-    handler.addFilter(SecretFilter())
-    root = logging.getLogger("ecore_xl")
-    root.addHandler(handler)
-    if root.level == logging.NOTSET or root.level > logging.INFO:
-        root.setLevel(logging.INFO)
-    _log_ready = True
+    attach_handler(handler)
+    _log_file = (handler, path)
     return path
 
 
