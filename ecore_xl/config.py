@@ -128,6 +128,8 @@ class Settings:
     max_retry_after: float = 60.0
     max_pages: int = 10_000
     max_workers: int = 4
+    #: requests one fetch may plan (meters x months); more is a formula gone wrong
+    max_requests: int = 1_000
 
     # ---- construction -------------------------------------------------------------------------
 

@@ -285,6 +285,19 @@ def test_invalid_filters_never_reach_the_api(
     assert requests_made(srv) == 0
 
 
+def test_a_fetch_planning_more_than_max_requests_sends_nothing(srv: MockServer) -> None:
+    meters = meter_ids(srv)[:2]
+    span = {"from": "2026-01-01", "to": "2026-04-01"}  # 2 meters x 3 months
+    with service_for(srv, max_requests=5) as small:
+        srv.reset_stats()
+        with pytest.raises(InvalidFilterError, match="would take 6 requests") as info:
+            small.fetch("volumes", meterId=meters, layout="wide", **span)
+        assert info.value.parameter == "from"
+        assert requests_made(srv) == 0
+    with service_for(srv, max_requests=6) as enough:
+        assert len(enough.fetch("volumes", meterId=meters, **span)) == 2 * (90 * 24 - 1)  # DST
+
+
 def test_unknown_dataset_lists_the_known_ones(srv: MockServer, svc: DataService) -> None:
     from ecore_xl.errors import CatalogueError
 

@@ -17,8 +17,11 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    * a dataset with a ``parent`` (invoice-lines): load the parent (through the cache) and
      explode its ``explode`` list field;
 
-   the requests run on a thread pool of ``settings.max_workers`` over the shared client and are
-   joined in plan order, so the result equals one big request value for value;
+   a plan longer than ``settings.max_requests`` (``ECORE_MAX_REQUESTS``) is refused with an
+   :class:`~ecore_xl.errors.InvalidFilterError` before any request (``from=1, to=2958465`` in
+   Excel is 97,200 months); the requests run on a thread pool of ``settings.max_workers`` over
+   the shared client and are joined in plan order, so the result equals one big request value
+   for value;
 4. with ``snapshot_dir`` (online), the raw records are written there for later offline use;
 5. records → DataFrame by :mod:`ecore_xl.data.frames` (``layout="wide"``: one column per meter).
    Nothing is truncated: the Excel row limit is the writers' business.
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -62,6 +66,7 @@ __all__ = [
     "LAYOUTS",
     "DataService",
     "Progress",
+    "count_requests",
     "default_snapshot_dir",
     "fetch",
     "fetch_records",
@@ -96,9 +101,26 @@ def _instant(value: str, zone: ZoneInfo, tz: str) -> dt.datetime:
     return parsed if isinstance(parsed, dt.datetime) else _local_midnight(parsed, zone)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+def _check_chunk(chunk: str) -> None:
+    if chunk != "day" and chunk not in _CHUNK_MONTHS:
+        raise CatalogueError(
+            f"Catalogue: chunk {chunk!r} is not one of day, month, quarter, year: fix the "
+            "catalogue file."
+        )
+
+
+def _period(day: dt.date, chunk: str) -> int:
+    """The index of the ``chunk`` period holding ``day`` (consecutive periods: +1)."""
+    if chunk == "day":
+        return day.toordinal()
+    return (day.year * 12 + day.month - 1) // _CHUNK_MONTHS[chunk]
+
+
+def _period_start(index: int, chunk: str) -> dt.date:
+    if chunk == "day":
+        return dt.date.fromordinal(index)
+    month = index * _CHUNK_MONTHS[chunk]
+    return dt.date(month // 12, month % 12 + 1, 1)
 
 
 def chunk_range(start: str, end: str, chunk: str, *, tz: str) -> list[tuple[str, str]]:
@@ -107,35 +129,24 @@ def chunk_range(start: str, end: str, chunk: str, *, tz: str) -> list[tuple[str,
     Inner edges are dates (local midnight, as the API reads them); the outer edges are kept as
     given, so the pieces cover exactly the same instants as the whole.
     """
+    _check_chunk(chunk)
+    zone = ZoneInfo(tz)
+    first = _period(_instant(start, zone, tz).astimezone(zone).date(), chunk)
+    inner = range(first + 1, first + count_chunks(start, end, chunk, tz=tz))
+    edges = [start, *(_period_start(i, chunk).isoformat() for i in inner), end]
+    return list(itertools.pairwise(edges))
+
+
+def count_chunks(start: str, end: str, chunk: str, *, tz: str) -> int:
+    """``len(chunk_range(start, end, chunk, tz=tz))``, counted without building the pieces."""
+    _check_chunk(chunk)
     zone = ZoneInfo(tz)
     a, b = _instant(start, zone, tz), _instant(end, zone, tz)
-    local = a.astimezone(zone)
-    if chunk == "day":
-        step = lambda d: d + dt.timedelta(days=1)  # noqa: E731
-        edge = local.date()
-    elif chunk in _CHUNK_MONTHS:
-        months = _CHUNK_MONTHS[chunk]
-        step = lambda d: _add_months(d, months)  # noqa: E731
-        edge = dt.date(local.year, (local.month - 1) // months * months + 1, 1)
-    else:
-        raise CatalogueError(
-            f"Catalogue: chunk {chunk!r} is not one of day, month, quarter, year: fix the "
-            "catalogue file."
-        )
-
-    def advance(day: dt.date) -> dt.date | None:
-        try:
-            return step(day)
-        except (ValueError, OverflowError):  # past 9999-12-31: ``end`` is the last edge
-            return None
-
-    edges = [start]
-    edge_or_none = advance(edge)
-    while edge_or_none is not None and _local_midnight(edge_or_none, zone) < b:
-        edges.append(edge_or_none.isoformat())
-        edge_or_none = advance(edge_or_none)
-    edges.append(end)
-    return list(itertools.pairwise(edges))
+    first = _period(a.astimezone(zone).date(), chunk)
+    last = _period(b.astimezone(zone).date(), chunk)  # the last period starting before ``b``…
+    if last > first and not _local_midnight(_period_start(last, chunk), zone) < b:
+        last -= 1  # …unless ``b`` is that period's very start
+    return 1 + max(0, last - first)
 
 
 def _range_names(ds: Dataset) -> tuple[str, str] | None:
@@ -143,23 +154,80 @@ def _range_names(ds: Dataset) -> tuple[str, str] | None:
     return ("from", "to") if {"from", "to"} <= names else None
 
 
-def plan_requests(ds: Dataset, filters: Mapping[str, str], *, tz: str) -> list[Request]:
-    """The ``(path, query)`` requests that together answer ``filters`` (normalised), in order."""
+def _multi_names(ds: Dataset, filters: Mapping[str, str]) -> list[str]:
     types = {f.name: f.type for f in ds.filters}
-    multi = [n for n, v in filters.items() if is_multi(types.get(n, "text"), v)]
-    coarse = filters.get("granularity", "").lower() in COARSE_GRANULARITIES
-    span = _range_names(ds) if ds.chunk and not coarse else None
+    return [n for n, v in filters.items() if is_multi(types.get(n, "text"), v)]
+
+
+def _chunk_span(ds: Dataset, filters: Mapping[str, str]) -> tuple[str, str] | None:
+    """The ``(from, to)`` filter names when this request is split into ``ds.chunk`` periods."""
+    if not ds.chunk or filters.get("granularity", "").lower() in COARSE_GRANULARITIES:
+        return None
+    span = _range_names(ds)
+    return span if span and span[0] in filters and span[1] in filters else None
+
+
+def count_requests(ds: Dataset, filters: Mapping[str, str], *, tz: str) -> int:
+    """``len(plan_requests(ds, filters, tz=tz))``, counted without building the requests."""
+    count = math.prod(len(split_multi(filters[n])) for n in _multi_names(ds, filters))
+    if span := _chunk_span(ds, filters):
+        count *= count_chunks(filters[span[0]], filters[span[1]], ds.chunk or "", tz=tz)
+    return count
+
+
+def plan_requests(
+    ds: Dataset, filters: Mapping[str, str], *, tz: str, max_requests: int | None = None
+) -> list[Request]:
+    """The ``(path, query)`` requests that together answer ``filters`` (normalised), in order.
+
+    With ``max_requests``, a plan longer than that raises InvalidFilterError before a single
+    request is built (``from``/``to`` 1900 to 9999 by month would be ~97,000 per meter).
+    """
+    if max_requests is not None:
+        total = count_requests(ds, filters, tz=tz)
+        if total > max_requests:
+            raise _too_many_requests(ds, filters, total, max_requests, tz=tz)
+    multi = _multi_names(ds, filters)
+    span = _chunk_span(ds, filters)
     requests: list[Request] = []
     for combo in itertools.product(*(split_multi(filters[n]) for n in multi)):
         single = {**filters, **dict(zip(multi, combo, strict=True))}
         pieces: list[dict[str, str]] = [single]
-        if span and span[0] in single and span[1] in single and ds.chunk:
+        if span and ds.chunk:
             pieces = [
                 {**single, span[0]: a, span[1]: b}
                 for a, b in chunk_range(single[span[0]], single[span[1]], ds.chunk, tz=tz)
             ]
         requests.extend(ds.request(piece) for piece in pieces)
     return requests
+
+
+def _too_many_requests(
+    ds: Dataset, filters: Mapping[str, str], total: int, limit: int, *, tz: str
+) -> InvalidFilterError:
+    """Names the range and the several-valued filters that make the plan this long."""
+    # (count, what, advice, filter) for each thing that multiplies the requests
+    factors: list[tuple[int, str, list[str], str]] = []
+    span = _chunk_span(ds, filters)
+    if span and ds.chunk:
+        a, b = filters[span[0]], filters[span[1]]
+        advice = ["a shorter range"]
+        if any(f.name == "granularity" for f in ds.filters):
+            advice.append("a coarser granularity")
+        chunks = count_chunks(a, b, ds.chunk, tz=tz)
+        factors.append((chunks, f"{chunks:,} {ds.chunk}s from {a} to {b}", advice, span[0]))
+    for name in _multi_names(ds, filters):
+        n = len(split_multi(filters[name]))
+        factors.append((n, f"{n:,} {name} values", [f"fewer {name} values"], name))
+    factors = [f for f in factors if f[0] > 1]
+    advice = [a for f in factors for a in f[2]] + ["raise ECORE_MAX_REQUESTS"]
+    how = ", ".join(advice[:-1]) + (" or " if len(advice) > 1 else "") + advice[-1]
+    what = " x ".join(f[1] for f in factors) or "this fetch"
+    return InvalidFilterError(
+        f"{ds.name}: {what} would take {total:,} requests, more than ECORE_MAX_REQUESTS "
+        f"({limit:,}): ask for {how}.",
+        parameter=max(factors)[3] if factors else "ECORE_MAX_REQUESTS",
+    )
 
 
 def default_snapshot_dir(settings: Settings) -> Path | None:
@@ -304,6 +372,7 @@ class DataService:
             "offline": s.offline,
             "cache_ttl": s.cache_ttl,
             "max_workers": s.max_workers,
+            "max_requests": s.max_requests,
             "snapshot_dir": str(default_snapshot_dir(s) or ""),
             "cache": self.cache.stats.as_dict(),
             "client": self._client.status() if self._client is not None else None,
@@ -381,8 +450,8 @@ class DataService:
     ) -> _Result:
         if ds.parent:
             return self._load_child(ds, norm, progress, refresh)
-        tz = self.settings.timezone
-        plan = plan_requests(ds, norm, tz=tz)
+        settings = self.settings
+        plan = plan_requests(ds, norm, tz=settings.timezone, max_requests=settings.max_requests)
         parts = self._run(plan, progress)
         answered = dt.datetime.now(dt.UTC)  # the last response is in
         records = [r for part in parts for r in part]
