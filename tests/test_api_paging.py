@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ecore_xl.api import EcoreClient
+from ecore_xl.api.paging import body_records
 from ecore_xl.errors import PagingError
 from ecore_xl.mock import MockServer
 from tests.api_fixtures import Sleeps
@@ -20,7 +21,9 @@ def test_every_record_once_over_several_pages(style: str) -> None:
         with EcoreClient(settings, sleep=Sleeps()) as client:
             meter = client.get_all("/meters")[0]["id"]
             srv.reset_stats()
+            before = client.stats.bytes
             pages = list(client.iter_pages("/volumes", {"meterId": meter, **DAY}))
+            received = client.stats.bytes - before
         assert [p.index for p in pages] == [0, 1, 2, 3, 4]
         assert [len(p.records) for p in pages] == [20, 20, 20, 20, 16]
         starts = [r["start"] for p in pages for r in p.records]
@@ -28,6 +31,9 @@ def test_every_record_once_over_several_pages(style: str) -> None:
         assert starts == sorted(starts)
         assert len({p.url for p in pages}) == 5
         assert srv.stats.pages_served == 5 and srv.stats.data_requests == 5
+        # each page keeps the bytes it came in, and they give the same records again
+        assert sum(len(p.body) for p in pages) == received
+        assert all(body_records(p.body) == p.records for p in pages)
 
 
 def test_more_pages_than_max_pages_is_a_paging_error_not_a_cut() -> None:

@@ -157,7 +157,7 @@ class EcoreClient:
             guard.visited(url if query is None else response.url, response.url)
             self.stats.add("pages")
             link = next_link(body, response)
-            yield Page(records, response.url, index)
+            yield Page(records, response.url, index, response.content)
             if link is None:
                 return
             try:

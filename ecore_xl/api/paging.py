@@ -6,20 +6,26 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import orjson
 import requests
 
 from ecore_xl.errors import PagingError, UnexpectedResponseError
 
-__all__ = ["Page", "PageGuard", "next_link", "page_records", "same_origin"]
+__all__ = ["Page", "PageGuard", "body_records", "next_link", "page_records", "same_origin"]
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a collection: its records, the URL it came from, its 0-based index."""
+    """One page of a collection: its records, the URL it came from, its 0-based index.
+
+    ``body`` is the page as received (empty if unknown): a tenth of the memory of its records as
+    dicts, so a cache can keep the bytes and parse them again (:func:`body_records`) when asked.
+    """
 
     records: list[dict[str, Any]]
     url: str
     index: int
+    body: bytes = b""
 
 
 def page_records(body: Any, url: str) -> list[dict[str, Any]]:
@@ -46,6 +52,12 @@ def page_records(body: Any, url: str) -> list[dict[str, Any]]:
                 url=url,
             )
     return value
+
+
+def body_records(body: bytes) -> list[dict[str, Any]]:
+    """The records of a page body that :func:`page_records` accepted before, parsed again."""
+    records: list[dict[str, Any]] = orjson.loads(body)["value"]
+    return records
 
 
 def next_link(body: Any, response: requests.Response) -> str | None:

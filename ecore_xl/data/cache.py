@@ -9,10 +9,12 @@ Bounds (whichever bites first evicts the least recently used entries):
 
 * ``max_entries`` (default 256) — Excel recalculating a sheet of formulas asks for many small
   things;
-* ``max_bytes`` (default 512 MiB) measured by ``sizeof(value)`` — one year of quarter-hours for a
-  few meters is hundreds of thousands of records, so the count alone would not bound memory. The
-  default ``sizeof`` asks the value for ``nbytes`` (the service's results give an estimate) and
-  counts 0 otherwise. A value larger than the whole budget is returned but not kept.
+* ``max_bytes`` (default 512 MiB) measured by ``sizeof(value)`` when it is stored — one year of
+  quarter-hours for a few meters is hundreds of thousands of records, so the count alone would
+  not bound memory. The default ``sizeof`` asks the value for ``nbytes`` and counts 0 otherwise;
+  the service's results measure what they hold (page bytes and frames, :mod:`.sizes`): a year of
+  quarter-hours for 20 meters is ~280 MB and is kept. A value larger than the whole budget is
+  returned but not kept.
 
 Expired entries stay until evicted, so :meth:`TTLCache.peek` can still answer with stale data when
 asked to (offline mode: stale data beats no data). ``clock`` is injectable for tests.

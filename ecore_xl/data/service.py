@@ -38,6 +38,7 @@ The module-level :func:`fetch` uses a process-wide service (:func:`get_service`,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import math
@@ -53,7 +54,12 @@ from zoneinfo import ZoneInfo
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.filters import is_multi, normalise_filters, parse_date_value, split_multi
 from ecore_xl.data.snapshot import read_snapshot, snapshot_path, write_snapshot
-from ecore_xl.errors import CatalogueError, InvalidFilterError, OfflineError
+from ecore_xl.errors import (
+    CatalogueError,
+    InvalidFilterError,
+    OfflineError,
+    UnexpectedResponseError,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -240,24 +246,49 @@ def default_snapshot_dir(settings: Settings) -> Path | None:
 
 @dataclass
 class _Result:
-    """The records of one normalised request, and the frames built from them (memoised)."""
+    """The records of one normalised request, and the frames built from them (memoised).
 
-    records: list[dict[str, Any]]
+    Records the API sent are kept as its page bodies (``bodies``) and parsed again when asked for:
+    as dicts they take ~600 B each, ~5x their JSON, and the typed frame is built at load time
+    anyway. Records from elsewhere (a snapshot, exploded invoice lines) are kept as they are.
+    """
+
+    kept: list[dict[str, Any]] | None
     fetched_at: dt.datetime
     source_url: str | None
     requests: int
     source: Source = "api"  # where the records came from when this result was made
+    bodies: tuple[bytes, ...] = ()
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     written: set[Path] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records (parsed from the page bodies again: a new list of new dicts)."""
+        if self.kept is not None:
+            return self.kept
+        from ecore_xl.api.paging import body_records
+
+        return [r for body in self.bodies for r in body_records(body)]
+
+    @property
     def nbytes(self) -> int:
-        """A rough memory estimate for the cache budget (records as dicts, plus one frame)."""
-        if not self.records:
-            return 200
-        width = len(self.records[0])
-        return len(self.records) * (232 + 120 * width)
+        """The memory this result holds (for the cache budget): bodies, records and frames."""
+        from ecore_xl.data.sizes import frame_nbytes, records_nbytes
+
+        size = 200 + sum(map(len, self.bodies))
+        if self.kept:
+            size += records_nbytes(self.kept)
+        return size + sum(frame_nbytes(f) for f in list(self.frames.values()))
+
+
+@dataclass
+class _Part:
+    """What one request of a plan brought: its records and the page bodies they came in."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
 
 
 # ---- the service ----------------------------------------------------------------------------
@@ -454,8 +485,15 @@ class DataService:
         plan = plan_requests(ds, norm, tz=settings.timezone, max_requests=settings.max_requests)
         parts = self._run(plan, progress)
         answered = dt.datetime.now(dt.UTC)  # the last response is in
-        records = [r for part in parts for r in part]
-        return _Result(records, answered, self._source_url(plan), len(plan))
+        records = [r for part in parts for r in part.records]
+        bodies = tuple(b for part in parts for b in part.bodies)
+        whole = all(bodies)  # every page came with its body: keep those, not the dicts
+        result = _Result(
+            None if whole else records, answered, self._source_url(plan), len(plan),
+            bodies=bodies if whole else (),
+        )  # fmt: skip
+        self._build_long(ds, result, records)
+        return result
 
     def _load_child(
         self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
@@ -466,27 +504,37 @@ class DataService:
         parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
         parent, loaded = self._cached_load(parent_ds, parent_norm, progress, refresh)
         records = explode_records(ds, parent.records)
-        return _Result(records, parent.fetched_at, parent.source_url, parent.requests,
-                       parent.source if loaded else "cache")  # fmt: skip
+        result = _Result(records, parent.fetched_at, parent.source_url, parent.requests,
+                         parent.source if loaded else "cache")  # fmt: skip
+        self._build_long(ds, result, records)
+        return result
 
-    def _run(
-        self, plan: Sequence[Request], progress: Progress | None
-    ) -> list[list[dict[str, Any]]]:
+    def _build_long(self, ds: Dataset, result: _Result, records: list[dict[str, Any]]) -> None:
+        """The long frame, built before the result is cached (so its size is counted).
+
+        A frame that cannot be built (a number field holding text...) is left out: the load
+        stands (``fetch_records`` and snapshots still work) and ``fetch`` raises the error.
+        """
+        from ecore_xl.data.frames import records_to_frame
+
+        with contextlib.suppress(UnexpectedResponseError):
+            result.frames["long"] = records_to_frame(ds, records, tz=self.settings.timezone)
+
+    def _run(self, plan: Sequence[Request], progress: Progress | None) -> list[_Part]:
         """Every request of the plan, on the pool; answers in plan order."""
-        client = self.client
         total = len(plan)
         if progress:
             progress(0, total)
         if total == 1:
-            out = [client.get_all(*plan[0])]
+            out = [self._download(*plan[0])]
             if progress:
                 progress(1, 1)
             return out
         workers = max(1, min(self.settings.max_workers, total))
-        results: list[list[dict[str, Any]] | None] = [None] * total
+        results: list[_Part | None] = [None] * total
         with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
-            futures: dict[Future[list[dict[str, Any]]], int] = {
-                pool.submit(client.get_all, path, query): i for i, (path, query) in enumerate(plan)
+            futures: dict[Future[_Part], int] = {
+                pool.submit(self._download, path, query): i for i, (path, query) in enumerate(plan)
             }
             pending = set(futures)
             done_count = 0
@@ -502,7 +550,15 @@ class DataService:
                 for fut in pending:
                     fut.cancel()
                 raise
-        return [r if r is not None else [] for r in results]
+        return [r if r is not None else _Part() for r in results]
+
+    def _download(self, path: str, query: dict[str, str]) -> _Part:
+        """Every page of one request: its records and the bodies they came in."""
+        part = _Part()
+        for page in self.client.iter_pages(path, query):
+            part.records.extend(page.records)
+            part.bodies.append(page.body)
+        return part
 
     def _source_url(self, plan: Sequence[Request]) -> str | None:
         if not plan:
