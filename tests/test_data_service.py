@@ -5,11 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
+import orjson
 import pandas as pd
 import pytest
 
+from ecore_xl.api import EcoreClient, Page
 from ecore_xl.catalogue import Catalogue, builtin_catalogue
 from ecore_xl.data import (
     DataService,
@@ -144,6 +148,52 @@ def test_chunked_equals_one_big_request(srv: MockServer) -> None:
     pd.testing.assert_frame_equal(a, b)
     assert a["startLocal"].iloc[0] == pd.Timestamp("2025-02-10 06:00")
     assert a["startLocal"].iloc[-1] == pd.Timestamp("2025-05-02 23:45")
+
+
+class ExtraField:
+    """The real client, except that records of March 2025 gain a field ``revision`` that is a
+    number, and those of April one that is text (page bodies too: the service keeps those and
+    parses them again)."""
+
+    VALUES: ClassVar[dict[str, object]] = {"2025-03": 2, "2025-04": "2b"}  # by UTC month
+
+    def __init__(self, client: EcoreClient) -> None:
+        self._client = client
+
+    def iter_pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[Page]:
+        for page in self._client.iter_pages(path, params):
+            records = [self._changed(r) for r in page.records]
+            yield Page(records, page.url, page.index, orjson.dumps({"value": records}))
+
+    def _changed(self, record: dict[str, Any]) -> dict[str, Any]:
+        value = self.VALUES.get(record["start"][:7])
+        return record if value is None else {**record, "revision": value}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_chunked_equals_one_big_request_when_months_differ_in_a_field(srv: MockServer) -> None:
+    """The month parts disagree (a column only two have, a number in one and text in the other):
+    the whole list decides, as one big request would."""
+    ds = builtin_catalogue().get("volumes")
+    unchunked = Catalogue([dataclasses.replace(ds, chunk=None)])
+    meter = meter_ids(srv)[0]
+    span = {"from": "2025-02-10", "to": "2025-05-10"}
+    settings = settings_for(srv)
+    with EcoreClient(settings) as client:
+        extra = ExtraField(client)
+        chunked = DataService(settings, client=extra)  # type: ignore[arg-type]
+        big = DataService(settings, client=extra, catalogue=unchunked)  # type: ignore[arg-type]
+        a = chunked.fetch("volumes", meterId=meter, granularity="hour", **span)
+        b = big.fetch("volumes", meterId=meter, granularity="hour", **span)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    month = a["start"].dt.month
+    assert a["revision"].dtype == "str" and a.columns[-1] == "revision"
+    assert set(a.loc[month == 3, "revision"]) == {"2"} and set(a.loc[month == 4, "revision"]) == {
+        "2b"
+    }
+    assert a.loc[month.isin([2, 5]), "revision"].isna().all()
 
 
 def test_wide_layout_one_column_per_meter(srv: MockServer, svc: DataService) -> None:

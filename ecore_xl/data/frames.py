@@ -13,15 +13,22 @@ converted. Anything else there (``"13749,6"``, ``"n/a"``, an object) is an
 a number column that silently turns into text breaks every sum in the workbook. A field the
 catalogue does not declare keeps what the API sent (text when the values are mixed).
 
+Time columns take ISO 8601 text (or null); a number there (an epoch?) is an error too.
+
 Frames are built column by column (one pass per column, vectorised parsing), so a year of
-quarter-hours for 20 meters (~700,000 records) takes a fraction of a second.
+quarter-hours for 20 meters (~700,000 records) takes a fraction of a second. They can also be
+built in parts — :func:`frame_part` for the records of one request, as soon as they are in,
+:func:`join_parts` for all of them in order — with the same result as :func:`records_to_frame`
+of the whole list, value for value and dtype for dtype: parts that agree on every choice the
+typing made from the data are concatenated, otherwise the whole list is typed again.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -34,8 +41,11 @@ from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageErro
 __all__ = [
     "EXCEL_MAX_ROWS",
     "LOCAL_SUFFIX",
+    "FramePart",
     "check_excel_rows",
     "explode_records",
+    "frame_part",
+    "join_parts",
     "records_to_frame",
     "volumes_wide",
 ]
@@ -50,6 +60,8 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 #: value types a number column converts without looking at each value
 _NUMERIC_TYPES = frozenset({int, float, bool, type(None)})
+#: value types a time column parses (anything else is an error, never an epoch guessed)
+_TEXT_OR_NULL = frozenset({str, type(None)})
 _UTC_UNIT = "datetime64[us, UTC]"
 _NAIVE_UNIT = "datetime64[us]"
 _MAX_DEPTH = 5
@@ -62,34 +74,93 @@ def records_to_frame(
     dataset: Dataset, records: Sequence[Mapping[str, Any]], *, tz: str = "Europe/Berlin"
 ) -> pd.DataFrame:
     """A typed frame of ``records`` with the catalogue's columns first, unknown ones after."""
-    declared: dict[str, FieldType] = {f.source: f.type for f in dataset.fields}
     rows = records if isinstance(records, list) else list(records)
+    return _build(dataset, rows, tz, [])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FramePart:
+    """The typed frame of some of the records, and what its typing depended on (``shape``)."""
+
+    frame: pd.DataFrame
+    shape: tuple[Any, ...]
+
+
+def frame_part(
+    dataset: Dataset, records: Sequence[Mapping[str, Any]], *, tz: str = "Europe/Berlin"
+) -> FramePart:
+    """:func:`records_to_frame` of some of the records, to be joined by :func:`join_parts`.
+
+    ``shape`` holds every choice the typing made from the data rather than from the catalogue:
+    the (flattened) keys in order, the columns and their dtypes, and how each time column was
+    parsed. Parts of equal shape give, concatenated, exactly the frame of all their records.
+    """
+    rows = records if isinstance(records, list) else list(records)
+    notes: list[Any] = []
+    frame, keys = _build(dataset, rows, tz, notes)
+    return FramePart(frame, (tuple(keys), tuple(notes), tuple(frame.dtypes.items())))
+
+
+def join_parts(
+    dataset: Dataset,
+    parts: Sequence[FramePart | None],
+    records: Callable[[], Sequence[Mapping[str, Any]]],
+    *,
+    tz: str = "Europe/Berlin",
+) -> pd.DataFrame:
+    """The frame of all the parts' records, in order: equal, value for value and dtype for dtype,
+    to :func:`records_to_frame` of them.
+
+    The parts are concatenated when they agree in shape (empty parts aside); otherwise — a field
+    only some parts have, a column typed differently in one part, a part that could not be built
+    (None) — the frame is built again from ``records()``, the whole list.
+    """
+    if any(p is None for p in parts):
+        return records_to_frame(dataset, records(), tz=tz)
+    full = [p for p in parts if p is not None and len(p.frame)]
+    if not full:
+        return records_to_frame(dataset, [], tz=tz)
+    if len(full) == 1:
+        return full[0].frame
+    if any(p.shape != full[0].shape for p in full[1:]):
+        return records_to_frame(dataset, records(), tz=tz)
+    return pd.concat([p.frame for p in full], ignore_index=True)
+
+
+def _build(
+    dataset: Dataset, rows: list[Mapping[str, Any]], tz: str, notes: list[Any]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The frame of ``rows`` and the (flattened) keys it was built from; ``notes`` collects
+    the data-dependent parsing choices."""
+    declared: dict[str, FieldType] = {f.source: f.type for f in dataset.fields}
     raw: dict[str, list[Any]] = {}
     _collect(rows, "", declared, raw, 0)
 
     out: dict[str, Any] = {}
     used: set[str] = set()
+
+    def add(name: str, kind: FieldType, values: list[Any], *, declared: bool = False) -> None:
+        _add(out, dataset, name, kind, values, tz, notes, declared=declared)
+
     for f in dataset.fields:
         # a renamed field (api_name) still reads the old key while the API sends that
         source = f.source if f.source in raw else f.name if f.name in raw else None
         if source is not None:
-            _add(out, dataset, f.name, f.type, raw[source], tz, declared=True)
+            add(f.name, f.type, raw[source], declared=True)
             used.add(source)
         elif f.type == "object" and (children := [c for c in raw if c.startswith(f.source + ".")]):
             for child in children:
-                column = f.name + child[len(f.source) :]
-                _add(out, dataset, column, _infer(raw[child]), raw[child], tz)
+                add(f.name + child[len(f.source) :], _infer(raw[child]), raw[child])
                 used.add(child)
         else:
-            kind: FieldType = "text" if f.type == "object" else f.type
-            _add(out, dataset, f.name, kind, [None] * len(rows), tz)
+            add(f.name, "text" if f.type == "object" else f.type, [None] * len(rows))
     for name, values in raw.items():
         if name not in used:
             column = name
             while column in out:  # never shadow (or drop) a column: "x" -> "x_"
                 column += "_"
-            _add(out, dataset, column, _infer(values), values, tz)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), copy=False)
+            add(column, _infer(values), values)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), copy=False), list(raw)
 
 
 def _collect(
@@ -102,18 +173,9 @@ def _collect(
     """Fill ``raw`` with one list of values per (flattened) column, in first-seen key order."""
     if not rows:
         return
-    try:
-        keys = set().union(*rows)
-    except TypeError:
-        raise UnexpectedResponseError(
-            "The API sent a record that is not a JSON object: check the dataset's path."
-        ) from None
-    ordered = [k for k in dict.fromkeys(k for r in islice(rows, 1000) for k in r) if k in keys]
-    ordered += sorted(keys.difference(ordered), key=str)
     parents = {name[:i] for name in declared for i, c in enumerate(name) if c == "."}
-    for key in ordered:
+    for key, values in zip(*_columns(rows), strict=True):
         name = f"{prefix}{key}"
-        values = [r.get(key) for r in rows]
         kind = declared.get(name)
         may_nest = kind is None or kind == "object" or name in parents
         if may_nest and depth < _MAX_DEPTH and any(type(v) is dict for v in values):
@@ -124,6 +186,41 @@ def _collect(
             _collect(subs, name + ".", declared, raw, depth + 1)
         else:
             raw[name] = values
+
+
+def _columns(rows: Sequence[Mapping[str, Any]]) -> tuple[list[Any], list[list[Any]]]:
+    """The keys of ``rows`` in first-seen order (in the first 1,000 rows, then sorted), and one
+    list of values per key (None where a row lacks it)."""
+    uniform = _uniform_columns(rows)
+    if uniform is not None:
+        return uniform
+    try:
+        keys = set().union(*rows)
+    except TypeError:
+        raise UnexpectedResponseError(
+            "The API sent a record that is not a JSON object: check the dataset's path."
+        ) from None
+    ordered = [k for k in dict.fromkeys(k for r in islice(rows, 1000) for k in r) if k in keys]
+    ordered += sorted(keys.difference(ordered), key=str)
+    return ordered, [[r.get(key) for r in rows] for key in ordered]
+
+
+def _uniform_columns(rows: Sequence[Mapping[str, Any]]) -> tuple[list[Any], list[list[Any]]] | None:
+    """:func:`_columns` without the key union, when every row has the first row's keys.
+
+    Same number of keys in every row, and every row has each of the first row's keys: then the
+    key sets are equal, and the first-seen order is the first row's. None otherwise.
+    """
+    first = rows[0]
+    if type(first) is not dict:
+        return None
+    keys = list(first)
+    try:
+        if set(map(len, rows)) != {len(keys)}:
+            return None
+        return keys, [[r[key] for r in rows] for key in keys]
+    except (KeyError, TypeError):
+        return None
 
 
 def _infer(values: Iterable[Any]) -> FieldType:
@@ -141,16 +238,17 @@ def _add(
     kind: FieldType,
     values: list[Any],
     tz: str,
+    notes: list[Any],
     *,
     declared: bool = False,
 ) -> None:
     """Type ``values`` as ``kind`` into ``out[name]`` (``declared``: as the catalogue says)."""
     if kind == "timestamp":
-        utc = _instants(ds, name, values, tz)
+        utc = _instants(ds, name, values, tz, notes)
         out[name] = utc
         out[name + LOCAL_SUFFIX] = _wall_clock(utc, tz)
     elif kind == "date":
-        out[name] = _dates(ds, name, values, tz)
+        out[name] = _dates(ds, name, values, tz, notes)
     elif kind in ("number", "integer"):
         out[name] = _numbers(ds, name, values, integer=kind == "integer", declared=declared)
     elif kind == "bool":
@@ -162,7 +260,8 @@ def _add(
 
 
 def _text(values: list[Any]) -> pd.Series:
-    if any(type(v) is list or type(v) is dict for v in values):
+    types = set(map(type, values))
+    if list in types or dict in types:
         values = [_joined(v) for v in values]
     return pd.Series(values, dtype="str")
 
@@ -240,11 +339,17 @@ def _bools(values: list[Any]) -> pd.Series:
     return pd.Series(mapped, dtype="bool")
 
 
-def _instants(ds: Dataset, name: str, values: list[Any], tz: str) -> pd.Series:
-    """UTC instants; a bare date (``2026-03-01``) means local midnight, as in the contract."""
+def _instants(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) -> pd.Series:
+    """UTC instants; a bare date (``2026-03-01``) means local midnight, as in the contract.
+
+    Whether the first value is a bare date decides for the whole column (noted in ``notes``).
+    """
+    _check_texts(ds, name, values, "timestamp")
+    first = next((v for v in values if v is not None), None)
+    dates = isinstance(first, str) and _DATE_ONLY.match(first) is not None
+    notes.append((name, "dates" if dates else "instants"))
     try:
-        first = next((v for v in values if v is not None), None)
-        if isinstance(first, str) and _DATE_ONLY.match(first):
+        if dates:
             naive = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601"))
             local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
             return local.dt.tz_convert("UTC").astype(_UTC_UNIT)
@@ -258,13 +363,19 @@ def _wall_clock(utc: pd.Series, tz: str) -> pd.Series:
     return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(_NAIVE_UNIT)
 
 
-def _dates(ds: Dataset, name: str, values: list[Any], tz: str) -> pd.Series:
-    """Naive dates; a date-time with offset becomes the local wall-clock time in ``tz``."""
+def _dates(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) -> pd.Series:
+    """Naive dates; a date-time with offset becomes the local wall-clock time in ``tz``.
+
+    The column is parsed in one go when it can be (all naive, or all with one offset), else
+    value by value through UTC; ``notes`` says which.
+    """
+    _check_texts(ds, name, values, "date")
     series = pd.Series(values, dtype=object)
     try:
         try:
             parsed = pd.to_datetime(series, format="ISO8601")
         except ValueError:  # mixed offsets or dates next to date-times: go through UTC
+            notes.append((name, "mixed"))
             is_date = series.map(lambda v: isinstance(v, str) and bool(_DATE_ONLY.match(v)))
             utc = pd.to_datetime(series.where(~is_date), format="ISO8601", utc=True)
             local = utc.dt.tz_convert(tz).dt.tz_localize(None)
@@ -272,23 +383,33 @@ def _dates(ds: Dataset, name: str, values: list[Any], tz: str) -> pd.Series:
             return plain.where(is_date, local).astype(_NAIVE_UNIT)
     except (TypeError, ValueError) as exc:
         raise _bad_time(ds, name, values, "date", exc) from None
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+    aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
+    notes.append((name, "aware" if aware else "naive"))
+    if aware:
         parsed = parsed.dt.tz_convert(tz).dt.tz_localize(None)
     return parsed.astype(_NAIVE_UNIT)
 
 
+def _check_texts(ds: Dataset, name: str, values: list[Any], kind: str) -> None:
+    """Times arrive as ISO text: a number (an epoch?), a list or an object there is an error."""
+    if not set(map(type, values)) <= _TEXT_OR_NULL:
+        raise _bad_time(ds, name, values, kind, None)
+
+
 def _bad_time(
-    ds: Dataset, name: str, values: list[Any], kind: str, exc: Exception
+    ds: Dataset, name: str, values: list[Any], kind: str, exc: Exception | None
 ) -> UnexpectedResponseError:
     sample = next((v for v in values if v is not None and not _parses(v, kind)), None)
     return UnexpectedResponseError(
         f"{ds.name}: field {name!r} holds {sample!r}, which is not a {kind}. "
         f"If the API changed, set the field's type in the catalogue file (e.g. to text).",
-        detail=str(exc),
+        detail=str(exc) if exc is not None else f"a {type(sample).__name__}, not ISO 8601 text",
     )
 
 
 def _parses(value: Any, kind: str) -> bool:
+    if type(value) is not str:
+        return False
     try:
         pd.to_datetime([value], format="ISO8601", utc=kind == "timestamp")
     except (TypeError, ValueError):

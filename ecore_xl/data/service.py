@@ -23,8 +23,11 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    the shared client and are joined in plan order, so the result equals one big request value
    for value;
 4. with ``snapshot_dir`` (online), the raw records are written there for later offline use;
-5. records → DataFrame by :mod:`ecore_xl.data.frames` (``layout="wide"``: one column per meter).
-   Nothing is truncated: the Excel row limit is the writers' business.
+5. records → DataFrame by :mod:`ecore_xl.data.frames`: each request's part in its worker thread,
+   as soon as its pages are in (while the other workers still wait for the API), joined in plan
+   order when the load ends (``layout="wide"``: one column per meter, from the long frame).
+   The result keeps the page bodies and the frame, not the records as dicts. Nothing is
+   truncated: the Excel row limit is the writers' business.
 
 Every frame says where it came from in ``df.attrs["ecore"]``: ``fetched_at`` (aware UTC: when the
 API answered, also for a cached answer or a snapshot of it), ``source_url`` (the first URL
@@ -54,12 +57,7 @@ from zoneinfo import ZoneInfo
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.filters import is_multi, normalise_filters, parse_date_value, split_multi
 from ecore_xl.data.snapshot import read_snapshot, snapshot_path, write_snapshot
-from ecore_xl.errors import (
-    CatalogueError,
-    InvalidFilterError,
-    OfflineError,
-    UnexpectedResponseError,
-)
+from ecore_xl.errors import CatalogueError, EcoreError, InvalidFilterError, OfflineError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +65,7 @@ if TYPE_CHECKING:
     from ecore_xl.api import EcoreClient
     from ecore_xl.catalogue import Catalogue, Dataset
     from ecore_xl.config import Settings
+    from ecore_xl.data.frames import FramePart
 
 __all__ = [
     "LAYOUTS",
@@ -285,10 +284,22 @@ class _Result:
 
 @dataclass
 class _Part:
-    """What one request of a plan brought: its records and the page bodies they came in."""
+    """What one request of a plan brought: the page bodies, and its typed frame part.
 
-    records: list[dict[str, Any]] = field(default_factory=list)
-    bodies: list[bytes] = field(default_factory=list)
+    ``records`` are kept only when a page came without its body; ``frame`` is None when the part
+    could not be typed on its own (the whole list then decides, and raises what it raises).
+    """
+
+    bodies: list[bytes]
+    records: list[dict[str, Any]] | None
+    frame: FramePart | None
+
+    def all_records(self) -> list[dict[str, Any]]:
+        if self.records is not None:
+            return self.records
+        from ecore_xl.api.paging import body_records
+
+        return [r for body in self.bodies for r in body_records(body)]
 
 
 # ---- the service ----------------------------------------------------------------------------
@@ -372,7 +383,7 @@ class DataService:
         layout = self._check_layout(ds, layout)
         norm = normalise_filters(ds, filters, tz=self.settings.timezone)
         result, source = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
-        df = self._frame(ds, result, layout).copy()
+        df = _detached(self._frame(ds, result, layout))
         df.attrs["ecore"] = {
             "fetched_at": result.fetched_at,
             "source_url": result.source_url,
@@ -483,22 +494,27 @@ class DataService:
             return self._load_child(ds, norm, progress, refresh)
         settings = self.settings
         plan = plan_requests(ds, norm, tz=settings.timezone, max_requests=settings.max_requests)
-        parts = self._run(plan, progress)
+        from ecore_xl.data.frames import join_parts  # pandas, before the workers need it
+
+        parts = self._run(ds, plan, progress)
         answered = dt.datetime.now(dt.UTC)  # the last response is in
-        records = [r for part in parts for r in part.records]
-        bodies = tuple(b for part in parts for b in part.bodies)
-        whole = all(bodies)  # every page came with its body: keep those, not the dicts
+        whole = all(p.records is None for p in parts)  # every page came with its body
         result = _Result(
-            None if whole else records, answered, self._source_url(plan), len(plan),
-            bodies=bodies if whole else (),
+            None if whole else [r for p in parts for r in p.all_records()],
+            answered, self._source_url(plan), len(plan),
+            bodies=tuple(b for p in parts for b in p.bodies) if whole else (),
         )  # fmt: skip
-        self._build_long(ds, result, records)
+        tz = settings.timezone
+        with contextlib.suppress(EcoreError):  # fetch raises it; fetch_records still works
+            result.frames["long"] = join_parts(
+                ds, [p.frame for p in parts], lambda: result.records, tz=tz
+            )
         return result
 
     def _load_child(
         self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
     ) -> _Result:
-        from ecore_xl.data.frames import explode_records
+        from ecore_xl.data.frames import explode_records, records_to_frame
 
         parent_ds = self.dataset(ds.parent or "")
         parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
@@ -506,27 +522,17 @@ class DataService:
         records = explode_records(ds, parent.records)
         result = _Result(records, parent.fetched_at, parent.source_url, parent.requests,
                          parent.source if loaded else "cache")  # fmt: skip
-        self._build_long(ds, result, records)
+        with contextlib.suppress(EcoreError):  # built before it is cached, so its size counts
+            result.frames["long"] = records_to_frame(ds, records, tz=self.settings.timezone)
         return result
 
-    def _build_long(self, ds: Dataset, result: _Result, records: list[dict[str, Any]]) -> None:
-        """The long frame, built before the result is cached (so its size is counted).
-
-        A frame that cannot be built (a number field holding text...) is left out: the load
-        stands (``fetch_records`` and snapshots still work) and ``fetch`` raises the error.
-        """
-        from ecore_xl.data.frames import records_to_frame
-
-        with contextlib.suppress(UnexpectedResponseError):
-            result.frames["long"] = records_to_frame(ds, records, tz=self.settings.timezone)
-
-    def _run(self, plan: Sequence[Request], progress: Progress | None) -> list[_Part]:
+    def _run(self, ds: Dataset, plan: Sequence[Request], progress: Progress | None) -> list[_Part]:
         """Every request of the plan, on the pool; answers in plan order."""
         total = len(plan)
         if progress:
             progress(0, total)
         if total == 1:
-            out = [self._download(*plan[0])]
+            out = [self._download(ds, *plan[0])]
             if progress:
                 progress(1, 1)
             return out
@@ -534,7 +540,8 @@ class DataService:
         results: list[_Part | None] = [None] * total
         with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
             futures: dict[Future[_Part], int] = {
-                pool.submit(self._download, path, query): i for i, (path, query) in enumerate(plan)
+                pool.submit(self._download, ds, path, query): i
+                for i, (path, query) in enumerate(plan)
             }
             pending = set(futures)
             done_count = 0
@@ -550,15 +557,23 @@ class DataService:
                 for fut in pending:
                     fut.cancel()
                 raise
-        return [r if r is not None else _Part() for r in results]
+        return [r if r is not None else _Part([], [], None) for r in results]
 
-    def _download(self, path: str, query: dict[str, str]) -> _Part:
-        """Every page of one request: its records and the bodies they came in."""
-        part = _Part()
+    def _download(self, ds: Dataset, path: str, query: dict[str, str]) -> _Part:
+        """Every page of one request, and its frame part, typed here in the worker thread while
+        the other workers wait for the API (the records as dicts are dropped right after)."""
+        from ecore_xl.data.frames import frame_part
+
+        records: list[dict[str, Any]] = []
+        bodies: list[bytes] = []
         for page in self.client.iter_pages(path, query):
-            part.records.extend(page.records)
-            part.bodies.append(page.body)
-        return part
+            records.extend(page.records)
+            bodies.append(page.body)
+        try:
+            frame: FramePart | None = frame_part(ds, records, tz=self.settings.timezone)
+        except EcoreError:  # e.g. a number field holding text: the whole list will say so
+            frame = None
+        return _Part(bodies, None if all(bodies) else records, frame)
 
     def _source_url(self, plan: Sequence[Request]) -> str | None:
         if not plan:
@@ -637,6 +652,18 @@ class DataService:
                 records = explode_records(ds, parent.records)
                 return _Result(records, parent.fetched_at, parent.source_url, 0, source), source
         return None
+
+
+def _detached(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame the caller may change without changing the cached one.
+
+    With copy-on-write (pandas 3; an option in pandas 2) a shallow copy is enough: the first
+    change copies what it changes. Without it, a deep copy.
+    """
+    import pandas as pd
+
+    cow = int(pd.__version__.split(".", 1)[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+    return frame.copy(deep=not cow)
 
 
 def _parse_utc(text: Any) -> dt.datetime:

@@ -6,9 +6,9 @@ this package builds: a year of quarter-hours for 20 meters (700,800 rows, 4 text
 :func:`frame_nbytes` in a millisecond.
 
 * :func:`frame_nbytes` — the frame's arrays (``memory_usage(deep=False)``) plus, for each column
-  of Python objects (``str`` with Python storage, ``object``), the size of a sample of its cells
-  times the number of non-null cells. Cells shared between rows are counted once per row, so a
-  frame whose text cells are shared objects is over- rather than under-estimated.
+  of Python objects (``str`` with Python storage, ``object``), the mean size of a sample of its
+  cells (nulls count 0) times the number of rows. Cells shared between rows are counted once per
+  row, so a frame whose text cells are shared objects is over- rather than under-estimated.
 * :func:`records_nbytes` — JSON records as dicts: the list, and a sample of records (the dict
   plus its values, one level of nesting deep) times their number.
 """
@@ -37,15 +37,13 @@ def frame_nbytes(df: pd.DataFrame) -> int:
     """The memory ``df`` holds, estimated from its arrays and a sample of its object cells."""
     total = int(df.memory_usage(index=True, deep=False).sum())
     for _, column in df.items():
-        python_cells = column.dtype == object or getattr(column.dtype, "storage", "") == "python"
-        non_null = int(column.count()) if python_cells else 0
-        if not non_null:
+        if column.dtype != object and getattr(column.dtype, "storage", "") != "python":
             continue
         values = column.array
         sample = [values[i] for i in _sample_positions(len(values))]
-        cells = [_deep(v) for v in sample if not _is_null(v)]
-        if cells:
-            total += non_null * sum(cells) // len(cells)
+        if sample:  # null cells (None, NaN) are shared objects: they count 0
+            cells = sum(0 if _is_null(v) else _deep(v) for v in sample)
+            total += len(values) * cells // len(sample)
     return total
 
 
