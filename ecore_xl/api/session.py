@@ -2,21 +2,31 @@
 
 TLS trusts the OS certificate store (``truststore``), where corporate TLS-inspecting proxies
 install their root, unless ``ECORE_CA_BUNDLE`` names a PEM file. Proxies come from the
-environment (``HTTPS_PROXY``, ``NO_PROXY``...) as requests reads them (``trust_env``).
+environment (``HTTPS_PROXY``, ``NO_PROXY``...) as requests reads them (``trust_env``), once per
+host for the session's life (:class:`EnvironmentOnceSession`), as settings are read once.
 Retries are not done here: the client owns them (see ``client.py``).
 """
 
 from __future__ import annotations
 
 import ssl
+import threading
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from ecore_xl.config import Settings
 
-__all__ = ["CABundleAdapter", "TruststoreAdapter", "make_session", "os_ssl_context"]
+__all__ = [
+    "CABundleAdapter",
+    "EnvironmentOnceSession",
+    "TruststoreAdapter",
+    "make_session",
+    "os_ssl_context",
+]
 
 _USER_AGENT = "ecore-xl/{version} (+python-requests)"
 
@@ -71,11 +81,46 @@ class CABundleAdapter(HTTPAdapter):
         return super().send(request, *args, **kwargs)
 
 
+class EnvironmentOnceSession(requests.Session):
+    """A Session that reads proxies and CA bundle variables from the environment once per host.
+
+    requests looks them up on every request (``merge_environment_settings``: all of
+    ``os.environ`` scanned twice, and the registry on Windows) — ~80 µs a request here, for an
+    answer that does not change while the client lives: a year of quarter-hours is 720 pages.
+    The answer is kept per scheme, host and arguments; a new client reads the environment again.
+    """
+
+    _MAX_KEPT = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._env_lock = threading.Lock()
+        self._env_kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        if not self.trust_env or not isinstance(proxies, Mapping | None):
+            return dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+        parts = urlsplit(str(url))
+        given = tuple(sorted((proxies or {}).items()))
+        key = (parts.scheme.lower(), parts.netloc.lower(), given, stream, verify, str(cert))
+        with self._env_lock:
+            kept = self._env_kept.get(key)
+        if kept is None:
+            kept = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+            with self._env_lock:
+                if len(self._env_kept) >= self._MAX_KEPT:
+                    self._env_kept.clear()
+                self._env_kept[key] = kept
+        return {**kept, "proxies": dict(kept["proxies"])}
+
+
 def make_session(settings: Settings) -> requests.Session:
     """A session with connection pools sized for concurrent fetches and TLS set up."""
     from ecore_xl import __version__
 
-    session = requests.Session()
+    session = EnvironmentOnceSession()
     session.trust_env = True  # HTTPS_PROXY / NO_PROXY from the environment
     pool = max(10, settings.max_workers * 4)
     adapter: HTTPAdapter
