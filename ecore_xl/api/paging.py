@@ -13,6 +13,8 @@ from ecore_xl.errors import PagingError, UnexpectedResponseError
 
 __all__ = ["Page", "PageGuard", "body_records", "next_link", "page_records", "same_origin"]
 
+_RECORD_TYPES = frozenset({dict})
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -44,13 +46,13 @@ def page_records(body: Any, url: str) -> list[dict[str, Any]]:
             "path in the catalogue.",
             url=url,
         )
-    for item in value:
-        if type(item) is not dict:
-            raise UnexpectedResponseError(
-                f"The page from {_path(url)} holds a {_kind(item)} where a record (JSON object) "
-                "belongs.",
-                url=url,
-            )
+    if not set(map(type, value)) <= _RECORD_TYPES:  # one pass at C speed: 1,000 records a page
+        item = next(item for item in value if type(item) is not dict)
+        raise UnexpectedResponseError(
+            f"The page from {_path(url)} holds a {_kind(item)} where a record (JSON object) "
+            "belongs.",
+            url=url,
+        )
     return value
 
 

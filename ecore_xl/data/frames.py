@@ -62,8 +62,10 @@ _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?
 _NUMERIC_TYPES = frozenset({int, float, bool, type(None)})
 #: value types a time column parses (anything else is an error, never an epoch guessed)
 _TEXT_OR_NULL = frozenset({str, type(None)})
-_UTC_UNIT = "datetime64[us, UTC]"
-_NAIVE_UNIT = "datetime64[us]"
+# dtypes resolved once: pandas looks a dtype given as text up in its registry on every use
+_UTC_UNIT = pd.api.types.pandas_dtype("datetime64[us, UTC]")
+_NAIVE_UNIT = np.dtype("datetime64[us]")
+_TEXT = pd.api.types.pandas_dtype("str")
 _MAX_DEPTH = 5
 
 
@@ -160,7 +162,8 @@ def _build(
             while column in out:  # never shadow (or drop) a column: "x" -> "x_"
                 column += "_"
             add(column, _infer(values), values)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), copy=False), list(raw)
+    columns = {name: series.array for name, series in out.items()}  # no realigning
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False), list(raw)
 
 
 def _collect(
@@ -263,7 +266,7 @@ def _text(values: list[Any]) -> pd.Series:
     types = set(map(type, values))
     if list in types or dict in types:
         values = [_joined(v) for v in values]
-    return pd.Series(values, dtype="str")
+    return pd.Series(values, dtype=_TEXT)
 
 
 def _joined(value: Any) -> Any:
@@ -462,7 +465,7 @@ def volumes_wide(long: pd.DataFrame, *, tz: str = "Europe/Berlin") -> pd.DataFra
             {
                 "start" + LOCAL_SUFFIX: _wall_clock(start, tz),
                 "start": start,
-                "utcOffset": pd.Series([], dtype="str"),
+                "utcOffset": pd.Series([], dtype=_TEXT),
             }
         )
     dup = long.duplicated(["start", "meterId"], keep=False)
@@ -496,7 +499,7 @@ def _offsets(local: pd.Series, utc: pd.Series) -> pd.Series:
     """``+01:00`` / ``+02:00`` per row, from local wall time minus UTC."""
     minutes = (local - utc.dt.tz_localize(None)).dt.total_seconds().div(60).round().astype("int64")
     labels = {m: _offset_label(int(m)) for m in pd.unique(minutes)}
-    return minutes.map(labels).astype("str")
+    return minutes.map(labels).astype(_TEXT)
 
 
 def _offset_label(minutes: int) -> str:
