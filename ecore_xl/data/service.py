@@ -528,11 +528,12 @@ class DataService:
 
     def _run(self, ds: Dataset, plan: Sequence[Request], progress: Progress | None) -> list[_Part]:
         """Every request of the plan, on the pool; answers in plan order."""
+        client = self.client  # built here, once, not by the first worker that needs it
         total = len(plan)
         if progress:
             progress(0, total)
         if total == 1:
-            out = [self._download(ds, *plan[0])]
+            out = [self._download(client, ds, *plan[0])]
             if progress:
                 progress(1, 1)
             return out
@@ -540,7 +541,7 @@ class DataService:
         results: list[_Part | None] = [None] * total
         with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
             futures: dict[Future[_Part], int] = {
-                pool.submit(self._download, ds, path, query): i
+                pool.submit(self._download, client, ds, path, query): i
                 for i, (path, query) in enumerate(plan)
             }
             pending = set(futures)
@@ -557,16 +558,18 @@ class DataService:
                 for fut in pending:
                     fut.cancel()
                 raise
-        return [r if r is not None else _Part([], [], None) for r in results]
+        return [r if r is not None else _Part([], None, None) for r in results]
 
-    def _download(self, ds: Dataset, path: str, query: dict[str, str]) -> _Part:
+    def _download(
+        self, client: EcoreClient, ds: Dataset, path: str, query: dict[str, str]
+    ) -> _Part:
         """Every page of one request, and its frame part, typed here in the worker thread while
         the other workers wait for the API (the records as dicts are dropped right after)."""
         from ecore_xl.data.frames import frame_part
 
         records: list[dict[str, Any]] = []
         bodies: list[bytes] = []
-        for page in self.client.iter_pages(path, query):
+        for page in client.iter_pages(path, query):
             records.extend(page.records)
             bodies.append(page.body)
         try:
