@@ -10,7 +10,7 @@ Two passes, each first without and then with faults, against the same mock:
 
 1. ``ecore_xl.data`` fetch of every catalogue dataset (volumes at quarter-hours), frames
    compared cell for cell;
-2. the headless refresh ``ecore_xl.excel.refresh.refresh_file`` of every dataset into a new
+2. the headless refresh ``ecore_xl.excel.headless.refresh_file`` of every dataset into a new
    workbook, the two workbooks compared cell for cell (refresh time stamps masked).
 
 Printed: requests, faults injected by kind, retries, token refreshes, key switches, data
@@ -118,7 +118,7 @@ def fetch_pass(mock: MockProcess, size: dict[str, Any]) -> dict[str, Any]:
 def refresh_pass(mock: MockProcess, size: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Every dataset through the headless refresh into a workbook, clean then faulty."""
     from ecore_xl.catalogue import builtin_catalogue
-    from ecore_xl.excel.refresh import refresh_file
+    from ecore_xl.excel.headless import refresh_file
 
     datasets = builtin_catalogue().names()
     settings = mock_settings(mock.env)

@@ -66,7 +66,7 @@ def _frames(svc: Any, path: Path) -> dict[str, Any]:
     """The frames a refresh of ``path`` writes (through the cache the refresh fills)."""
     import openpyxl
 
-    from ecore_xl.excel.refresh import dataset_filters
+    from ecore_xl.excel.filters import dataset_filters
     from ecore_xl.excel.sheets import OpenpyxlWriter
     from ecore_xl.excel.workbook_settings import read_settings
 
@@ -84,7 +84,7 @@ def _frames(svc: Any, path: Path) -> dict[str, Any]:
 
 
 def child(args: argparse.Namespace) -> dict[str, Any]:
-    from ecore_xl.excel.refresh import refresh_file
+    from ecore_xl.excel.headless import refresh_file
 
     srv, svc = _service(args)
     try:

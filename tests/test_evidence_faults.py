@@ -153,7 +153,7 @@ def test_headless_refresh_with_faults_writes_the_same_workbook(
     from openpyxl import Workbook
 
     from ecore_xl.catalogue import builtin_catalogue
-    from ecore_xl.excel.refresh import refresh_file
+    from ecore_xl.excel.headless import refresh_file
     from ecore_xl.excel.sheets import OpenpyxlWriter
     from ecore_xl.excel.workbook_settings import ensure_settings_sheet
 

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
 from ecore_xl.errors import EcoreError, InvalidFilterError, UsageError
-from ecore_xl.excel.refresh import refresh_file
+from ecore_xl.excel.headless import refresh_file
 from ecore_xl.mock import MockServer
 from tests.conftest import service_for
 from tests.refresh_fixtures import (

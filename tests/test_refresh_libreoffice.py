@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
-from ecore_xl.excel.refresh import refresh_file
+from ecore_xl.excel.headless import refresh_file
 from ecore_xl.mock import MockServer
 from tests.conftest import service_for, soffice_missing
 from tests.refresh_fixtures import (

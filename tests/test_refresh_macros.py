@@ -13,7 +13,7 @@ import pytest
 
 from ecore_xl.data import reset_service, set_service
 from ecore_xl.excel import refresh
-from ecore_xl.excel.refresh import refresh_file
+from ecore_xl.excel.headless import refresh_file
 from ecore_xl.excel.sheets_xlwings import XlwingsWriter
 from ecore_xl.excel.workbook_settings import ensure_settings_sheet
 from ecore_xl.mock import MockServer

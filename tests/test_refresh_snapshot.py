@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from ecore_xl.cli import cli
 from ecore_xl.data import reset_service
 from ecore_xl.errors import UsageError
-from ecore_xl.excel.refresh import refresh_file, snapshot_file
+from ecore_xl.excel.headless import refresh_file
+from ecore_xl.excel.provenance import snapshot_file
 from ecore_xl.mock import MockServer
 from tests.conftest import service_for
 from tests.refresh_fixtures import REFRESH_MOCK, new_workbook, sha256

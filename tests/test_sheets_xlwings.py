@@ -10,7 +10,8 @@ import pytest
 
 from ecore_xl.errors import EcoreError, UsageError
 from ecore_xl.excel import refresh
-from ecore_xl.excel.refresh import refresh_book, run_live
+from ecore_xl.excel.refresh import run_live
+from ecore_xl.excel.refresh_book import refresh_book
 from ecore_xl.excel.sheets import excel_columns
 from ecore_xl.excel.sheets_xlwings import XlwingsWriter, live_rows
 from ecore_xl.mock import MockServer

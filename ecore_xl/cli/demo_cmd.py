@@ -22,7 +22,7 @@ def run_demo(out_dir: Path, *, meters: int = 12, seed: int = 42, month: str | No
     """Start the mock, refresh a demo workbook, build the month's report; return what was made."""
     from ecore_xl.config import Settings
     from ecore_xl.data import DataService
-    from ecore_xl.excel.refresh import refresh_file
+    from ecore_xl.excel.headless import refresh_file
     from ecore_xl.mock import MockServer
     from ecore_xl.report.build import build_report
 

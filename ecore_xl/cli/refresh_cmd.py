@@ -1,7 +1,7 @@
 """``ecore-xl refresh WORKBOOK``: the ribbon's Refresh all, without Excel.
 
-For scheduled jobs and shared drives: the same code path as the add-in (``excel.refresh``), with
-an openpyxl writer. The file is replaced atomically, so a failed fetch or a crash leaves it
+For scheduled jobs and shared drives: the same code path as the add-in (``excel.refresh_book``),
+with an openpyxl writer. The file is replaced atomically, so a failed fetch or a crash leaves it
 byte-identical.
 """
 
@@ -53,7 +53,8 @@ def refresh(
       ecore-xl refresh report.xlsx --snapshot snapshots/       (saves the raw data too)
       ecore-xl refresh report.xlsx --snapshot snapshots/ --offline
     """
-    from ecore_xl.excel.refresh import refresh_file, snapshot_file
+    from ecore_xl.excel.headless import refresh_file
+    from ecore_xl.excel.provenance import snapshot_file
 
     existed = workbook.exists()
     report = refresh_file(
