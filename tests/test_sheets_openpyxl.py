@@ -14,7 +14,8 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.worksheet.filters import FilterColumn, Filters
 
 from ecore_xl.errors import TooManyRowsError, UsageError
-from ecore_xl.excel.sheets import OpenpyxlWriter, check_table_name, header_names, write_table
+from ecore_xl.excel.cell_values import header_names
+from ecore_xl.excel.sheets import OpenpyxlWriter, check_table_name, write_table
 from tests.refresh_fixtures import assert_tables_consistent
 
 

@@ -1,7 +1,7 @@
 """The live :class:`~ecore_xl.excel.sheets.SheetWriter`: an xlwings ``Book`` open in Excel.
 
-Same values as the headless writer (:func:`~ecore_xl.excel.sheets.excel_columns`), written with
-few COM calls: one 2-D ``range.value`` per table (chunked), one ``formula`` per formula column
+Same values as the headless writer (:func:`~ecore_xl.excel.cell_values.excel_columns`), written
+with few COM calls: one 2-D ``range.value`` per table (chunked), one ``formula`` per formula column
 (Excel adjusts relative references down the range, as a fill-down does), one ``number_format``
 per column. Excel itself extends calculated columns and a table's charts when a table is
 resized; this writer extends formula columns adjacent to the table and defined names that end on
@@ -20,15 +20,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.errors import UsageError
-from ecore_xl.excel.sheets import (
-    EXCEL_MAX_COLS,
-    ColumnData,
-    _ref_fixer,
-    _remap_columns,
-    check_table_fits,
-    check_table_target,
-    excel_columns,
-)
+from ecore_xl.excel.cell_values import ColumnData, excel_columns
+from ecore_xl.excel.table_checks import EXCEL_MAX_COLS, check_table_fits, check_table_target
+from ecore_xl.excel.table_refs import ref_fixer, remap_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -330,8 +324,7 @@ class XlwingsWriter:
                 ws.range((top, old_col), (top + old_rows, old_col)).clear_contents()
                 ws.range((top, col)).value = head
                 moved = [
-                    [_remap_columns(f[0], ws.name, col_map, (left, old_right + k))]
-                    for f in formulas
+                    [remap_columns(f[0], ws.name, col_map, (left, old_right + k))] for f in formulas
                 ]
                 ws.range((top + 1, col), (top + len(moved), col)).formula = moved
             if nrows > old_rows:
@@ -340,7 +333,7 @@ class XlwingsWriter:
                     f"{get_column_letter(old_col)}{top + old_rows + 1}"
                 )
                 if shift:
-                    first_new = _remap_columns(first_new, ws.name, col_map, (left, old_right + k))
+                    first_new = remap_columns(first_new, ws.name, col_map, (left, old_right + k))
                 ws.range((top + old_rows + 1, col), (top + nrows, col)).formula = first_new
 
     def _retarget_names(self, sheet: str, geo: dict[str, Any]) -> None:
@@ -354,7 +347,7 @@ class XlwingsWriter:
                 return c1, r1, c2, new_last
             return None
 
-        fix = _ref_fixer(sheet, area)
+        fix = ref_fixer(sheet, area)
         for name in self.book.names:
             text = str(name.refers_to or "")
             new = fix(text)

@@ -1,0 +1,169 @@
+"""A DataFrame's columns as plain values Excel cells can hold, with their default number formats.
+
+Both writers (:class:`~ecore_xl.excel.sheets.OpenpyxlWriter` and
+:class:`~ecore_xl.excel.sheets_xlwings.XlwingsWriter`) write the values of :func:`excel_columns`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ecore_xl.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "MAX_CELL_CHARS",
+    "ColumnData",
+    "excel_columns",
+    "header_names",
+    "plain_value",
+]
+
+MAX_CELL_CHARS = 32_767
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+
+_ILLEGAL_CHARS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
+
+@dataclass(frozen=True)
+class ColumnData:
+    """One DataFrame column as plain Python values Excel can hold, and its default format."""
+
+    name: str
+    values: list[Any]
+    number_format: str | None = None  # None: General
+
+
+def header_names(columns: Iterable[Any]) -> list[str]:
+    """Column labels as unique (case-insensitively), single-line, non-empty strings."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for i, col in enumerate(columns, start=1):
+        if isinstance(col, tuple):  # MultiIndex columns (wide layouts)
+            col = " ".join(str(c) for c in col if c is not None and str(c) != "")
+        text = _clean_text(str(col)).replace("\r", " ").replace("\n", " ").strip()
+        text = text or f"Column{i}"
+        candidate, n = text, 2
+        while candidate.casefold() in seen:
+            candidate, n = f"{text}_{n}", n + 1
+        seen.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+def excel_columns(df: pd.DataFrame) -> list[ColumnData]:
+    """The frame as columns of Excel-ready values.
+
+    tz-aware timestamps become naive UTC (Excel has no time zones; a ``xLocal`` sibling carries
+    local time), NaN/NaT/NA become None (empty cells), numpy scalars become Python numbers,
+    lists and dicts become text, and text loses characters that XML cannot hold.
+    """
+    names = header_names(df.columns)
+    return [_convert(names[i], df.iloc[:, i]) for i in range(df.shape[1])]
+
+
+def _convert(name: str, s: pd.Series) -> ColumnData:
+    import numpy as np
+    import pandas as pd
+
+    dtype = s.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        dtype = s.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        arr = s.to_numpy(dtype="datetime64[us]")
+        values = arr.astype(object).tolist()  # NaT -> None
+        valid = arr[~np.isnat(arr)]
+        midnight = bool((valid.astype("datetime64[D]") == valid).all()) if len(valid) else False
+        return ColumnData(name, values, DATE_FORMAT if midnight else DATETIME_FORMAT)
+    if isinstance(dtype, np.dtype) and dtype.kind == "m":
+        arr = s.to_numpy(dtype="timedelta64[us]")
+        return ColumnData(name, arr.astype(object).tolist(), "[h]:mm:ss")
+    if pd.api.types.is_bool_dtype(dtype):
+        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)])
+    if pd.api.types.is_numeric_dtype(dtype):
+        if pd.api.types.is_integer_dtype(dtype) and not s.hasnans:
+            return ColumnData(name, s.to_numpy(dtype="int64").tolist())
+        arr = s.to_numpy(dtype="float64", na_value=np.nan)
+        values = arr.tolist()
+        if not np.isfinite(arr).all():
+            values = [v if math.isfinite(v) else None for v in values]
+        return ColumnData(name, values)
+    values = [plain_value(v) for v in _objects(s)]
+    kinds = {type(v) for v in values if v is not None}
+    fmt = None
+    if kinds and kinds <= {datetime}:
+        fmt = DATETIME_FORMAT
+    elif kinds and kinds <= {date}:
+        fmt = DATE_FORMAT
+    return ColumnData(name, values, fmt)
+
+
+def _objects(s: pd.Series) -> list[Any]:
+    return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def plain_value(v: Any) -> Any:
+    """One object cell as a value openpyxl and xlwings accept."""
+    import numpy as np
+    import pandas as pd
+
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return _clean_text(v)
+    if isinstance(v, bool | int):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, np.generic):
+        return plain_value(v.item())
+    if isinstance(v, pd.Timestamp):
+        if v is pd.NaT:
+            return None
+        v = v.to_pydatetime()
+    if isinstance(v, datetime):
+        if v.tzinfo is not None:
+            from datetime import UTC
+
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        return v
+    if isinstance(v, date | timedelta):
+        return v
+    if v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, list | tuple | set | frozenset):
+        items = [plain_value(x) for x in v]
+        if all(isinstance(x, str | int | float) for x in items):
+            return _clean_text(", ".join(str(x) for x in items))
+        return _clean_text(json.dumps(list(v), default=str, ensure_ascii=False))
+    if isinstance(v, dict):
+        return _clean_text(json.dumps(v, default=str, ensure_ascii=False))
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return _clean_text(str(v))
+
+
+def _clean_text(text: str) -> str:
+    """Drop control characters that XML (and so .xlsx) cannot store; refuse overlong text."""
+    text = _ILLEGAL_CHARS.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        raise UsageError(
+            f"A text of {len(text):,} characters does not fit in an Excel cell "
+            f"(at most {MAX_CELL_CHARS:,}): remove that field with a catalogue override."
+        )
+    return text
