@@ -28,7 +28,8 @@ def run_demo(out_dir: Path, *, meters: int = 12, seed: int = 42, month: str | No
 
     today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
     month = month or last_complete_month(today)
-    years = tuple(sorted({today.year - 1, today.year, int(month[:4])}))
+    # last year, this year and next: buyers click next year's tranches during this one
+    years = tuple(sorted({today.year - 1, today.year, today.year + 1, int(month[:4])}))
     out_dir.mkdir(parents=True, exist_ok=True)
     snapshots = out_dir / "snapshots"
     with MockServer(seed=seed, meters=meters, years=years) as server:
