@@ -66,8 +66,8 @@ def _frames(svc: Any, path: Path) -> dict[str, Any]:
     """The frames a refresh of ``path`` writes (through the cache the refresh fills)."""
     import openpyxl
 
-    from ecore_xl.excel.filters import dataset_filters
     from ecore_xl.excel.sheets import OpenpyxlWriter
+    from ecore_xl.excel.workbook_filters import dataset_filters
     from ecore_xl.excel.workbook_settings import read_settings
 
     cfg = read_settings(OpenpyxlWriter(openpyxl.load_workbook(path)))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ecore_xl.errors import EcoreError, UsageError
-from ecore_xl.excel.filters import dataset_filters, describe_filters, narrow_rows
+from ecore_xl.excel.workbook_filters import dataset_filters, describe_filters, narrow_rows
 from ecore_xl.excel.workbook_settings import (
     LISTS,
     SETTINGS_SHEET,
