@@ -363,16 +363,13 @@ BARE_ROUTES = (
 
 ECORE = Dialect(
     name="ecore",
-    description="the contract of shared/ecore-api.md (default): value + nextLink, MWh, UTC Z",
+    description="shared/ecore-api.md exactly: value + nextLink, MWh, UTC Z, OData errors",
     routes=ECORE_ROUTES,
 )
 
 PAGED = Dialect(
     name="paged",
-    description=(
-        "areas (/structure, /risk, /billing), data.items + meta, page/pageSize, kWh series, "
-        "dateFrom/dateTo (inclusive), ISO 8601 resolutions, local offsets, RFC 7807, gas daily"
-    ),
+    description="/structure /risk /billing, data.items, page numbers, kWh series, RFC 7807",
     routes=PAGED_ROUTES,
     envelope="data.items",
     single="data",
@@ -400,10 +397,7 @@ PAGED = Dialect(
 
 BARE = Dialect(
     name="bare",
-    description=(
-        "snake_case, bare JSON arrays, offset/limit + X-Total-Count, start/end epoch seconds, "
-        "epoch-ms timestamps, kWh said nowhere, APIM-style errors"
-    ),
+    description="snake_case, bare arrays, offset/limit, epoch times, undeclared kWh",
     routes=BARE_ROUTES,
     envelope="bare",
     paging=PAGING_STYLES["offset"],

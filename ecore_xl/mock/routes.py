@@ -141,6 +141,7 @@ class Query:
 #: micro-MWh per unit of energy: values leave the mock as exact decimals of the integers
 ENERGY_PER_UNIT = {"MWh": MICRO, "kWh": MICRO // 1000}
 
+
 class VolumeRecords(Sequence[Record]):
     """Volume records built lazily from numpy arrays, one page at a time."""
 
