@@ -159,13 +159,15 @@ _VAR = re.compile(r"\{([A-Za-z_]+)\}")
 @dataclass(frozen=True)
 class Route:
     """A path of a dialect: ``template`` with ``{var}`` segments, ``vars`` naming the canonical
-    parameter each one fills; ``parent`` an entity (``"contract"``) the path must name."""
+    parameter each one fills; ``parent`` an entity (``"contract"``) the path must name;
+    ``without`` canonical query parameters this path does not take."""
 
     dataset: str
     template: str
     single: bool = False
     vars: Mapping[str, str] = field(default_factory=dict)
     parent: str | None = None
+    without: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:
@@ -327,7 +329,12 @@ PAGED_ROUTES = (
     Route("business-units", "/structure/business-units"),
     Route("meters", "/structure/meters"),
     Route("relationships", "/structure/relationships"),
-    Route("volumes", "/structure/meters/{meterId}/timeseries", vars={"meterId": "meterId"}),
+    Route(
+        "volumes",
+        "/structure/meters/{meterId}/timeseries",
+        vars={"meterId": "meterId"},
+        without=("contractId",),
+    ),
     Route("contracts", "/risk/contracts"),
     Route("contracts", "/risk/contracts/{contractId}", single=True, vars={"contractId": "id"}),
     Route(
@@ -335,6 +342,7 @@ PAGED_ROUTES = (
         "/risk/contracts/{contractId}/clicks",
         vars={"contractId": "contractId"},
         parent="contract",
+        without=("portfolioId",),
     ),
     Route("portfolios", "/risk/portfolios"),
     Route(

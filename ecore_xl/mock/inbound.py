@@ -39,6 +39,14 @@ class Canonical:
     spelling: dict[str, str]
 
 
+def query_params(route: Route) -> tuple[str, ...]:
+    """The canonical query parameters a route takes (its path variables fill the others)."""
+    if route.single:
+        return ()
+    skip = {*route.without, *route.vars.values()}
+    return tuple(p for p in PARAMS[route.dataset] if p not in skip)
+
+
 def first_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """The first value of each query parameter (as the contract reads them)."""
     out: dict[str, str] = {}
@@ -58,7 +66,7 @@ def translate(
     """The canonical request; raises :class:`ApiFail` naming a parameter in the dialect's terms."""
     given = first_values(pairs)
     ignored = set(dialect.ignored(route, path))
-    names = () if route.single else PARAMS[route.dataset]
+    names = () if route.single else query_params(route)
     spelling = {p: dialect.param_name(p) for p in (*names, *filled)}
     values: dict[str, str] = {}
     for canonical in names:
