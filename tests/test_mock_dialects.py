@@ -814,6 +814,10 @@ def test_extra_fields_and_faults_reach_every_dialect(servers: dict[str, MockServ
         srv.faults.malformed["/legal_entities"] = "html"
         r = s.get(srv.base_url + "/legal_entities", timeout=10)
         assert r.headers["Content-Type"].startswith("text/html")
+        srv.faults.malformed["/meters"] = "huge"
+        huge = s.get(srv.base_url + "/meters", timeout=10)
+        assert len(huge.content) > 8_000_000
+        assert [m["id"] for m in huge.json()] == [m["id"] for m in srv.portfolio.meters]
 
 
 # ---------------------------------------------------------------- command line

@@ -561,11 +561,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "empty":
             self._send_raw(200, b"", JSON)
         elif kind == "wrongtypes":
-            self._send(Reply(reply.status, _german_numbers(reply.body), reply.headers))
+            german = _german_numbers(reply.body)
+            self._send(Reply(reply.status, german, reply.headers, content_type=reply.content_type))
+        elif kind == "huge" and isinstance(reply.body, list):  # a bare array: pad with blanks
+            padded_bytes = body + b" " * HUGE_PADDING
+            self._send_raw(reply.status, padded_bytes, reply.content_type, reply.headers)
         elif kind == "huge":
             padded = dict(reply.body) if isinstance(reply.body, dict) else {"value": reply.body}
             padded["padding"] = "x" * HUGE_PADDING
-            self._send(Reply(reply.status, padded, reply.headers))
+            self._send(Reply(reply.status, padded, reply.headers, content_type=reply.content_type))
         else:
             self._send(reply)
 
