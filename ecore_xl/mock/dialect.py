@@ -73,7 +73,8 @@ are the ``...MWh`` fields plus a volume's ``value``; prices (``priceEurPerMWh``)
 values. Paging keys go beside ``value`` or into ``meta``; a bare array has no room for them, so it
 takes only header styles (``link``, ``offset``, ``cursor-header``, ``none``). A requested page
 size above the style's maximum is a 400 naming the parameter (never silently capped); without
-one, the server's ``page_size`` (capped at the maximum) applies.
+one, the server's ``page_size`` (capped at the maximum) applies. Vendor-style Postman collections
+of each preset: :mod:`.postman_export` (``tests/fixtures/postman/dialect_<name>.json``).
 """
 
 from __future__ import annotations
