@@ -151,6 +151,8 @@ class Outbound:
         """A page of records; volumes become series when the dialect nests them."""
         if dataset == "volumes" and self.dialect.volume_shape == "series":
             return self.series(recs, resolution)
+        if self.identity:
+            return list(recs)
         return [self.record(dataset, r) for r in recs]
 
     def series(self, recs: Sequence[Record], resolution: str | None) -> list[Record]:
