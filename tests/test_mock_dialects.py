@@ -217,10 +217,19 @@ def test_every_endpoint_translates_back_to_the_ecore_records(
 ) -> None:
     expected, _ = fetch(servers, sessions, "ecore", dataset, **filters)
     assert expected, "every case must serve something"
-    size = max(3, len(expected) // 3)  # at least three pages in the dialect's own style
+    size = max(3, len(expected) // 3)  # several pages (when there are records enough)
     got, requests_made = fetch(servers, sessions, dialect, dataset, size=size, **filters)
     assert got == expected
     assert requests_made == -(-len(expected) // size)
+
+
+def test_bare_volumes_of_a_contract_are_the_contracts(
+    servers: dict[str, MockServer], sessions: dict[str, requests.Session]
+) -> None:
+    f = {"contractId": "CTR-0002", "from": "2026-03-01", "to": "2026-03-03", "granularity": "hour"}
+    expected, _ = fetch(servers, sessions, "ecore", "volumes", **f)
+    assert {v["meterId"] for v in expected} == {"MTR-0002", "MTR-0003"}
+    assert fetch(servers, sessions, "bare", "volumes", size=50, **f)[0] == expected
 
 
 def test_clicks_of_every_contract_are_all_the_clicks(
