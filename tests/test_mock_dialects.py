@@ -8,6 +8,7 @@ error bodies, unknown ids, every paging switch and ``ignore_params``, one axis a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -811,6 +812,18 @@ def test_field_renames_energy_unit_and_envelope_move_alone(
         assert r["data"]["items"] == servers["ecore"].portfolio.meters[:2]
         assert set(r["meta"]) == {"nextLink"}
         assert walk(srv, s, "/meters")[0] == servers["ecore"].portfolio.meters
+
+
+def test_a_dialect_declaration_can_move_any_axis_the_switches_do_not() -> None:
+    """The unknown-id body is its own axis: the contract's 400s with APIM-style 404s."""
+    apim_404 = dataclasses.replace(DIALECTS["ecore"], unknown_id="apim")
+    with MockServer(dialect=apim_404, **KW) as srv, session_for(srv) as s:
+        missing = s.get(srv.base_url + "/contracts/CTR-0999", timeout=10)
+        assert missing.json() == {"statusCode": 404, "message": "contract CTR-0999 not found"}
+        bad = s.get(srv.base_url + "/contracts", params={"status": "x"}, timeout=10)
+        assert bad.json()["error"]["target"] == "status"
+    with pytest.raises(ValueError, match="unknown_id must be one of"):
+        dataclasses.replace(DIALECTS["ecore"], unknown_id="soap")
 
 
 def test_extra_fields_and_faults_reach_every_dialect(servers: dict[str, MockServer]) -> None:

@@ -10,6 +10,7 @@ catalogue for a dialect (keep the two in step). Public surface::
                energy_unit="kWh", envelope="data.items")
     DIALECTS["paged"]                                # the presets, as Dialect declarations
     configure("paged", paging="none")               # what MockServer does with its switches
+    MockServer(dialect=dataclasses.replace(ECORE, unknown_id="apim"))  # any other axis
 
 Switches: ``paging`` is a name of :data:`PAGING_STYLES` (``paging_style`` is its old alias);
 ``ignore_params`` maps a dataset name (``"volumes"``), a path template (``"/volumes"``) or a path
@@ -223,7 +224,8 @@ class Dialect:
     unit_said: str = "body"  # body (unit fields and ...MWh/...KWh names) | nowhere
     timestamps: str = "utc"  # utc (Z) | offset (local) | epoch_ms
     period_end: str = "exclusive"  # exclusive | inclusive (the last day, a date)
-    errors: str = "odata"  # odata | problem | apim
+    errors: str = "odata"  # odata | problem | apim: a bad parameter's body
+    unknown_id: str = "odata"  # odata | problem | apim: an unknown id's 404 body
     ignore_params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -240,6 +242,7 @@ class Dialect:
         _check(self.timestamps, ("utc", "offset", "epoch_ms"), "timestamps")
         _check(self.period_end, ("exclusive", "inclusive"), "period_end")
         _check(self.errors, ("odata", "problem", "apim"), "errors")
+        _check(self.unknown_id, ("odata", "problem", "apim"), "unknown_id")
         _check(self.paging.style, tuple(PAGING_STYLES), "paging")
         if self.date_end == "inclusive" and self.date_format != "date":
             raise ValueError("an inclusive end bound needs date_format 'date'")
@@ -402,6 +405,7 @@ PAGED = Dialect(
     timestamps="offset",
     period_end="inclusive",
     errors="problem",
+    unknown_id="problem",
 )
 
 BARE = Dialect(
@@ -426,6 +430,7 @@ BARE = Dialect(
     unit_said="nowhere",
     timestamps="epoch_ms",
     errors="apim",
+    unknown_id="apim",
 )
 
 #: the presets by name

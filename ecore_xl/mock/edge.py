@@ -75,7 +75,8 @@ class Edge:
                 return Reply(200, self.out.single({**rec, **extra} if extra else rec))
             win = paging.window(self.dialect.paging, first_values(pairs), headers, page_size)
         except ApiFail as fail:
-            return problems.render(self.dialect.errors, fail, self.api_prefix + path)
+            style = self.dialect.unknown_id if fail.what else self.dialect.errors
+            return problems.render(style, fail, self.api_prefix + path)
         return self._page(route, path, pairs, req, result, win, base_url, extra)
 
     # ------------------------------------------------------------------ collections
