@@ -103,6 +103,8 @@ class MockServer:
     ``dialect`` is a preset name or a :class:`Dialect`; ``paging``, ``ignore_params``,
     ``gas_daily_only``, ``field_renames``, ``energy_unit`` and ``envelope`` move one axis of it
     (see :func:`.dialect.configure`); ``paging_style`` is the old name of ``paging``.
+    ``extra_fields`` maps a dataset (``"contracts"``), a path template (``"/contracts"``) or a path
+    to fields added to every record served there, after translation into the dialect.
     """
 
     def __init__(
