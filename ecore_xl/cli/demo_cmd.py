@@ -8,7 +8,22 @@ from zoneinfo import ZoneInfo
 
 import click
 
-__all__ = ["demo", "last_complete_month", "run_demo"]
+__all__ = ["demo", "demo_years", "last_complete_month", "run_demo", "today_local"]
+
+
+def today_local() -> dt.date:
+    """Today in the demo's (the mock's default) time zone."""
+    return dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+
+
+def demo_years(today: dt.date, month: str | None = None) -> tuple[int, ...]:
+    """The delivery years the demo's mock holds: last year, this year and next (buyers click next
+    year's tranches during this one), and the report month's year. ``ecore-xl mock`` uses them
+    too, so the mock a user starts holds what the demo showed."""
+    years = {today.year - 1, today.year, today.year + 1}
+    if month:
+        years.add(int(month[:4]))
+    return tuple(sorted(years))
 
 
 def last_complete_month(today: dt.date) -> str:
@@ -26,10 +41,9 @@ def run_demo(out_dir: Path, *, meters: int = 12, seed: int = 42, month: str | No
     from ecore_xl.mock import MockServer
     from ecore_xl.report.build import build_report
 
-    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    today = today_local()
     month = month or last_complete_month(today)
-    # last year, this year and next: buyers click next year's tranches during this one
-    years = tuple(sorted({today.year - 1, today.year, today.year + 1, int(month[:4])}))
+    years = demo_years(today, month)
     out_dir.mkdir(parents=True, exist_ok=True)
     snapshots = out_dir / "snapshots"
     with MockServer(seed=seed, meters=meters, years=years) as server:

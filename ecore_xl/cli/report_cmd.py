@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ecore_xl.cli.options import offline_option
+from ecore_xl.cli.options import Percent, offline_option
 from ecore_xl.errors import UsageError
 
 __all__ = ["report"]
@@ -54,10 +54,11 @@ _KINDS = {
 )
 @click.option(
     "--threshold",
-    type=float,
+    type=Percent(),
     default=None,
     metavar="PCT",
-    help="Flag invoices off the metered volume by more than PCT percent (default 2).",
+    help="Flag invoices off the metered volume by more than PCT: 2% or 2 (the default); "
+    "write a fraction of a percent with its sign, 0.5%.",
 )
 @click.option("--split", is_flag=True, help="One workbook per legal entity.")
 @click.option(

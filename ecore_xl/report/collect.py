@@ -21,6 +21,7 @@ import pandas as pd
 from ecore_xl.data import default_snapshot_dir, plan_requests
 from ecore_xl.data.snapshot import snapshot_path
 from ecore_xl.errors import UsageError
+from ecore_xl.report.actuals import require_actuals
 from ecore_xl.report.figures import MonthData
 from ecore_xl.report.period import ReportMonth
 
@@ -65,6 +66,12 @@ class Collector:
             }
         )
         return frame
+
+    def probe(self, dataset: str, **filters: Any) -> pd.DataFrame:
+        """``service.fetch`` for a look that is not part of the report: no provenance row, and
+        no snapshot written (offline, snapshots are read as usual)."""
+        folder = self.snapshot_dir if self.offline else None
+        return self.service.fetch(dataset, snapshot_dir=folder, offline=self.offline, **filters)
 
     @property
     def source(self) -> str:
@@ -166,6 +173,7 @@ def collect_month(
     invoices = fetch("invoices", **span, **le_filter)
     lines = fetch("invoice-lines", **span, **le_filter)
     volumes = _volumes(fetch, meter_ids, month.start, month.end, granularity)
+    require_actuals(collector.probe, meter_ids, month, volumes)
     metered = _metered_volumes(fetch, invoices, meter_ids, month, volumes)
 
     portfolios = fetch("portfolios", **le_filter)
