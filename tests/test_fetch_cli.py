@@ -49,7 +49,7 @@ def test_head_printout(srv: MockServer, run) -> None:  # type: ignore[no-untyped
     lines = result.output.splitlines()
     assert lines[0].split()[:4] == ["meterId", "start", "startLocal", "value"]
     assert len(lines) == 1 + 10 + 1
-    assert lines[-1] == "743 rows x 7 columns"  # March: 31 days x 24 hours - 1
+    assert lines[-1] == "first 10 of 743 rows x 7 columns"  # March: 31 days x 24 hours - 1
     assert lines[1].split()[0] == meter_ids(srv)[0]
 
 

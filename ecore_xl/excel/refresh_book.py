@@ -116,6 +116,11 @@ def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
     meta = df.attrs.get("ecore")
     meta = meta if isinstance(meta, Mapping) else {}
     fetched = meta.get("fetched_at")
+    if isinstance(fetched, str):  # DataService.fetch: UTC ISO text (JSON-safe attrs)
+        try:
+            fetched = dt.datetime.fromisoformat(fetched.replace("Z", "+00:00"))
+        except ValueError:
+            fetched = now
     if not isinstance(fetched, dt.datetime):
         fetched = now
     if fetched.tzinfo is None:
