@@ -29,11 +29,12 @@ fail() { echo "Error: $*" >&2; exit 2; }
 newest_wheel() {
   local found=""
   for dir in "$here" "$here/../dist"; do
-    for whl in "$dir"/ecore_xl-*.whl; do
-      [ -f "$whl" ] && found="$whl"
+    for whl in "$dir"/ecore_xl-*.whl; do  # in name order: the last one is taken
+      if [ -f "$whl" ]; then found="$whl"; fi
     done
-    [ -n "$found" ] && { echo "$found"; return; }
+    if [ -n "$found" ]; then echo "$found"; return 0; fi
   done
+  return 0  # none: the caller says how to give one (set -e must not end the script here)
 }
 
 package="${1:-$(newest_wheel)}"

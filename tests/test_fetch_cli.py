@@ -119,9 +119,9 @@ def test_invalid_filter_exits_2_without_a_request(srv: MockServer, run) -> None:
     result = run("contracts", "--filter", "nonsense")
     assert result.exit_code == 2
     assert "key=value" in result.output
-    result = run("contracts", "--out", "x.parquet")
+    result = run("contracts", "--out", "x.pdf")
     assert result.exit_code == 2
-    assert ".csv, .xlsx, .json" in result.output
+    assert ".csv, .xlsx, .json, .parquet" in result.output
     assert requests_made(srv) == 0
 
 

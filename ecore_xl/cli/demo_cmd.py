@@ -86,7 +86,17 @@ def _fmt(value: float | int | None, spec: str) -> str:
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--month", default=None, help="Report month YYYY-MM (default: last complete month).")
 def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
-    """Run everything on the embedded mock API: refreshed workbook + monthly report."""
+    """Run everything on the embedded mock API: refreshed workbook + monthly report.
+
+    \b
+    Examples:
+      ecore-xl demo
+      ecore-xl demo --out demo-folder --month 2026-10
+    """
+    if month is not None:
+        from ecore_xl.report.period import ReportMonth
+
+        ReportMonth.parse(month)  # a malformed month before the mock starts
     click.echo("Starting the embedded mock eCore API on 127.0.0.1 (no credentials needed)…")
     made = run_demo(out_dir, meters=meters, seed=seed, month=month)
     fig = made["report"].figures
@@ -111,7 +121,11 @@ def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
         f"{fig.get('invoice_count', 0)} invoices, {fig.get('flagged_invoices', 0)} flagged for "
         f"a deviation from metered volume: {flagged}."
     )
+    click.echo("Again, offline, from the snapshots (no API, no mock):")
     click.echo(
-        f"Offline again: ecore-xl report --month {made['month']} "
+        f"  ecore-xl refresh {made['workbook']} --snapshot {made['snapshots']} --offline"
+    )
+    click.echo(
+        f"  ecore-xl report --month {made['month']} "
         f"--snapshot {made['snapshots']} --offline --out report.xlsx"
     )

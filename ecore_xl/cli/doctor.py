@@ -45,7 +45,13 @@ class _Steps:
 @click.command()
 @click.option("--profile", default=None, help="Profile to check (default: ECORE_PROFILE).")
 def doctor(profile: str | None) -> None:
-    """Check settings, proxy, TLS, token, subscription key and one GET, step by step."""
+    """Check settings, proxy, TLS, token, subscription key and one GET, step by step.
+
+    \b
+    Examples:
+      ecore-xl doctor
+      ecore-xl doctor --profile test
+    """
     from ecore_xl.api import EcoreClient, TokenProvider, make_session
 
     steps = _Steps()

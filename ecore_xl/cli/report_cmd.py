@@ -33,13 +33,42 @@ _KINDS = {
 }
 
 
+def _copy_template(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    """``--copy-template FILE``: the built-in template to FILE (never over an existing one)."""
+    if value is None or ctx.resilient_parsing:
+        return
+    import shutil
+
+    from ecore_xl.report import default_template
+
+    if value.suffix.lower() != ".xlsx":
+        raise click.BadParameter(f"{value.name} must be an .xlsx file.")
+    if value.exists():
+        raise click.BadParameter(f"{value} exists: give a new file name.")
+    with default_template() as built_in:
+        shutil.copyfile(built_in, value)
+    click.echo(f"Copied the built-in template to {value}: change its layout, keep its {{{{...}}}}")
+    click.echo(f"placeholders and table names, then: ecore-xl report --template {value} ...")
+    ctx.exit(0)
+
+
 @click.command()
+@click.option(
+    "--copy-template",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    is_eager=True,
+    expose_value=False,
+    callback=_copy_template,
+    help="Save a copy of the built-in template to FILE (to make your own) and stop.",
+)
 @click.option("--month", required=True, metavar="YYYY-MM", help="The local calendar month.")
 @click.option("--legal-entity", metavar="ID", help="Only this legal entity (default: all).")
 @click.option(
     "--template",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Your own template (.xlsx); see templates/README.md. Default: the built-in one.",
+    help="Your own template (.xlsx). Default: the built-in one; --copy-template FILE saves a "
+    "copy of it to start yours from.",
 )
 @click.option(
     "--snapshot",
@@ -94,6 +123,7 @@ def report(
       ecore-xl report --month 2026-10 --save-snapshot snap/ --out report.xlsx
       ecore-xl report --month 2026-10 --snapshot snap/ --out report.xlsx   # no network
       ecore-xl report --month 2026-10 --split --out "report-{legal_entity}.xlsx"
+      ecore-xl report --copy-template my-template.xlsx
     """
     from ecore_xl.data import get_service
     from ecore_xl.report import DEFAULT_THRESHOLD_PCT, FIGURES, build_report
