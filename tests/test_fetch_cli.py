@@ -135,7 +135,7 @@ def test_snapshot_then_offline(srv: MockServer, run, tmp_path: Path) -> None:  #
     assert result.exit_code == 0, result.output
     assert online.read_bytes() == offline.read_bytes()
     missing = run("meters", "--snapshot", str(snaps), "--offline")
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2  # a local problem: no snapshot of meters
     assert "ecore-xl fetch meters --snapshot" in missing.output
     assert requests_made(srv) == 0
 

@@ -25,7 +25,7 @@ JavaScript evaluator here would be worse. Only ``PROXY``/``HTTPS`` and ``DIRECT`
 used (``SOCKS`` needs a package requests does not bring); the first usable one wins.
 
 Proxies that want NTLM or Kerberos (Negotiate) sign-in are not spoken to directly: run a local
-relay such as ``px`` (``px --gateway`` off, listening on 127.0.0.1:3128) and set
+relay such as ``px`` (it listens on 127.0.0.1:3128) and set
 ``HTTPS_PROXY=http://127.0.0.1:3128`` — see the README.
 """
 
