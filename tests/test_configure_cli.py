@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import select
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -16,49 +12,15 @@ from click.testing import CliRunner
 from ecore_xl.cli import cli
 from ecore_xl.config import Settings, config_file_path
 from tests.conftest import MemoryKeyring
+from tests.terminal import run_in_terminal
 
 SECRET = "configure-secret-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run_in_terminal(args: list[str], answers: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """``ecore-xl ARGS`` in a real pseudo-terminal, typing ``answers`` at each hidden prompt;
-    bounded to 60 s. Returns the exit code and everything the terminal showed."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ecore_xl", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,  # no controlling terminal: getpass reads the pty on stdin
-    )
-    os.close(slave)
-    shown = b""
-    pending = list(answers)
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-                while pending and shown.count(b"(hidden;") > len(answers) - len(pending):
-                    os.write(master, pending.pop(0).encode() + b"\n")
-            elif proc.poll() is not None:
-                break
-        code = proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    return code, shown.decode("utf-8", "replace")
+    """``ecore-xl ARGS`` in a real pseudo-terminal, typing ``answers`` at each hidden prompt."""
+    return run_in_terminal([sys.executable, "-m", "ecore_xl", *args], answers, env, ROOT)
 
 
 def _child_env(tmp_path: Path) -> dict[str, str]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ecore_xl.cli.options import offline_option, snapshot_dir_option
+from ecore_xl.cli.progress import StepBar
 from ecore_xl.errors import UsageError
 
 __all__ = ["refresh"]
@@ -70,12 +71,14 @@ def refresh(
         raise UsageError(
             f"{workbook} does not exist: check the name, or add --create to make a new workbook."
         )
-    report = refresh_file(
-        workbook,
-        datasets=_datasets(datasets),
-        offline=True if offline else None,
-        snapshot_dir=snapshot,
-    )
+    with StepBar("Refreshing") as bar:
+        report = refresh_file(
+            workbook,
+            datasets=_datasets(datasets),
+            offline=True if offline else None,
+            snapshot_dir=snapshot,
+            progress=bar,
+        )
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     width = max((len(r.sheet) for r in report.results), default=0)

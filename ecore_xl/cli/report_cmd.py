@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from ecore_xl.cli.options import Percent, offline_option
+from ecore_xl.cli.progress import StepBar
 from ecore_xl.errors import UsageError
 
 __all__ = ["report"]
@@ -132,18 +133,20 @@ def report(
         raise UsageError("Use --snapshot DIR (read) or --save-snapshot DIR (write), not both.")
     if snapshot is not None and not snapshot.is_dir():
         raise UsageError(f"--snapshot {snapshot}: no such folder.")
-    result = build_report(
-        month,
-        out=out,
-        legal_entity=legal_entity,
-        template=template,
-        snapshot_dir=snapshot or save_snapshot,
-        offline=True if (snapshot is not None or offline) else None,
-        threshold=DEFAULT_THRESHOLD_PCT if threshold is None else threshold,
-        service=get_service(),
-        split=split,
-        granularity=granularity,
-    )
+    with StepBar(f"Report {month}") as bar:
+        result = build_report(
+            month,
+            out=out,
+            legal_entity=legal_entity,
+            template=template,
+            snapshot_dir=snapshot or save_snapshot,
+            offline=True if (snapshot is not None or offline) else None,
+            threshold=DEFAULT_THRESHOLD_PCT if threshold is None else threshold,
+            service=get_service(),
+            split=split,
+            granularity=granularity,
+            progress=bar,
+        )
     for note in result.warnings:
         click.echo(f"Warning (template): {note}", err=True)
     for path in result.paths:
