@@ -37,9 +37,11 @@ function Find-Wheel {
 }
 
 function Test-Python311([string[]]$Command) {
-  # True when the interpreter runs and is 3.11 or newer.
+  # True when the interpreter runs and is 3.11 or newer ("py -3.13" without a 3.13 says so on
+  # stderr: not an error here, so the preference is relaxed for this call only).
+  $ErrorActionPreference = "Continue"
   $exe, $rest = $Command
-  & $exe @rest -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)" 2>$null
+  & $exe @rest -c "import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)" 2>$null | Out-Null
   return ($LASTEXITCODE -eq 0)
 }
 

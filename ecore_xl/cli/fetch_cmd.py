@@ -265,14 +265,15 @@ def fetch(
     service = get_service()
     ds = service.dataset(dataset)
     progress = _Progress(f"Fetching {ds.name}")
-    how = {"snapshot_dir": snapshot, "offline": True if offline else None, **values}
+    where = {"snapshot_dir": snapshot, "offline": True if offline else None}
     try:
         df = service.fetch(
             ds.name,
             layout="wide" if wide else "long",
             refresh=refresh,
             progress=progress,
-            **how,
+            **where,
+            **values,
         )
     except InvalidFilterError as exc:
         raise in_cli_spelling(exc, ds) from None
@@ -283,6 +284,7 @@ def fetch(
         return
     lists = {}
     if out.suffix.lower() == ".json" and not wide:
-        lists = nested_lists(df, ds, service.fetch_records(ds.name, **how))  # from the cache
+        records = service.fetch_records(ds.name, **where, **values)  # from the cache
+        lists = nested_lists(df, ds, records)
     write_frame(df, out, ds, csv_style=csv_style, lists=lists)
     click.echo(f"Wrote {len(df):,} rows to {out}")
