@@ -122,9 +122,7 @@ def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
         f"a deviation from metered volume: {flagged}."
     )
     click.echo("Again, offline, from the snapshots (no API, no mock):")
-    click.echo(
-        f"  ecore-xl refresh {made['workbook']} --snapshot {made['snapshots']} --offline"
-    )
+    click.echo(f"  ecore-xl refresh {made['workbook']} --snapshot {made['snapshots']} --offline")
     click.echo(
         f"  ecore-xl report --month {made['month']} "
         f"--snapshot {made['snapshots']} --offline --out report.xlsx"
