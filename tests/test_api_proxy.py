@@ -275,3 +275,28 @@ def test_gnome_gsettings_pac_url_is_read(tmp_path: Path, monkeypatch: pytest.Mon
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     assert os_pac_url() == ("http://pac.corp.example/proxy.pac", "GNOME proxy settings")
+
+
+def test_macos_scutil_pac_url_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecore_xl.api.proxy import _macos_pac_url
+
+    fake = tmp_path / "scutil"
+    fake.write_text(  # the shape of macOS' 'scutil --proxy' output
+        "#!/bin/sh\n"
+        "cat <<'END'\n"
+        "<dictionary> {\n"
+        "  ExceptionsList : <array> {\n"
+        "    0 : *.local\n"
+        "  }\n"
+        "  FTPPassive : 1\n"
+        "  ProxyAutoConfigEnable : 1\n"
+        "  ProxyAutoConfigURLString : http://pac.corp.example/proxy.pac\n"
+        "}\n"
+        "END\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert _macos_pac_url() == "http://pac.corp.example/proxy.pac"
+    fake.write_text("#!/bin/sh\necho '  ProxyAutoConfigEnable : 0'\n", encoding="utf-8")
+    assert _macos_pac_url() is None

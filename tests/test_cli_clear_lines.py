@@ -136,3 +136,9 @@ def test_report_for_a_month_without_actuals_names_where_they_end(
         assert "choose an earlier month" in line and not out.exists()
     partial = run(srv, "report", "--month", "2026-11", "--out", str(tmp_path / "nov.xlsx"))
     assert partial.exit_code == 0, partial.output
+    assert (
+        "Warning: Actual volumes of 2026-11 end 2026-11-14: the month's consumption and costs "
+        "are not complete."
+    ) in partial.stderr
+    whole = run(srv, "report", "--month", "2026-10", "--out", str(tmp_path / "oct.xlsx"))
+    assert whole.exit_code == 0 and "Actual volumes" not in whole.stderr

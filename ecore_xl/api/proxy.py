@@ -22,7 +22,8 @@ PAC files are JavaScript; they are run by ``pypac`` (PAC functions such as ``isI
 ``dnsDomainIs``, WPAD URL rules with the public-suffix list, a small JavaScript engine through
 ``dukpy``), a maintained library that has done this for requests users since 2016 — writing a
 JavaScript evaluator here would be worse. Only ``PROXY``/``HTTPS`` and ``DIRECT`` answers are
-used (``SOCKS`` needs a package requests does not bring); the first usable one wins.
+used (``SOCKS`` needs a package requests does not bring); the first usable one wins, and
+there is no failover to the next one when that proxy is down (the error names the proxy).
 
 Proxies that want NTLM or Kerberos (Negotiate) sign-in are not spoken to directly: run a local
 relay such as ``px`` (it listens on 127.0.0.1:3128) and set
@@ -42,7 +43,6 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ecore_xl.errors import ConfigError
@@ -357,10 +357,6 @@ class ProxyFinder:
         else:
             why = "no proxy variable, no PAC file in the system settings, none found by WPAD"
         return f"{why}; {self._pac_note}" if self._pac_note else why
-
-    def describe(self) -> dict[str, Any]:
-        """What discovery is set to (for ``status()``/logs); no secrets in here."""
-        return {"pac": self.explicit or ("auto" if self.discover else "off")}
 
 
 def _os_proxies() -> Mapping[str, str]:

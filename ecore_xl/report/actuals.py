@@ -1,4 +1,5 @@
-"""A report month without actual volumes is refused, naming the day the actuals end.
+"""A report month without actual volumes is refused, naming the day the actuals end; one whose
+actuals end early is reported with a warning.
 
 A report of a month the meters have not delivered yet (the current month, a typo like 2062-10)
 would be all zeros and look like a real, quiet month. :func:`require_actuals` stops it with
@@ -10,6 +11,7 @@ report month (or from this month, for a month in the future), at most :data:`PRO
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +22,8 @@ from ecore_xl.errors import EcoreError, UsageError
 from ecore_xl.report.period import ReportMonth
 
 __all__ = ["PROBE_METERS", "PROBE_MONTHS", "latest_actual_day", "require_actuals"]
+
+log = logging.getLogger(__name__)
 
 #: meters and months the search for the last actual day looks at (requests = their product)
 PROBE_METERS = 3
@@ -81,8 +85,18 @@ def require_actuals(
     *,
     today: dt.date | None = None,
 ) -> None:
-    """UsageError when ``meter_ids`` have no actual volume in ``month`` (``volumes``)."""
-    if not meter_ids or _last_day(volumes, month.timezone) is not None:
+    """UsageError when ``meter_ids`` have no actual volume in ``month`` (``volumes``); a
+    warning (logged: ``ecore-xl`` shows it) when the actuals end before the month does."""
+    if not meter_ids:
+        return
+    last = _last_day(volumes, month.timezone)
+    if last is not None:
+        if last < month.last_day:
+            log.warning(
+                "Actual volumes of %s end %s: the month's consumption and costs are not complete.",
+                month,
+                f"{last:%Y-%m-%d}",
+            )
         return
     try:
         day = latest_actual_day(fetch, meter_ids, month, today=today)
