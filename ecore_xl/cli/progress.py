@@ -31,6 +31,7 @@ class StepBar:
     def __call__(self, step: Step) -> None:
         if not self._enabled:
             return
+        self._text = step.text  # before the bar's first drawing, which shows it
         if self._bar is None:
             self._bar = click.progressbar(
                 length=step.total,
@@ -41,7 +42,6 @@ class StepBar:
                 item_show_func=lambda _item: self._text,
             )
             self._bar.__enter__()
-        self._text = step.text
         self._bar.update(max(0, step.done - self._done), current_item=step.text)
         self._done = max(self._done, step.done)
 
