@@ -118,6 +118,8 @@ class Settings:
     timezone: str = "Europe/Berlin"
     profile: str = "default"
     ca_bundle: str | None = None
+    #: a PAC file (URL, file: URL or path) for the proxy; "off": no PAC/WPAD discovery
+    proxy_pac: str | None = None
     cache_dir: str | None = None
     catalogue: str | None = None
     offline: bool = False

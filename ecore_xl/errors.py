@@ -20,7 +20,7 @@ EcoreError                      root; ``exit_code`` is what ``ecore-xl`` exits w
 │   ├── ServerError             5xx that outlived the retries
 │   ├── UnexpectedResponseError a body that is not the JSON the contract promises
 │   └── PagingError             a repeated ``nextLink`` or too many pages
-└── OfflineError                offline mode and no cached or snapshot data (exit 1)
+└── OfflineError                offline mode and no cached or snapshot data (exit 2: local)
 """
 
 from __future__ import annotations
@@ -177,7 +177,13 @@ class PagingError(ApiError):
 
 
 class OfflineError(EcoreError):
-    """Offline mode is on and neither the cache nor a snapshot holds the data asked for."""
+    """Offline mode is on and neither the cache nor a snapshot holds the data asked for.
+
+    Exit code 2, as for any local problem: no API was asked, and the fix is on this machine
+    (another snapshot folder, or an online run that saves one).
+    """
+
+    exit_code = 2
 
 
 def mask_secret(value: str | None) -> str:

@@ -1,4 +1,5 @@
-"""Shared test set-up: every test starts with no ECORE_* settings, no keyring, private dirs."""
+"""Shared test set-up: every test starts with no ECORE_* settings, no keyring, private dirs,
+no proxy discovery."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     os.environ["ECORE_LOG_DIR"] = str(home / "logs")
     os.environ["ECORE_CACHE_DIR"] = str(home / "cache")
     os.environ["ECORE_NO_KEYRING"] = "1"
+    # no test looks for this machine's PAC file or asks DNS for WPAD (tests/test_api_proxy.py
+    # gives the finder its sources)
+    os.environ["ECORE_PROXY_PAC"] = "off"
     try:
         yield
     finally:

@@ -83,11 +83,16 @@ def test_proxy_step_names_the_variable_that_applies() -> None:
     with MockServer(seed=42, meters=2) as srv:
         env = {
             **srv.env(),
-            "HTTP_PROXY": "http://user:pw@127.0.0.1:9",  # nothing listens; only reported here
+            "ECORE_BASE_URL": "https://api.example.test/v1",
+            "HTTPS_PROXY": "http://user:pw@127.0.0.1:9",  # nothing listens: the next step fails
+            "HTTP_PROXY": "http://user:pw@127.0.0.1:9",
             "NO_PROXY": "",
             "ECORE_RETRIES": "0",
         }
         result = CliRunner().invoke(cli, ["doctor"], env=env)
+    assert result.exit_code == 1, result.output
     proxy = _lines(result.output)["proxy"]
-    assert "via http://user:***@127.0.0.1:9 (HTTP_PROXY)" in proxy
+    assert "API host api.example.test via http://user:***@127.0.0.1:9 (HTTPS_PROXY)" in proxy
+    # the mock's token endpoint is on loopback: never proxied, whatever HTTP_PROXY says
+    assert "token host 127.0.0.1:" in proxy and "direct (loopback: never through a proxy)" in proxy
     assert "pw@" not in result.output

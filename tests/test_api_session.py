@@ -20,7 +20,7 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def settings() -> Settings:
-    return Settings.load(use_file=False, use_keyring=False, environ={})
+    return Settings.load(use_file=False, use_keyring=False, environ={"ECORE_PROXY_PAC": "off"})
 
 
 def proxies(session: EnvironmentOnceSession, url: str) -> dict[str, str]:

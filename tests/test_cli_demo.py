@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from ecore_xl.cli import cli
@@ -55,3 +56,28 @@ def test_demo_writes_workbook_report_and_snapshots_that_work_offline(tmp_path: P
     assert [[c.value for c in r] for r in first.iter_rows()] == [
         [c.value for c in r] for r in second.iter_rows()
     ]
+
+
+def test_the_printed_offline_commands_run_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    from ecore_xl.data import reset_service
+
+    out = tmp_path / "demo"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo", "--out", str(out), "--meters", "2", "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("Again, offline, from the snapshots (no API, no mock):")
+    commands = [shlex.split(line.strip()) for line in lines[start + 1 : start + 3]]
+    assert [c[:2] for c in commands] == [["ecore-xl", "refresh"], ["ecore-xl", "report"]]
+    before = (out / "ecore-demo.xlsx").stat().st_mtime_ns
+    monkeypatch.chdir(tmp_path)  # report --out report.xlsx, as printed
+    for command in commands:
+        reset_service()  # no settings at all: only the snapshots can answer
+        ran = runner.invoke(cli, command[1:])
+        assert ran.exit_code == 0, (command, ran.output)
+    assert (tmp_path / "report.xlsx").is_file()
+    assert (out / "ecore-demo.xlsx").stat().st_mtime_ns != before  # refreshed, offline

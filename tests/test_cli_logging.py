@@ -48,7 +48,7 @@ def test_a_failing_refresh_says_so_once_and_logs_the_detail(
     srv: MockServer, tmp_path: Path
 ) -> None:
     srv.faults.malformed["/volumes"] = "nonjson"
-    result = run(srv, "refresh", str(tmp_path / "book.xlsx"), "--datasets", "volumes")
+    result = run(srv, "refresh", str(tmp_path / "book.xlsx"), "--create", "--datasets", "volumes")
     assert result.exit_code == 1, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr  # no raw log record before the Error: line

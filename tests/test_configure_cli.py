@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from ecore_xl.cli import cli
 from ecore_xl.config import Settings, config_file_path
 from tests.conftest import MemoryKeyring
+from tests.terminal import run_in_terminal
 
 SECRET = "configure-secret-0123456789abcdef"
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_configure_writes_file_without_secrets_and_keyring_with_them(
-    memory_keyring: MemoryKeyring,
+def _run_in_terminal(args: list[str], answers: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """``ecore-xl ARGS`` in a real pseudo-terminal, typing ``answers`` at each hidden prompt."""
+    return run_in_terminal([sys.executable, "-m", "ecore_xl", *args], answers, env, ROOT)
+
+
+def _child_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "ECORE_NO_KEYRING"}
+    env["PYTHON_KEYRING_BACKEND"] = "tests.file_keyring.FileKeyring"
+    env["ECORE_TEST_KEYRING_FILE"] = str(tmp_path / "keyring.json")
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def test_configure_in_a_terminal_writes_file_without_secrets_and_keyring_with_them(
+    tmp_path: Path,
 ) -> None:
-    result = CliRunner().invoke(
-        cli,
+    code, shown = _run_in_terminal(
         [
             "configure",
             "--profile",
@@ -29,18 +46,31 @@ def test_configure_writes_file_without_secrets_and_keyring_with_them(
             "--scope",
             "https://t.onmicrosoft.com/api/.default",
         ],
-        input=f"{SECRET}\nkey-primary-000000000000\n\n",
+        [SECRET, "key-primary-000000000000", ""],
+        _child_env(tmp_path),
     )
-    assert result.exit_code == 0, result.output
+    assert code == 0, shown
     text = config_file_path().read_text()
     assert 'client_id = "abc"' in text
     assert SECRET not in text and "key-primary" not in text
-    assert SECRET not in result.output
-    s = Settings.load("prod")
-    assert s.client_secret == SECRET
-    assert s.subscription_key == "key-primary-000000000000"
-    assert s.subscription_key_secondary is None
-    assert s.client_id == "abc"
+    assert SECRET not in shown and "key-primary" not in shown  # hidden input is not echoed
+    stored = json.loads((tmp_path / "keyring.json").read_text())
+    assert stored == {
+        "ecore_xl|prod:client_secret": SECRET,
+        "ecore_xl|prod:subscription_key": "key-primary-000000000000",
+    }
+    assert "Stored ECORE_CLIENT_SECRET, ECORE_SUBSCRIPTION_KEY in the OS keyring" in shown
+
+
+def test_configure_without_a_terminal_hints_and_saves_nothing(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    result = CliRunner().invoke(cli, ["configure", "--client-id", "abc"], input="")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: configure asks for the secrets")
+    assert "--from-postman" in lines[0] and "--from-env" in lines[0]
+    assert not config_file_path().exists() and not memory_keyring.store
 
 
 def test_configure_from_env_and_second_profile_keeps_first(memory_keyring: MemoryKeyring) -> None:

@@ -438,7 +438,9 @@ def test_frames_say_when_and_where_they_were_fetched(srv: MockServer, tmp_path: 
         live = online.fetch("invoices", snapshot_dir=tmp_path, status="paid")
         after = dt.datetime.now(dt.UTC)
         meta = live.attrs["ecore"]
-        assert meta["source"] == "api" and before <= meta["fetched_at"] <= after
+        when = dt.datetime.fromisoformat(meta["fetched_at"].replace("Z", "+00:00"))
+        assert meta["source"] == "api" and before <= when <= after
+        assert meta["fetched_at"].endswith("Z")  # JSON-safe: to_parquet() keeps the attrs
         assert meta["source_url"] == f"{srv.base_url}/invoices?status=paid"
         again = online.fetch("invoices", status="paid").attrs["ecore"]
         assert again == {**meta, "source": "cache"}  # the original fetch time, not now
@@ -453,7 +455,11 @@ def test_frames_say_when_and_where_they_were_fetched(srv: MockServer, tmp_path: 
     with service_for(srv, offline=True) as offline:
         for dataset in ("invoices", "invoice-lines"):
             meta = offline.fetch(dataset, snapshot_dir=tmp_path, status="paid").attrs["ecore"]
-            assert meta == {"fetched_at": old, "source_url": str(file), "source": "snapshot"}
+            assert meta == {
+                "fetched_at": "2026-03-05T06:00:00Z",
+                "source_url": str(file),
+                "source": "snapshot",
+            }
 
 
 def test_default_snapshot_dir_is_under_cache_dir(srv: MockServer, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -542,7 +543,8 @@ def check_cli(runner: CliRunner, srv: MockServer, args: list[str]) -> None:
     )
     assert "Traceback" not in result.output + result.stderr
     if result.exit_code == 0:
-        assert "rows x" in result.output or "(no rows)" in result.output
+        last = result.output.splitlines()[-1]
+        assert re.search(r"\brows? x \d+ columns?\b", last) or last.startswith("(no rows;")
         return
     assert result.exit_code in (1, 2), (args, result.exit_code)
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]

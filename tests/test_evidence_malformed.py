@@ -160,7 +160,9 @@ def refreshed(srv: MockServer, tmp_path_factory: pytest.TempPathFactory) -> Path
     """A workbook refreshed once from the clean mock (the user's file)."""
     path = tmp_path_factory.mktemp("refresh") / "book.xlsx"
     srv.faults = Faults()
-    result = invoke(srv, "refresh", str(path), "--datasets", "contracts,volumes,invoices")
+    result = invoke(
+        srv, "refresh", str(path), "--create", "--datasets", "contracts,volumes,invoices"
+    )
     assert result.exit_code == 0, result.stderr
     return path
 

@@ -177,7 +177,7 @@ def test_a_whole_run_leaks_no_secret(
     texts["reprs"] = repr(service.settings) + repr(service.client) + repr(service.client.tokens)
     # 3. refresh and report into files
     book = out / "book.xlsx"
-    run("refresh", "refresh", str(book), "--datasets", "contracts,volumes,invoices",
+    run("refresh", "refresh", str(book), "--create", "--datasets", "contracts,volumes,invoices",
         "--values-copy", str(out / "values.xlsx"))  # fmt: skip
     run("report", "report", "--month", "2026-10", "--out", str(out / "report.xlsx"),
         "--save-snapshot", str(out / "report-snap"))  # fmt: skip

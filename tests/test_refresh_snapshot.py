@@ -110,7 +110,7 @@ def test_cli_refresh(srv: MockServer, tmp_path: Path, monkeypatch: pytest.Monkey
     runner = CliRunner()
     book = tmp_path / "new.xlsx"
     result = runner.invoke(
-        cli, ["refresh", str(book), "-d", "contracts,meters", "--values-copy",
+        cli, ["refresh", str(book), "--create", "-d", "contracts,meters", "--values-copy",
               str(tmp_path / "copy.xlsx")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -88,7 +88,7 @@ def test_bad_input_exits_2_with_a_message(
     assert not (tmp_path / "r.xlsx").exists()
 
 
-def test_offline_without_snapshots_exits_1_and_keeps_the_old_file(
+def test_offline_without_snapshots_exits_2_and_keeps_the_old_file(
     srv: MockServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "r.xlsx"
@@ -96,6 +96,6 @@ def test_offline_without_snapshots_exits_1_and_keeps_the_old_file(
     env = {**srv.env(), "ECORE_CACHE_DIR": str(tmp_path / "empty-cache")}
     args = ["report", "--month", "2026-10", "--offline", "--out", str(out)]
     result = CliRunner().invoke(cli, args, env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a local problem: no API was asked
     assert "Offline" in result.output
     assert out.read_bytes() == b"old"

@@ -1,14 +1,16 @@
 """The pooled ``requests.Session`` every API call goes through.
 
 TLS trusts the OS certificate store (``truststore``), where corporate TLS-inspecting proxies
-install their root, unless ``ECORE_CA_BUNDLE`` names a PEM file. Proxies come from the
-environment (``HTTPS_PROXY``, ``NO_PROXY``...) as requests reads them (``trust_env``), once per
-host for the session's life (:class:`EnvironmentOnceSession`), as settings are read once.
+install their root, unless ``ECORE_CA_BUNDLE`` names a PEM file. The proxy of each host is
+chosen by :class:`~ecore_xl.api.proxy.ProxyFinder` (environment, PAC file from ``ECORE_PROXY_PAC``
+or the OS, the OS's fixed proxies, WPAD), once per host for the session's life
+(:class:`EnvironmentOnceSession`), as settings are read once; ``session.proxy_finder`` says why.
 Retries are not done here: the client owns them (see ``client.py``).
 """
 
 from __future__ import annotations
 
+import os
 import ssl
 import threading
 from collections.abc import Mapping
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from ecore_xl.api.proxy import ProxyFinder
 from ecore_xl.config import Settings
 
 __all__ = [
@@ -92,10 +95,12 @@ class EnvironmentOnceSession(requests.Session):
 
     _MAX_KEPT = 64
 
-    def __init__(self) -> None:
+    def __init__(self, proxy_finder: ProxyFinder | None = None) -> None:
         super().__init__()
         self._env_lock = threading.Lock()
         self._env_kept: dict[tuple[Any, ...], dict[str, Any]] = {}
+        #: chooses each host's proxy (None: requests' own reading of the environment)
+        self.proxy_finder = proxy_finder
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
@@ -108,7 +113,12 @@ class EnvironmentOnceSession(requests.Session):
         with self._env_lock:
             kept = self._env_kept.get(key)
         if kept is None:
+            chosen_here = self.proxy_finder is not None and not proxies  # (super() fills it)
             kept = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+            if chosen_here:
+                assert self.proxy_finder is not None
+                choice = self.proxy_finder.choose(str(url))
+                kept["proxies"] = {parts.scheme.lower(): choice.proxy} if choice.proxy else {}
             with self._env_lock:
                 if len(self._env_kept) >= self._MAX_KEPT:
                     self._env_kept.clear()
@@ -120,8 +130,11 @@ def make_session(settings: Settings) -> requests.Session:
     """A session with connection pools sized for concurrent fetches and TLS set up."""
     from ecore_xl import __version__
 
-    session = EnvironmentOnceSession()
-    session.trust_env = True  # HTTPS_PROXY / NO_PROXY from the environment
+    # Like HTTPS_PROXY (which requests reads from the process), ECORE_PROXY_PAC of the process
+    # applies when the settings were resolved from another environment mapping.
+    pac = settings.proxy_pac or os.environ.get("ECORE_PROXY_PAC")
+    session = EnvironmentOnceSession(ProxyFinder(pac))
+    session.trust_env = True  # proxies and CA variables from the environment
     pool = max(10, settings.max_workers * 4)
     adapter: HTTPAdapter
     if settings.ca_bundle:

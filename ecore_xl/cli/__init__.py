@@ -72,7 +72,15 @@ class _LazyGroup(click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
-    """E&C eCore API (ePoint data) for Excel users: fetch, refresh, report, demo."""
+    """E&C eCore API (ePoint data) for Excel users: fetch, refresh, report, demo.
+
+    \b
+    Examples:
+      ecore-xl demo                                    (everything on the built-in mock)
+      ecore-xl configure --from-postman eCore.postman_environment.json
+      ecore-xl fetch contracts --out contracts.xlsx
+      ecore-xl report --month 2026-10 --out report-2026-10.xlsx
+    """
     from ecore_xl.cli.logs import log_start
 
     log_start(ctx.invoked_subcommand)

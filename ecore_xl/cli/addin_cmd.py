@@ -12,7 +12,14 @@ __all__ = ["addin"]
 
 @click.group()
 def addin() -> None:
-    """Build and install the eCore ribbon add-in (ecore_xl.xlam)."""
+    """Build and install the eCore ribbon add-in (ecore_xl.xlam).
+
+    \b
+    Examples:
+      ecore-xl addin build --import-vba          (Windows, with Excel)
+      ecore-xl addin install
+      ecore-xl addin uninstall
+    """
 
 
 @addin.command()
@@ -28,13 +35,19 @@ def addin() -> None:
 @click.option(
     "--import-vba",
     is_flag=True,
-    help="Windows: import install/*.bas into the add-in through Excel (needs 'Trust access to "
-    "the VBA project object model').",
+    help="Windows: import the eCore VBA modules (shipped with ecore_xl) into the add-in through "
+    "Excel (needs 'Trust access to the VBA project object model').",
 )
 def build(
     out: Path, interpreter_win: str | None, interpreter_mac: str | None, import_vba: bool
 ) -> None:
-    """Make ecore_xl.xlam from xlwings' open-source ribbon add-in."""
+    """Make ecore_xl.xlam from xlwings' open-source ribbon add-in.
+
+    \b
+    Examples:
+      ecore-xl addin build --import-vba          (Windows, with Excel: the buttons work)
+      ecore-xl addin build --out ecore_xl.xlam   (no macros: import them on Windows)
+    """
     from ecore_xl.excel import addin as builder
 
     result = builder.build(out, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac)
@@ -65,7 +78,13 @@ def build(
     help="Install here instead of Excel's startup folder (XLSTART).",
 )
 def install(xlam: Path, directory: Path | None) -> None:
-    """Copy the add-in into Excel's startup folder (Windows, macOS)."""
+    """Copy the add-in into Excel's startup folder (Windows, macOS).
+
+    \b
+    Examples:
+      ecore-xl addin install
+      ecore-xl addin install --file ecore_xl.xlam --dir "S:/Shared/Excel add-ins"
+    """
     from ecore_xl.excel import addin as builder
 
     target = builder.install(xlam, directory=directory)
@@ -83,7 +102,12 @@ def install(xlam: Path, directory: Path | None) -> None:
     help="Remove from here instead of Excel's startup folder.",
 )
 def uninstall(directory: Path | None) -> None:
-    """Remove the add-in from Excel's startup folder."""
+    """Remove the add-in from Excel's startup folder.
+
+    \b
+    Example:
+      ecore-xl addin uninstall
+    """
     from ecore_xl.excel import addin as builder
 
     removed = builder.uninstall(directory=directory)

@@ -33,14 +33,27 @@ def _table(rows: list[list[str]]) -> str:
 
 @click.group()
 def catalogue() -> None:
-    """The datasets ecore-xl knows: paths, filters, fields; import a Postman collection."""
+    """The datasets ecore-xl knows: paths, filters, fields; import a Postman collection.
+
+    \b
+    Examples:
+      ecore-xl catalogue list
+      ecore-xl catalogue show volumes
+      ecore-xl catalogue import "eCore API.postman_collection.json" --dry-run
+    """
 
 
 @catalogue.command("list")
 @_catalogue_option
 @click.option("--json", "as_json", is_flag=True, help="Print the whole catalogue as JSON.")
 def list_(catalogue_path: Path | None, as_json: bool) -> None:
-    """One line per dataset: name, API path, Excel function, description."""
+    """One line per dataset: name, API path, Excel function, description.
+
+    \b
+    Examples:
+      ecore-xl catalogue list
+      ecore-xl catalogue list --json > catalogue.json
+    """
     cat = _load(catalogue_path)
     if as_json:
         click.echo(json.dumps(cat.to_dict(), indent=2, ensure_ascii=False))
@@ -56,7 +69,12 @@ def list_(catalogue_path: Path | None, as_json: bool) -> None:
 @click.argument("name")
 @_catalogue_option
 def show(name: str, catalogue_path: Path | None) -> None:
-    """Filters (type, required, default, allowed values) and fields (type) of one dataset."""
+    """Filters (type, required, default, allowed values) and fields (type) of one dataset.
+
+    \b
+    Example:
+      ecore-xl catalogue show invoices
+    """
     ds = _load(catalogue_path).get(name)
     click.echo(_describe(ds))
 
@@ -111,7 +129,13 @@ def _describe(ds: Dataset) -> str:
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def import_(collection: Path, out: Path | None, dry_run: bool) -> None:
-    """Read a Postman collection export (v2.0/v2.1) and write a catalogue override file."""
+    """Read a Postman collection export (v2.0/v2.1) and write a catalogue override file.
+
+    \b
+    Examples:
+      ecore-xl catalogue import "eCore API.postman_collection.json" --dry-run
+      ecore-xl catalogue import "eCore API.postman_collection.json"
+    """
     from ecore_xl.catalogue import builtin_catalogue, write_catalogue_file
     from ecore_xl.config import config_dir
     from ecore_xl.postman import read_collection, to_overrides

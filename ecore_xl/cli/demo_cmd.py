@@ -8,7 +8,22 @@ from zoneinfo import ZoneInfo
 
 import click
 
-__all__ = ["demo", "last_complete_month", "run_demo"]
+__all__ = ["demo", "demo_years", "last_complete_month", "run_demo", "today_local"]
+
+
+def today_local() -> dt.date:
+    """Today in the demo's (the mock's default) time zone."""
+    return dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+
+
+def demo_years(today: dt.date, month: str | None = None) -> tuple[int, ...]:
+    """The delivery years the demo's mock holds: last year, this year and next (buyers click next
+    year's tranches during this one), and the report month's year. ``ecore-xl mock`` uses them
+    too, so the mock a user starts holds what the demo showed."""
+    years = {today.year - 1, today.year, today.year + 1}
+    if month:
+        years.add(int(month[:4]))
+    return tuple(sorted(years))
 
 
 def last_complete_month(today: dt.date) -> str:
@@ -26,10 +41,9 @@ def run_demo(out_dir: Path, *, meters: int = 12, seed: int = 42, month: str | No
     from ecore_xl.mock import MockServer
     from ecore_xl.report.build import build_report
 
-    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    today = today_local()
     month = month or last_complete_month(today)
-    # last year, this year and next: buyers click next year's tranches during this one
-    years = tuple(sorted({today.year - 1, today.year, today.year + 1, int(month[:4])}))
+    years = demo_years(today, month)
     out_dir.mkdir(parents=True, exist_ok=True)
     snapshots = out_dir / "snapshots"
     with MockServer(seed=seed, meters=meters, years=years) as server:
@@ -72,7 +86,17 @@ def _fmt(value: float | int | None, spec: str) -> str:
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--month", default=None, help="Report month YYYY-MM (default: last complete month).")
 def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
-    """Run everything on the embedded mock API: refreshed workbook + monthly report."""
+    """Run everything on the embedded mock API: refreshed workbook + monthly report.
+
+    \b
+    Examples:
+      ecore-xl demo
+      ecore-xl demo --out demo-folder --month 2026-10
+    """
+    if month is not None:
+        from ecore_xl.report.period import ReportMonth
+
+        ReportMonth.parse(month)  # a malformed month before the mock starts
     click.echo("Starting the embedded mock eCore API on 127.0.0.1 (no credentials needed)…")
     made = run_demo(out_dir, meters=meters, seed=seed, month=month)
     fig = made["report"].figures
@@ -97,7 +121,9 @@ def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
         f"{fig.get('invoice_count', 0)} invoices, {fig.get('flagged_invoices', 0)} flagged for "
         f"a deviation from metered volume: {flagged}."
     )
+    click.echo("Again, offline, from the snapshots (no API, no mock):")
+    click.echo(f"  ecore-xl refresh {made['workbook']} --snapshot {made['snapshots']} --offline")
     click.echo(
-        f"Offline again: ecore-xl report --month {made['month']} "
+        f"  ecore-xl report --month {made['month']} "
         f"--snapshot {made['snapshots']} --offline --out report.xlsx"
     )

@@ -7,7 +7,6 @@ Exit 0 when all pass, 1 when a network/API/auth step fails, 2 when settings are 
 
 from __future__ import annotations
 
-import os
 import socket
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
@@ -45,14 +44,20 @@ class _Steps:
 @click.command()
 @click.option("--profile", default=None, help="Profile to check (default: ECORE_PROFILE).")
 def doctor(profile: str | None) -> None:
-    """Check settings, proxy, TLS, token, subscription key and one GET, step by step."""
+    """Check settings, proxy, TLS, token, subscription key and one GET, step by step.
+
+    \b
+    Examples:
+      ecore-xl doctor
+      ecore-xl doctor --profile test
+    """
     from ecore_xl.api import EcoreClient, TokenProvider, make_session
 
     steps = _Steps()
     settings = _check_settings(steps, profile)
-    _check_proxy(steps, settings)
     session = make_session(settings)
     try:
+        _check_proxy(steps, settings, session)
         _check_connectivity(steps, settings, session)
         tokens = TokenProvider(settings, session)
         try:
@@ -113,30 +118,22 @@ def _check_settings(steps: _Steps, profile: str | None) -> Settings:
     return settings
 
 
-def _check_proxy(steps: _Steps, settings: Settings) -> None:
+def _check_proxy(steps: _Steps, settings: Settings, session: requests.Session) -> None:
+    """Which proxy each host goes through, and why (the PAC file's answer, a variable...)."""
+    finder = getattr(session, "proxy_finder", None)
     parts = []
     for label, url in (("API", settings.base_url), ("token", settings.token_url or "")):
-        proxy, variable = _proxy_for(url)
         where = _host(url)
-        parts.append(
-            f"{label} host {where} via {_hide_password(proxy)} ({variable})"
-            if proxy
-            else f"{label} host {where} direct"
-        )
+        if finder is None:
+            parts.append(f"{label} host {where}: proxies as requests reads the environment")
+            continue
+        try:
+            choice = finder.choose(url)
+        except UsageError as exc:
+            steps.fail("proxy", str(exc), 2)
+        route = f"via {_hide_password(choice.proxy)}" if choice.proxy else "direct"
+        parts.append(f"{label} host {where} {route} ({choice.reason})")
     steps.ok("proxy", "; ".join(parts))
-
-
-def _proxy_for(url: str) -> tuple[str | None, str | None]:
-    """The proxy requests would use for ``url`` and the environment variable naming it."""
-    proxies = requests.utils.get_environ_proxies(url)
-    proxy = requests.utils.select_proxy(url, proxies)
-    if not proxy:
-        return None, None
-    scheme = urlsplit(url).scheme
-    for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY", "all_proxy", "ALL_PROXY"):
-        if os.environ.get(name) == proxy:
-            return proxy, name
-    return proxy, "system proxy settings"
 
 
 def _check_connectivity(steps: _Steps, settings: Settings, session: requests.Session) -> None:

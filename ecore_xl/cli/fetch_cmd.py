@@ -1,4 +1,4 @@
-"""``ecore-xl fetch DATASET``: one dataset to the terminal, a .csv, .xlsx or .json file.
+"""``ecore-xl fetch DATASET``: one dataset to the terminal, a .csv, .xlsx, .json or .parquet file.
 
 Filters are checked before any request (exit 2 names the bad one). ``--filter meterId=A,B`` (or the
 option twice) asks for several meters; ``--snapshot DIR`` also keeps the raw answer for offline
@@ -7,28 +7,49 @@ work, ``--offline`` answers from such snapshots without touching the API.
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ecore_xl.atomic import atomic_write_path
+from ecore_xl.cli.hints import in_cli_spelling
 from ecore_xl.cli.options import offline_option, snapshot_dir_option
-from ecore_xl.errors import UsageError
+from ecore_xl.cli.preview import preview
+from ecore_xl.errors import InvalidFilterError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ecore_xl.catalogue import Dataset
 
-__all__ = ["FORMATS", "fetch", "write_frame"]
+__all__ = ["CSV_STYLES", "FORMATS", "fetch", "write_frame"]
 
-FORMATS = (".csv", ".xlsx", ".json")
-HEAD_ROWS = 10
+FORMATS = (".csv", ".xlsx", ".json", ".parquet")
 #: a progress bar appears only for fetches of at least this many requests
 PROGRESS_MIN_REQUESTS = 4
+
+
+@dataclass(frozen=True)
+class CsvStyle:
+    """How a CSV file separates fields and writes decimals, and its encoding."""
+
+    sep: str
+    decimal: str
+    encoding: str
+
+
+#: ``--csv`` styles. The default stays ``plain`` whatever the machine's locale: a scheduled job
+#: must write the same file on every machine, and Excel's list separator (Windows' regional
+#: setting) is not what Python's locale reports. German-locale Excel opens ``excel-de`` right.
+CSV_STYLES = {
+    "plain": CsvStyle(",", ".", "utf-8"),  # pandas, R, databases
+    "excel": CsvStyle(",", ".", "utf-8-sig"),  # English-locale Excel: the BOM says UTF-8
+    "excel-de": CsvStyle(";", ",", "utf-8-sig"),  # German (most European) locale Excel
+}
 
 
 # ---- writers --------------------------------------------------------------------------------
@@ -41,7 +62,30 @@ def _check_format(path: Path) -> str:
             f"--out {path.name}: the file type comes from the extension; use one of "
             f"{', '.join(FORMATS)}."
         )
+    if suffix == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise UsageError(
+            f'--out {path.name}: Parquet needs pyarrow: pip install "ecore_xl[parquet]" (or '
+            "pip install pyarrow) into this environment."
+        )
     return suffix
+
+
+def _write_csv(df: pd.DataFrame, target: Path, style: CsvStyle) -> None:
+    """The one CSV writer: every text field of ``df`` passes here."""
+    df.to_csv(target, index=False, sep=style.sep, decimal=style.decimal, encoding=style.encoding)
+
+
+def _write_json(df: pd.DataFrame, target: Path, lists: dict[str, list[Any]]) -> None:
+    """Records as a JSON array; the columns in ``lists`` as the API's own arrays and objects
+    (the frame holds them as ``a;b`` text for a cell)."""
+    import orjson
+
+    text = df.to_json(orient="records", date_format="iso", date_unit="s", force_ascii=False)
+    rows = orjson.loads(text)
+    for name, values in lists.items():
+        for row, value in zip(rows, values, strict=True):
+            row[name] = value
+    target.write_bytes(orjson.dumps(rows))
 
 
 def _write_xlsx(df: pd.DataFrame, target: Path, ds: Dataset) -> None:
@@ -57,18 +101,55 @@ def _write_xlsx(df: pd.DataFrame, target: Path, ds: Dataset) -> None:
     wb.save(target)
 
 
-def write_frame(df: pd.DataFrame, path: str | Path, ds: Dataset) -> Path:
-    """Write ``df`` to ``path`` as .csv / .xlsx / .json (by extension), atomically."""
+def write_frame(
+    df: pd.DataFrame,
+    path: str | Path,
+    ds: Dataset,
+    *,
+    csv_style: str = "plain",
+    lists: dict[str, list[Any]] | None = None,
+) -> Path:
+    """Write ``df`` to ``path`` as .csv / .xlsx / .json / .parquet (by extension), atomically.
+
+    ``lists``: for JSON, columns to write as the arrays the API sent (see :func:`nested_lists`).
+    Parquet keeps the dtypes (UTC and local time, numbers) and ``df.attrs`` (provenance).
+    """
     target = Path(path)
     suffix = _check_format(target)
     with atomic_write_path(target) as tmp:
         if suffix == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            _write_csv(df, tmp, CSV_STYLES[csv_style])
         elif suffix == ".json":
-            df.to_json(tmp, orient="records", date_format="iso", date_unit="s", force_ascii=False)
+            _write_json(df, tmp, lists or {})
+        elif suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
         else:
             _write_xlsx(df, tmp, ds)
     return target
+
+
+def nested_lists(
+    df: pd.DataFrame, ds: Dataset, records: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """The list and object fields of ``ds`` as the API sent them, row for row with ``df``.
+
+    Only where rows and records line up one to one (no exploded or wide layout); the key column,
+    when the dataset has one, is checked to agree, else nothing is replaced.
+    """
+    fields = [
+        f
+        for f in ds.fields
+        if f.type in ("list", "object") and f.name in df.columns and "." not in f.source
+    ]
+    if not fields or ds.explode or len(records) != len(df):
+        return {}
+    key = next((f for f in ds.fields if f.name == ds.key and f.name in df.columns), None)
+    if (
+        key is not None
+        and [str(r.get(key.source)) for r in records] != df[key.name].astype(str).tolist()
+    ):
+        return {}
+    return {f.name: [r.get(f.source) for r in records] for f in fields}
 
 
 # ---- progress -------------------------------------------------------------------------------
@@ -119,18 +200,6 @@ def _parse_filters(items: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _print_head(df: pd.DataFrame) -> None:
-    import pandas as pd
-
-    width = shutil.get_terminal_size((120, 20)).columns
-    with pd.option_context(
-        "display.width", width, "display.max_columns", None, "display.max_colwidth", 40
-    ):
-        text = df.head(HEAD_ROWS).to_string(index=False) if len(df) else "(no rows)"
-    click.echo(text)
-    click.echo(f"{len(df):,} rows x {df.shape[1]} columns")
-
-
 @click.command()
 @click.argument("dataset")
 @click.option("--from", "from_", metavar="DATE", help="Start (inclusive): 2026-03-01 or ISO time.")
@@ -147,7 +216,17 @@ def _print_head(df: pd.DataFrame) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to a .csv, .xlsx or .json file instead of printing the first rows.",
+    help="Write to a .csv, .xlsx, .json or .parquet file instead of printing the first rows.",
+)
+@click.option(
+    "--csv",
+    "csv_style",
+    type=click.Choice(sorted(CSV_STYLES)),
+    default="plain",
+    show_default=True,
+    envvar="ECORE_CSV",
+    help="CSV style: plain (, and 1.5), excel (the same, marked UTF-8 for Excel), excel-de "
+    "(; and 1,5 for German-locale Excel). ECORE_CSV sets your default.",
 )
 @snapshot_dir_option
 @offline_option
@@ -160,6 +239,7 @@ def fetch(
     granularity: str | None,
     wide: bool,
     out: Path | None,
+    csv_style: str,
     snapshot: Path | None,
     offline: bool,
     refresh: bool,
@@ -169,6 +249,7 @@ def fetch(
     \b
     Examples:
       ecore-xl fetch contracts --filter status=active
+      ecore-xl fetch invoices --from 2026-10-01 --to 2026-11-01 --out invoices.csv --csv excel-de
       ecore-xl fetch volumes --filter meterId=MTR-0001 --from 2026-01-01 --to 2026-02-01
       ecore-xl fetch volumes --filter meterId=MTR-0001,MTR-0002 --from 2026-01-01 \\
           --to 2027-01-01 --granularity quarterhour --wide --out volumes.xlsx
@@ -184,20 +265,26 @@ def fetch(
     service = get_service()
     ds = service.dataset(dataset)
     progress = _Progress(f"Fetching {ds.name}")
+    where = {"snapshot_dir": snapshot, "offline": True if offline else None}
     try:
         df = service.fetch(
             ds.name,
             layout="wide" if wide else "long",
             refresh=refresh,
-            snapshot_dir=snapshot,
-            offline=True if offline else None,
             progress=progress,
+            **where,
             **values,
         )
+    except InvalidFilterError as exc:
+        raise in_cli_spelling(exc, ds) from None
     finally:
         progress.close()
     if out is None:
-        _print_head(df)
+        click.echo(preview(df))
         return
-    write_frame(df, out, ds)
+    lists = {}
+    if out.suffix.lower() == ".json" and not wide:
+        records = service.fetch_records(ds.name, **where, **values)  # from the cache
+        lists = nested_lists(df, ds, records)
+    write_frame(df, out, ds, csv_style=csv_style, lists=lists)
     click.echo(f"Wrote {len(df):,} rows to {out}")

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+
 import click
 
+from ecore_xl.errors import UsageError
 from ecore_xl.mock.dialect import DIALECTS, ENERGY_UNITS, ENVELOPES, PAGING_STYLES
 
 __all__ = ["mock"]
+
+_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
 
 _DIALECT_LIST = "\n".join(f"  {name:<6} {d.description}" for name, d in DIALECTS.items())
 _EPILOG = (
@@ -82,7 +87,9 @@ def _env_lines(env: dict[str, str], shell: str) -> list[str]:
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the portfolio.")
 @click.option("--meters", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option(
-    "--years", default="2025,2026", show_default=True, help="Delivery years, comma-separated."
+    "--years",
+    default=None,
+    help="Delivery years, comma-separated (default: last year, this year and next, as the demo).",
 )
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
 @click.option("--token-lifetime", type=float, default=3600.0, show_default=True, help="Seconds.")
@@ -103,18 +110,30 @@ def mock(
     port: int,
     seed: int,
     meters: int,
-    years: str,
+    years: str | None,
     page_size: int,
     token_lifetime: float,
     shell: str,
 ) -> None:
-    """Serve the embedded mock eCore API and print the ECORE_* settings that point at it."""
+    """Serve the embedded mock eCore API and print the ECORE_* settings that point at it.
+
+    \b
+    Examples:
+      ecore-xl mock                        # then, in another window: ecore-xl fetch contracts
+      ecore-xl mock --port 9000 --shell powershell
+      ecore-xl mock --meters 50 --years 2025,2026,2027
+      ecore-xl mock --dialect paged          # the same portfolio, spoken as another API
+    """
+    from ecore_xl.cli.demo_cmd import demo_years, today_local
     from ecore_xl.mock import MockServer
 
-    try:
-        year_tuple = tuple(int(y) for y in years.split(",") if y.strip())
-    except ValueError:
-        raise click.BadParameter("years must be like 2025,2026", param_hint="--years") from None
+    if years is None:
+        year_tuple = demo_years(today_local())
+    else:
+        try:
+            year_tuple = tuple(int(y) for y in years.split(",") if y.strip())
+        except ValueError:
+            raise click.BadParameter("years must be like 2025,2026", param_hint="--years") from None
     try:
         server = MockServer(
             seed=seed,
@@ -132,7 +151,14 @@ def mock(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    server.start()
+    try:
+        server.start()
+    except OSError as exc:  # in use (EADDRINUSE), or reserved on Windows (WSAEACCES)
+        busy = "is in use" if exc.errno in _IN_USE else f"cannot be opened ({exc.strerror or exc})"
+        raise UsageError(
+            f"Port {port} on 127.0.0.1 {busy}: another 'ecore-xl mock' may be running; stop it, "
+            f"or choose another port with --port {port + 1}."
+        ) from None
     click.echo(
         f"# Mock eCore API ({server.dialect.name} dialect) on 127.0.0.1 — "
         "these settings point a client at it:"

@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from ecore_xl.cli.options import offline_option, snapshot_dir_option
+from ecore_xl.cli.progress import StepBar
+from ecore_xl.errors import UsageError
 
 __all__ = ["refresh"]
 
@@ -33,6 +35,12 @@ def _datasets(values: tuple[str, ...]) -> list[str] | None:
 @snapshot_dir_option
 @offline_option
 @click.option(
+    "--create",
+    is_flag=True,
+    help="Make a new workbook when WORKBOOK does not exist (without it, a missing file is an "
+    "error: a mistyped name must not look like success).",
+)
+@click.option(
     "--values-copy",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Afterwards, also write a values-only .xlsx with a Provenance sheet (to send away).",
@@ -42,13 +50,15 @@ def refresh(
     datasets: tuple[str, ...],
     snapshot: Path | None,
     offline: bool,
+    create: bool,
     values_copy: Path | None,
 ) -> None:
-    """Refresh WORKBOOK's eCore tables (.xlsx/.xlsm; created when it does not exist).
+    """Refresh WORKBOOK's eCore tables (.xlsx/.xlsm; --create makes a new one).
 
     \b
     Examples:
       ecore-xl refresh report.xlsx
+      ecore-xl refresh new.xlsx --create --datasets contracts,volumes
       ecore-xl refresh report.xlsm --datasets volumes,invoices
       ecore-xl refresh report.xlsx --snapshot snapshots/       (saves the raw data too)
       ecore-xl refresh report.xlsx --snapshot snapshots/ --offline
@@ -57,12 +67,18 @@ def refresh(
     from ecore_xl.excel.provenance import snapshot_file
 
     existed = workbook.exists()
-    report = refresh_file(
-        workbook,
-        datasets=_datasets(datasets),
-        offline=True if offline else None,
-        snapshot_dir=snapshot,
-    )
+    if not existed and not create:
+        raise UsageError(
+            f"{workbook} does not exist: check the name, or add --create to make a new workbook."
+        )
+    with StepBar("Refreshing") as bar:
+        report = refresh_file(
+            workbook,
+            datasets=_datasets(datasets),
+            offline=True if offline else None,
+            snapshot_dir=snapshot,
+            progress=bar,
+        )
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     width = max((len(r.sheet) for r in report.results), default=0)

@@ -29,8 +29,9 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    The result keeps the page bodies and the frame, not the records as dicts. Nothing is
    truncated: the Excel row limit is the writers' business.
 
-Every frame says where it came from in ``df.attrs["ecore"]``: ``fetched_at`` (aware UTC: when the
-API answered, also for a cached answer or a snapshot of it), ``source_url`` (the first URL
+Every frame says where it came from in ``df.attrs["ecore"]``: ``fetched_at`` (UTC ISO 8601 text
+``2026-03-02T08:30:00Z``, so ``to_parquet()`` keeps it: when the API answered, also for a cached
+answer or a snapshot of it), ``source_url`` (the first URL
 requested, or the snapshot file) and ``source``: ``"api"`` (this call's own requests),
 ``"cache"`` (no request of its own: the TTL cache, or a load another caller was running) or
 ``"snapshot"``.
@@ -385,7 +386,8 @@ class DataService:
         result, source = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
         df = _detached(self._frame(ds, result, layout))
         df.attrs["ecore"] = {
-            "fetched_at": result.fetched_at,
+            # ISO text, not a datetime: attrs must be JSON for df.to_parquet() to keep them
+            "fetched_at": result.fetched_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
             "source_url": result.source_url,
             "source": source,
         }

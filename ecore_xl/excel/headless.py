@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.refresh_book import RefreshReport, refresh_book
 from ecore_xl.excel.workbook_settings import SETTINGS_SHEET
+from ecore_xl.progress import StepCallback
 
 if TYPE_CHECKING:
     from ecore_xl.data import DataService
@@ -100,8 +101,10 @@ def refresh_file(
     service: DataService | None = None,
     offline: bool | None = None,
     snapshot_dir: str | os.PathLike[str] | None = None,
+    progress: StepCallback | None = None,
 ) -> RefreshReport:
-    """Refresh a workbook file without Excel (a new one when it does not exist), atomically."""
+    """Refresh a workbook file without Excel (a new one when it does not exist), atomically;
+    ``progress`` gets each step (:mod:`ecore_xl.progress`)."""
     from openpyxl import Workbook
 
     from ecore_xl.excel.sheets import OpenpyxlWriter
@@ -118,7 +121,12 @@ def refresh_file(
         blank = None
     writer = OpenpyxlWriter(wb)
     report = refresh_book(
-        writer, datasets=datasets, service=service, offline=offline, snapshot_dir=snapshot_dir
+        writer,
+        datasets=datasets,
+        service=service,
+        offline=offline,
+        snapshot_dir=snapshot_dir,
+        progress=progress,
     )
     if blank is not None and len(wb.worksheets) > 1:
         wb.remove(blank)

@@ -30,6 +30,7 @@ from ecore_xl.excel.workbook_settings import (
     ensure_settings_sheet,
     read_settings,
 )
+from ecore_xl.progress import Step, status_text
 
 if TYPE_CHECKING:
     from ecore_xl.excel.sheets import SheetWriter
@@ -277,12 +278,19 @@ def monthly_report(*, book: Any = None) -> None:
     def action(book: Any) -> str:
         from ecore_xl.report import build_report
 
-        cfg = read_settings(_writer(book))
+        writer = _writer(book)
+        cfg = read_settings(writer)
         month = report_month(cfg)
         full = Path(book.fullname)
         out = full.with_name(f"{full.stem} report {month}.xlsx")
         entity = cfg.legal_entity[0] if len(cfg.legal_entity) == 1 else None
-        result = build_report(month, out=out, legal_entity=entity, offline=cfg.offline or None)
+
+        def progress(step: Step) -> None:  # the steps `ecore-xl report` shows, in the status bar
+            writer.status(status_text(step, f"eCore report {month}"))
+
+        result = build_report(
+            month, out=out, legal_entity=entity, offline=cfg.offline or None, progress=progress
+        )
         flagged = len(result.flagged_invoice_ids)
         return f"Monthly report {month} saved: {out}" + (
             f"\n{flagged} invoice(s) flagged." if flagged else ""

@@ -36,6 +36,7 @@ from ecore_xl.excel.workbook_settings import (
     write_last_refresh,
     write_lists,
 )
+from ecore_xl.progress import Step, StepCallback, status_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,6 +117,11 @@ def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
     meta = df.attrs.get("ecore")
     meta = meta if isinstance(meta, Mapping) else {}
     fetched = meta.get("fetched_at")
+    if isinstance(fetched, str):  # DataService.fetch: UTC ISO text (JSON-safe attrs)
+        try:
+            fetched = dt.datetime.fromisoformat(fetched.replace("Z", "+00:00"))
+        except ValueError:
+            fetched = now
     if not isinstance(fetched, dt.datetime):
         fetched = now
     if fetched.tzinfo is None:
@@ -135,12 +141,15 @@ def refresh_book(
     snapshot_dir: str | os.PathLike[str] | None = None,
     lists: bool = True,
     now: Callable[[], dt.datetime] | None = None,
+    progress: StepCallback | None = None,
 ) -> RefreshReport:
     """Refresh ``datasets`` (default: the workbook's ``ecore.datasets``): all, or nothing.
 
     ``offline`` overrides the workbook's ``ecore.offline``; ``snapshot_dir`` is where the data
     layer reads (offline) or saves (online) raw snapshots. Raises the first failure's
     :class:`~ecore_xl.errors.EcoreError`, prefixed with the dataset, before any cell changed.
+    Each step goes to the writer's status line (Excel's status bar) and to ``progress``, in
+    the same words: one part per dataset fetched, one for the writing.
     """
     from ecore_xl.data.frames import check_excel_rows
 
@@ -178,22 +187,29 @@ def refresh_book(
             ids[dataset] = [str(v) for v in frame[key].dropna()] if key in frame else []
         return ids[dataset]
 
+    total = len(targets)
+
+    def step(text: str, done: int) -> None:
+        told = Step(text, done, total + 1)
+        writer.status(status_text(told))
+        if progress is not None:
+            progress(told)
+
     # 1. fetch everything; nothing is written until every dataset is in hand
     fetched: list[_Fetched] = []
-    total = len(targets)
     for i, ds in enumerate(targets, start=1):
-        label = f"eCore: {ds.name} {i}/{total}"
-        writer.status(f"{label}…")
+        label = f"{ds.name} {i}/{total}"
+        step(label, i - 1)
 
-        def progress(done: int, planned: int, label: str = label) -> None:
+        def requests_done(done: int, planned: int, label: str = label, i: int = i) -> None:
             if planned > 1:
-                writer.status(f"{label}: request {done}/{planned}…")
+                step(f"{label}: request {done}/{planned}", i - 1)
 
         try:
             filters = dataset_filters(ds, cfg, all_ids)
             layout = cfg.layout if ds.name == "volumes" else None
             extra = {"layout": layout} if layout else {}
-            df = svc.fetch(ds.name, progress=progress, **kwargs, **extra, **filters)
+            df = svc.fetch(ds.name, progress=requests_done, **kwargs, **extra, **filters)
             fetched_at, source, kind = _meta(df, clock())
             df = narrow_rows(ds, df, cfg)
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
@@ -229,7 +245,7 @@ def refresh_book(
     entries: list[LastRefresh] = []
     for item in fetched:
         ds, df = item.ds, item.df
-        writer.status(f"eCore: writing {ds.sheet}…")
+        step(f"writing {ds.sheet}", total)
         local = item.fetched_at.astimezone(zone)
         described = describe_filters(item.filters, item.layout)
         note = [
@@ -267,5 +283,7 @@ def refresh_book(
     if lists_values:
         write_lists(writer, lists_values)
     write_last_refresh(writer, entries)
+    if progress is not None:
+        progress(Step(f"{total} table{'s' if total != 1 else ''} written", total + 1, total + 1))
     writer.status(None)
     return report

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from ecore_xl import __version__
 from ecore_xl.atomic import atomic_write_path
 from ecore_xl.errors import UsageError
-from ecore_xl.report.collect import GRANULARITIES, Collector, collect_month
+from ecore_xl.progress import Step, StepCallback
+from ecore_xl.report.collect import GRANULARITIES, REPORT_PARTS, Collector, collect_month
 from ecore_xl.report.figures import report_tables, summary_figures
 from ecore_xl.report.period import ReportMonth
 from ecore_xl.report.template import Template
@@ -74,6 +75,7 @@ def build_report(
     service: DataService | None = None,
     split: bool = False,
     granularity: str = "day",
+    progress: StepCallback | None = None,
 ) -> ReportResult:
     """Build the monthly report of ``month`` (``YYYY-MM``, local calendar month) into ``out``.
 
@@ -83,6 +85,7 @@ def build_report(
     writes them). ``split`` writes one workbook per legal entity: ``out`` may hold
     ``{legal_entity}``, else the id is appended to its name. An existing file is replaced only by
     a complete new one; with ``split``, none is replaced unless all were written.
+    ``progress`` gets each step (:mod:`ecore_xl.progress`): the fetches, then the writing.
     """
     if service is None:
         from ecore_xl.data import get_service
@@ -99,7 +102,9 @@ def build_report(
     with contextlib.ExitStack() as stack:
         template_path = Path(template) if template else stack.enter_context(default_template())
         notes = Template.load(template_path).load_warnings  # a broken one fails before fetching
-        collector = Collector(service, snapshot_dir=snapshot_dir, offline=offline)
+        collector = Collector(
+            service, snapshot_dir=snapshot_dir, offline=offline, progress=progress
+        )
         chosen = [legal_entity] if legal_entity else None
         data = collect_month(collector, when, legal_entities=chosen, granularity=granularity)
 
@@ -110,7 +115,9 @@ def build_report(
         )
         if not split:
             del data  # the raw frames are in the tables now: free them before the big write
+            _told(progress, f"writing {out.name}", REPORT_PARTS - 1)
             _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
+            _told(progress, f"{out.name} written", REPORT_PARTS)
             return ReportResult([out], figures, flagged, warnings=notes)
 
         ids = chosen or [str(i) for i in data.legal_entities["id"]]
@@ -118,10 +125,17 @@ def build_report(
         for entity in ids:
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
             path = _split_path(out, entity)
+            _told(progress, f"writing {path.name}", REPORT_PARTS - 1)
             _write(template_path, part, context.values(entity), granularity, path, stack)
             by_entity[entity] = (path, summary_figures(part, when, part_flagged))
         paths = [p for p, _ in by_entity.values()]
+        _told(progress, f"{len(paths)} reports written", REPORT_PARTS)
         return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
+
+
+def _told(progress: StepCallback | None, text: str, done: int) -> None:
+    if progress is not None:
+        progress(Step(text, done, REPORT_PARTS))
 
 
 def _check_threshold(threshold: float) -> float:

@@ -21,15 +21,19 @@ import pandas as pd
 from ecore_xl.data import default_snapshot_dir, plan_requests
 from ecore_xl.data.snapshot import snapshot_path
 from ecore_xl.errors import UsageError
+from ecore_xl.progress import Step, StepCallback
+from ecore_xl.report.actuals import require_actuals
 from ecore_xl.report.figures import MonthData
 from ecore_xl.report.period import ReportMonth
 
 if TYPE_CHECKING:
     from ecore_xl.data import DataService
 
-__all__ = ["GRANULARITIES", "Collector", "collect_month"]
+__all__ = ["GRANULARITIES", "REPORT_PARTS", "Collector", "collect_month"]
 
 GRANULARITIES = ("day", "hour", "quarterhour")
+#: the parts a progress bar counts: collect_month's fetches (at most 11) and the writing
+REPORT_PARTS = 12
 
 
 class Collector:
@@ -41,17 +45,35 @@ class Collector:
         *,
         snapshot_dir: str | Path | None = None,
         offline: bool | None = None,
+        progress: StepCallback | None = None,
     ) -> None:
         self.service = service
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else None
         self.offline = service.settings.offline if offline is None else bool(offline)
         self.provenance: list[dict[str, Any]] = []
+        self.progress = progress
+
+    def step(self, text: str) -> None:
+        """Tell ``progress`` what comes next (one part per fetch, the last for the writing)."""
+        if self.progress is not None:
+            done = min(len(self.provenance), REPORT_PARTS - 1)
+            self.progress(Step(text, done, REPORT_PARTS))
 
     def fetch(self, dataset: str, **filters: Any) -> pd.DataFrame:
         """``service.fetch`` plus a provenance row (dataset, source, fetched at, filters, rows)."""
         started = dt.datetime.now(dt.UTC)
+        self.step(dataset)
+
+        def requests_done(done: int, planned: int) -> None:
+            if planned > 1:
+                self.step(f"{dataset}: request {done}/{planned}")
+
         frame = self.service.fetch(
-            dataset, snapshot_dir=self.snapshot_dir, offline=self.offline, **filters
+            dataset,
+            snapshot_dir=self.snapshot_dir,
+            offline=self.offline,
+            progress=requests_done,
+            **filters,
         )
         ds, norm = self.service.normalise(dataset, **filters)
         source, fetched_at = self._origin(ds, norm, started)
@@ -65,6 +87,12 @@ class Collector:
             }
         )
         return frame
+
+    def probe(self, dataset: str, **filters: Any) -> pd.DataFrame:
+        """``service.fetch`` for a look that is not part of the report: no provenance row, and
+        no snapshot written (offline, snapshots are read as usual)."""
+        folder = self.snapshot_dir if self.offline else None
+        return self.service.fetch(dataset, snapshot_dir=folder, offline=self.offline, **filters)
 
     @property
     def source(self) -> str:
@@ -166,6 +194,7 @@ def collect_month(
     invoices = fetch("invoices", **span, **le_filter)
     lines = fetch("invoice-lines", **span, **le_filter)
     volumes = _volumes(fetch, meter_ids, month.start, month.end, granularity)
+    require_actuals(collector.probe, meter_ids, month, volumes)
     metered = _metered_volumes(fetch, invoices, meter_ids, month, volumes)
 
     portfolios = fetch("portfolios", **le_filter)
