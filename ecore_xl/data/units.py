@@ -1,0 +1,106 @@
+"""Units: every declared number column in its canonical unit (MWh, MW, EUR, EUR/MWh).
+
+The one place that converts. A field's API unit comes from its ``unit_field`` (the record's own
+field, or its parent series'), else its declared ``api_unit``, else it already is ``unit``.
+Factors are exact fractions applied as one division or multiplication (kWh -> MWh: ``/ 1000``),
+and the ``unit_field`` column then says the canonical unit. A unit that does not convert, or
+that contradicts the declared ``api_unit``, is an
+:class:`~ecore_xl.errors.UnexpectedResponseError` naming the dataset, the field and the
+declaration to fix: never a kWh figure shown as MWh.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ecore_xl.catalogue.units import canonical_spelling, conversion
+from ecore_xl.errors import UnexpectedResponseError
+
+if TYPE_CHECKING:
+    from ecore_xl.catalogue import Dataset, Field
+
+__all__ = ["apply_units", "declared_units"]
+
+_TEXT = pd.api.types.pandas_dtype("str")
+
+
+def declared_units(ds: Dataset) -> dict[str, str]:
+    """Column -> canonical unit, for every field that declares one."""
+    return {f.name: f.unit for f in ds.fields if f.unit}
+
+
+def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
+    """Convert ``columns`` (typed, by column name) in place to the fields' canonical units."""
+    restated: dict[str, str] = {}
+    for f in ds.fields:
+        if not f.unit or f.name not in columns or not rows:
+            continue
+        values = columns[f.name]
+        if values.dtype.kind not in "fiu" and str(values.dtype) not in ("Int64", "Float64"):
+            continue  # an all-null column the catalogue declares, or text kept as sent
+        said = columns.get(f.unit_field) if f.unit_field else None
+        factors = _factors(ds, f, said)
+        if factors is None:
+            continue
+        columns[f.name] = _scaled(values, factors)
+        if f.unit_field and said is not None:
+            restated[f.unit_field] = f.unit
+    for name, unit in restated.items():
+        columns[name] = pd.Series([unit] * rows, dtype=_TEXT)
+
+
+def _factors(ds: Dataset, f: Field, said: pd.Series | None) -> Any:
+    """None (nothing to do), a Fraction for every row, or a per-row Series of Fractions."""
+    default = f.api_unit or f.unit or ""
+    if said is None:
+        factor = _factor(ds, f, default, "api_unit" if f.api_unit else "unit")
+        return None if factor == 1 else factor
+    seen = pd.unique(said.array)
+    units = [u for u in seen if isinstance(u, str) and u]
+    if len(units) < len(seen):  # rows that do not say: the declared (or canonical) unit
+        units.append(default)
+    by_unit: dict[str, Fraction] = {}
+    for unit in dict.fromkeys(units):
+        if f.api_unit and canonical_spelling(unit) != canonical_spelling(f.api_unit):
+            raise UnexpectedResponseError(
+                f"{ds.name}: the records say {f.name} is in {unit!r} (field {f.unit_field!r}), "
+                f"but the catalogue declares api_unit {f.api_unit!r}: fix {_where(ds, f)}."
+            )
+        by_unit[unit] = _factor(ds, f, unit, f"its {f.unit_field!r}")
+    if all(v == 1 for v in by_unit.values()):
+        return None
+    if len(by_unit) == 1:
+        return next(iter(by_unit.values()))
+    filled = said.where(said.notna() & (said != ""), default)
+    return filled.map(by_unit)
+
+
+def _factor(ds: Dataset, f: Field, unit: str, source: str) -> Fraction:
+    factor = conversion(unit, f.unit or "")
+    if factor is None:
+        raise UnexpectedResponseError(
+            f"{ds.name}: {f.name} comes in {unit!r} ({source}), which does not convert to "
+            f"{f.unit}: fix {_where(ds, f)} (unit, api_unit or unit_field).",
+        )
+    return factor
+
+
+def _scaled(values: pd.Series, factors: Fraction | pd.Series) -> pd.Series:
+    """``values`` times exact factors: a division where the factor is 1/n (kWh -> MWh)."""
+    data = values.to_numpy(dtype="float64", na_value=np.nan)
+    if isinstance(factors, Fraction):
+        num, den = factors.numerator, factors.denominator
+        out = data / den if num == 1 else data * num if den == 1 else data * num / den
+    else:
+        nums = factors.map(lambda q: q.numerator).to_numpy(dtype="float64")
+        dens = factors.map(lambda q: q.denominator).to_numpy(dtype="float64")
+        out = data * nums / dens
+    return pd.Series(out, dtype="float64")
+
+
+def _where(ds: Dataset, f: Field) -> str:
+    return f"datasets.{ds.name}.fields[{f.name}] in the catalogue file"
