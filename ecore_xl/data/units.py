@@ -44,11 +44,10 @@ def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
             continue  # an all-null column the catalogue declares, or text kept as sent
         said = columns.get(f.unit_field) if f.unit_field else None
         factors = _factors(ds, f, said)
-        if factors is None:
-            continue
-        columns[f.name] = _scaled(values, factors)
-        if f.unit_field and said is not None:
-            restated[f.unit_field] = f.unit
+        if factors is not None:
+            columns[f.name] = _scaled(values, factors)
+        if f.unit_field and said is not None and (factors is not None or said.isna().any()):
+            restated[f.unit_field] = f.unit  # converted, or unsaid: the column says it now
     for name, unit in restated.items():
         columns[name] = pd.Series([unit] * rows, dtype=_TEXT)
 
