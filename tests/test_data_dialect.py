@@ -200,3 +200,15 @@ def test_the_finest_granularity_a_meter_is_offered(
 def test_the_note_names_the_meters_and_what_they_got() -> None:
     text = note("hour", {"M-3": "day", "M-7": "day"}, "meterId")
     assert text == "granularity hour; day for meterId M-3, M-7 (the API offers them no hour)"
+
+
+def test_a_unit_in_a_fields_name_that_changed_is_named_not_left_blank() -> None:
+    invoices = builtin_catalogue().get("invoices")
+    with pytest.raises(UnexpectedResponseError) as info:
+        records_to_frame(invoices, [{"id": "I", "consumptionKWh": 5500.0}], tz=TZ)
+    assert "no record has consumptionMWh (MWh), but they have 'consumptionKWh'" in str(info.value)
+    assert '"api_name": "consumptionKWh", "api_unit": "kWh"' in str(info.value)
+    with pytest.raises(UnexpectedResponseError, match="they have 'consumption'"):
+        records_to_frame(invoices, [{"id": "I", "consumption": 5500.0}], tz=TZ)
+    price = records_to_frame(builtin_catalogue().get("clicks"), [{"id": "K"}], tz=TZ)
+    assert price["priceEurPerMWh"].isna().all()  # simply absent: a blank, no guess

@@ -42,7 +42,7 @@ import pandas as pd
 from ecore_xl.catalogue import Dataset, FieldType, infer_field_type
 from ecore_xl.data.shapes import series_rows
 from ecore_xl.data.times import UTC_UNIT, dates, instants, wall_clock
-from ecore_xl.data.units import apply_units
+from ecore_xl.data.units import apply_units, check_unit_names
 from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
 
 __all__ = [
@@ -141,6 +141,7 @@ def _build(
     declared: dict[str, FieldType] = {f.source: f.type for f in dataset.fields}
     raw: dict[str, list[Any]] = {}
     _collect(rows, "", declared, raw, 0)
+    check_unit_names(dataset, raw, len(rows))
 
     out: dict[str, Any] = {}
     used: set[str] = set()

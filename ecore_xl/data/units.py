@@ -11,19 +11,20 @@ declaration to fix: never a kWh figure shown as MWh.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ecore_xl.catalogue.units import canonical_spelling, conversion
+from ecore_xl.catalogue.units import canonical_spelling, conversion, dimension
 from ecore_xl.errors import UnexpectedResponseError
 
 if TYPE_CHECKING:
     from ecore_xl.catalogue import Dataset, Field
 
-__all__ = ["apply_units", "declared_units"]
+__all__ = ["apply_units", "check_unit_names", "declared_units"]
 
 _TEXT = pd.api.types.pandas_dtype("str")
 
@@ -31,6 +32,40 @@ _TEXT = pd.api.types.pandas_dtype("str")
 def declared_units(ds: Dataset) -> dict[str, str]:
     """Column -> canonical unit, for every field that declares one."""
     return {f.name: f.unit for f in ds.fields if f.unit}
+
+
+def check_unit_names(ds: Dataset, keys: Collection[str], rows: int) -> None:
+    """A field named by its unit (``consumptionMWh``) that no record has, while the records have
+    the same name with another unit (``consumptionKWh``) or none (``consumption``): an error
+    naming the declaration, not a column of blanks next to a column of kWh."""
+    if not rows:
+        return
+    for f in ds.fields:
+        if not f.unit or f.source in keys or f.name in keys:
+            continue
+        stem = _stem(f.source, f.unit)
+        if stem is None:
+            continue
+        found = next((k for k in keys if _stem(k, f.unit, loose=True) == stem), None)
+        if found is None:
+            continue
+        unit = found[len(stem) :] or None
+        said = f', "api_unit": "{canonical_spelling(unit)}"' if unit else ', "api_unit": "..."'
+        raise UnexpectedResponseError(
+            f"{ds.name}: no record has {f.source} ({f.unit}), but they have {found!r}: declare "
+            f'{{"name": "{f.name}", "api_name": "{found}"{said}}} in datasets.{ds.name}.fields '
+            "of the catalogue file."
+        )
+
+
+def _stem(name: str, unit: str, *, loose: bool = False) -> str | None:
+    """``consumptionMWh`` -> ``consumption``: the name without its longest suffix that is a
+    unit of ``unit``'s kind (None when it has none; ``loose``: then the name itself)."""
+    kind = dimension(unit)
+    for size in range(min(len(name) - 1, 7), 0, -1):
+        if dimension(name[-size:]) == kind:
+            return name[:-size]
+    return name if loose else None
 
 
 def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
