@@ -657,9 +657,10 @@ class DataService:
         with result.lock:
             if directory.resolve() in result.written:
                 return
+        about = {"granularity": result.granularity, "notes": list(result.notes)}
         write_snapshot(
             directory, ds.name, norm, result.records, result.source_url,
-            fetched_at=result.fetched_at,
+            fetched_at=result.fetched_at, about=about,
         )  # fmt: skip
         with result.lock:
             result.written.add(directory.resolve())
@@ -692,7 +693,11 @@ class DataService:
                 records, meta = hit
                 file = str(snapshot_path(directory, ds.name, norm))
                 when = _parse_utc(meta.get("fetched_at"))
-                return _Result(records, when, file, 0, "snapshot"), "snapshot"
+                found = _Result(records, when, file, 0, "snapshot")
+                if isinstance(meta.get("granularity"), dict):  # what the live fetch said
+                    found.granularity = meta["granularity"]
+                    found.notes = tuple(str(n) for n in meta.get("notes") or ())
+                return found, "snapshot"
         if ds.parent:
             parent_ds = self.dataset(ds.parent)
             parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
