@@ -15,7 +15,7 @@ data-dependent choices (frame parts of equal notes can be concatenated).
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,8 +42,8 @@ def wall_clock(utc: pd.Series, tz: str) -> pd.Series:
     return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(NAIVE_UNIT)
 
 
-def _is_epoch(values: list[Any]) -> bool:
-    kinds = set(map(type, values))
+def _is_epoch(kinds: set[type]) -> bool:
+    """Numbers (and nulls) only: the value types of a column of epochs."""
     return kinds <= _NUMBER_OR_NULL and bool(kinds - {type(None)})
 
 
@@ -62,33 +62,37 @@ def _from_epoch(ds: Dataset, name: str, values: list[Any], kind: str) -> pd.Seri
 
 
 def _first_naive(values: list[Any]) -> str | None:
-    """The first date-time text without ``Z`` or an offset (bare dates aside), or None.
-
-    Two C-speed passes decide the usual columns (all ``…Z``, or all ``±HH:MM``); only other
-    columns are looked at value by value.
-    """
-    try:
-        if set(map(itemgetter(-1), values)) <= {"Z", "z"}:
-            return None
-        if set(map(itemgetter(-6), values)) <= {"+", "-"}:
-            return None
-    except (TypeError, IndexError):  # nulls, short text: the slow way
-        pass
+    """The first date-time text without ``Z`` or an offset (bare dates aside), or None."""
     for v in values:
         if isinstance(v, str) and not _HAS_OFFSET.search(v) and not _DATE_ONLY.match(v):
             return v
     return None
 
 
+def _uniform(series: pd.Series) -> pd.Series | None:
+    """The column parsed in one pass when every value has the same offset (all ``Z``: the
+    contract) or none; None when offsets differ or some have none (the slow path decides)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # pandas 2: mixed offsets only warn
+        try:
+            parsed = pd.Series(pd.to_datetime(series, format="ISO8601"))
+        except (ValueError, FutureWarning):
+            return None
+    return None if parsed.dtype == object else parsed
+
+
 def instants(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) -> pd.Series:
     """UTC instants; a bare date (``2026-03-01``) means local midnight, as in the contract.
 
     Whether the first value is a bare date decides for the whole column (noted in ``notes``).
+    A column of one offset is parsed in one pass; offsets that differ (a local offset across a
+    DST change) go through UTC; times without an offset need a declared zone.
     """
-    if _is_epoch(values):
+    kinds = set(map(type, values))  # one pass at C speed
+    if _is_epoch(kinds):
         notes.append((name, "epoch"))
         return _from_epoch(ds, name, values, "timestamp")
-    _check_texts(ds, name, values, "timestamp")
+    _check_texts(ds, name, values, "timestamp", kinds)
     first = next((v for v in values if v is not None), None)
     is_dates = isinstance(first, str) and _DATE_ONLY.match(first) is not None
     series = pd.Series(values, dtype=object)
@@ -98,15 +102,22 @@ def instants(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any
             naive = pd.Series(pd.to_datetime(series, format="ISO8601"))
             local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
             return local.dt.tz_convert("UTC").astype(UTC_UNIT)
-        naive_text = _first_naive(values)
-        if naive_text is not None:
-            notes.append((name, "naive"))
-            return _localised(ds, name, series, naive_text, tz)
+        parsed = _uniform(series)
+        if parsed is not None and not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            if first is not None:
+                notes.append((name, "naive"))
+                return _localised(ds, name, series, str(first), tz)
+            parsed = parsed.dt.tz_localize("UTC")  # nothing but nulls (or no rows)
+        if parsed is None:
+            naive_text = _first_naive(values)
+            if naive_text is not None:  # some with an offset, some without
+                notes.append((name, "naive"))
+                return _localised(ds, name, series, naive_text, tz)
+            parsed = pd.to_datetime(series, format="ISO8601", utc=True)
         notes.append((name, "instants"))
-        parsed = pd.to_datetime(series, format="ISO8601", utc=True)
     except (TypeError, ValueError) as exc:
         raise _bad_time(ds, name, values, "timestamp", exc) from None
-    return parsed.astype(UTC_UNIT)
+    return parsed.dt.tz_convert("UTC").astype(UTC_UNIT)
 
 
 def _localised(ds: Dataset, name: str, series: pd.Series, sample: str, tz: str) -> pd.Series:
@@ -141,10 +152,11 @@ def dates(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) 
     The column is parsed in one go when it can be (all naive, or all with one offset), else
     value by value through UTC; ``notes`` says which.
     """
-    if _is_epoch(values):
+    kinds = set(map(type, values))
+    if _is_epoch(kinds):
         notes.append((name, "epoch"))
         return wall_clock(_from_epoch(ds, name, values, "date"), tz)
-    _check_texts(ds, name, values, "date")
+    _check_texts(ds, name, values, "date", kinds)
     series = pd.Series(values, dtype=object)
     try:
         try:
@@ -165,9 +177,11 @@ def dates(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) 
     return parsed.astype(NAIVE_UNIT)
 
 
-def _check_texts(ds: Dataset, name: str, values: list[Any], kind: str) -> None:
+def _check_texts(
+    ds: Dataset, name: str, values: list[Any], kind: str, kinds: set[type]
+) -> None:
     """Times arrive as ISO text (or declared epochs): a list or an object there is an error."""
-    if not set(map(type, values)) <= _TEXT_OR_NULL:
+    if not kinds <= _TEXT_OR_NULL:
         raise _bad_time(ds, name, values, kind, None)
 
 

@@ -78,24 +78,26 @@ def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
         if values.dtype.kind not in "fiu" and str(values.dtype) not in ("Int64", "Float64"):
             continue  # an all-null column the catalogue declares, or text kept as sent
         said = columns.get(f.unit_field) if f.unit_field else None
-        factors = _factors(ds, f, said)
+        factors, unsaid = _factors(ds, f, said)
         if factors is not None:
             columns[f.name] = _scaled(values, factors)
-        if f.unit_field and said is not None and (factors is not None or said.isna().any()):
+        if f.unit_field and said is not None and (factors is not None or unsaid):
             restated[f.unit_field] = f.unit  # converted, or unsaid: the column says it now
     for name, unit in restated.items():
         columns[name] = pd.Series([unit] * rows, dtype=_TEXT)
 
 
-def _factors(ds: Dataset, f: Field, said: pd.Series | None) -> Any:
-    """None (nothing to do), a Fraction for every row, or a per-row Series of Fractions."""
+def _factors(ds: Dataset, f: Field, said: pd.Series | None) -> tuple[Any, bool]:
+    """(None: nothing to do, a Fraction for every row, or a per-row Series of Fractions;
+    whether some rows do not say their unit)."""
     default = f.api_unit or f.unit or ""
     if said is None:
         factor = _factor(ds, f, default, "api_unit" if f.api_unit else "unit")
-        return None if factor == 1 else factor
+        return (None if factor == 1 else factor), False
     seen = pd.unique(said.array)
     units = [u for u in seen if isinstance(u, str) and u]
-    if len(units) < len(seen):  # rows that do not say: the declared (or canonical) unit
+    unsaid = len(units) < len(seen)
+    if unsaid:  # rows that do not say: the declared (or canonical) unit
         units.append(default)
     by_unit: dict[str, Fraction] = {}
     for unit in dict.fromkeys(units):
@@ -106,11 +108,11 @@ def _factors(ds: Dataset, f: Field, said: pd.Series | None) -> Any:
             )
         by_unit[unit] = _factor(ds, f, unit, f"its {f.unit_field!r}")
     if all(v == 1 for v in by_unit.values()):
-        return None
+        return None, unsaid
     if len(by_unit) == 1:
-        return next(iter(by_unit.values()))
+        return next(iter(by_unit.values())), unsaid
     filled = said.where(said.notna() & (said != ""), default)
-    return filled.map(by_unit)
+    return filled.map(by_unit), unsaid
 
 
 def _factor(ds: Dataset, f: Field, unit: str, source: str) -> Fraction:
