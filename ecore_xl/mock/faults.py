@@ -23,7 +23,8 @@ class Faults:
     ``html`` (200 text/html page), ``truncated`` (Content-Length promises more than is sent, then
     the connection closes), ``nonjson`` (200 application/json that is not JSON), ``empty``
     (200 with an empty body), ``wrongtypes`` (numbers as German-formatted strings, e.g.
-    ``"12,5"``), ``huge`` (valid JSON padded to several megabytes).
+    ``"12,5"``), ``huge`` (valid JSON padded to several megabytes: a ``padding`` key in an object,
+    blanks after a bare array). The same faults apply in every dialect (keys are its paths).
     """
 
     rate_limit_every: int | None = None

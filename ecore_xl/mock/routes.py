@@ -1,28 +1,24 @@
-"""The API behind the gateway: routing, parameter validation, filters and paging.
+"""The API behind the gateway, in the ``ecore`` contract's terms: routing, validation, filters.
 
-Pure functions of (portfolio, path, query) -> :class:`Reply`; the HTTP layer lives in
-:mod:`.server`. Unknown query parameters are ignored; a bad value answers 400
-``InvalidParameter`` naming it in ``target``; an unknown id answers 404 ``NotFound``.
+Handlers are pure functions of (portfolio, query, path arguments) -> one record or a sequence of
+records, exactly as ``ecore-api.md`` serves them; :mod:`.edge` pages them and translates them into
+a dialect, :mod:`.server` frames the HTTP. Unknown query parameters are ignored; a bad value
+raises :class:`ApiFail` 400 naming the parameter; an unknown id raises 404 naming the entity.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 import numpy as np
 
 from .calendar import iso_z_array, local_midnight_utc
 from .portfolio import MICRO, Portfolio, Record, _epoch
 
-MAX_TOP = 1000
-SKIP_PARAM = "skipToken"
 KEY_PARAM = "subscription-key"
 
 COMMODITIES = ("power", "gas")
@@ -35,6 +31,9 @@ ENTITY_TYPES = ("legalEntity", "businessUnit", "meter", "contract", "portfolio")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+JSON = "application/json; charset=utf-8"
+
+
 @dataclass
 class Reply:
     """An API answer before HTTP framing."""
@@ -43,27 +42,38 @@ class Reply:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     page: bool = False  # a collection page (counted in stats)
+    content_type: str = JSON
 
 
 class ApiFail(Exception):
-    """Raised inside a route to answer with an error body."""
+    """Raised inside a route: a bad parameter (``target``) or an unknown id (``what``, ``ident``).
 
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(status)
+    :mod:`.problems` writes it as each dialect's error body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        target: str | None = None,
+        what: str | None = None,
+        ident: str | None = None,
+    ) -> None:
+        super().__init__(message)
         self.status = status
-        self.body = body
+        self.message = message
+        self.target = target
+        self.what = what
+        self.ident = ident
 
 
 def invalid(target: str, message: str) -> ApiFail:
-    return ApiFail(
-        400, {"error": {"code": "InvalidParameter", "message": message, "target": target}}
-    )
+    return ApiFail(400, message, target=target)
 
 
 def not_found(what: str, ident: str) -> ApiFail:
-    return ApiFail(
-        404, {"error": {"code": "NotFound", "message": f"{what} '{ident}' was not found."}}
-    )
+    return ApiFail(404, f"{what} '{ident}' was not found.", what=what, ident=ident)
 
 
 ROUTE_NOT_FOUND = Reply(404, {"statusCode": 404, "message": "Resource not found"})
@@ -127,47 +137,29 @@ class Query:
             raise invalid("from", "'from' and 'to' are required.")
         return start, end
 
-    def top(self) -> int:
-        v = self.get("top")
-        if v is None:
-            return MAX_TOP
-        try:
-            n = int(v)
-        except ValueError:
-            raise invalid(
-                "top", f"'top' must be an integer from 1 to {MAX_TOP}; got '{v}'."
-            ) from None
-        if not 1 <= n <= MAX_TOP:
-            raise invalid("top", f"'top' must be an integer from 1 to {MAX_TOP}; got '{v}'.")
-        return n
 
-    def skip(self) -> int:
-        v = self.get(SKIP_PARAM)
-        if v is None:
-            return 0
-        try:
-            text = base64.urlsafe_b64decode(v + "=" * (-len(v) % 4)).decode("ascii")
-            kind, _, num = text.partition(":")
-            if kind != "o":
-                raise ValueError(text)
-            return max(0, int(num))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise invalid(SKIP_PARAM, "The skip token is invalid or expired.") from None
-
-
-def skip_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).rstrip(b"=").decode("ascii")
+#: micro-MWh per unit of energy: values leave the mock as exact decimals of the integers
+ENERGY_PER_UNIT = {"MWh": MICRO, "kWh": MICRO // 1000}
 
 
 class VolumeRecords(Sequence[Record]):
     """Volume records built lazily from numpy arrays, one page at a time."""
 
     def __init__(
-        self, parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], kind: str
+        self,
+        parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
+        kind: str,
+        unit: str = "MWh",
     ) -> None:
         self._parts = parts
         self._kind = kind
+        self.unit = unit
+        self._per_unit = ENERGY_PER_UNIT[unit]
         self._offsets = np.cumsum([0] + [len(p[1]) for p in parts])
+
+    def in_unit(self, unit: str) -> VolumeRecords:
+        """The same records with values in ``unit`` (exact: micro-MWh / 1000 is kWh)."""
+        return self if unit == self.unit else VolumeRecords(self._parts, self._kind, unit)
 
     def __len__(self) -> int:
         return int(self._offsets[-1])
@@ -185,7 +177,7 @@ class VolumeRecords(Sequence[Record]):
             if hi <= lo:
                 continue
             stamps = iso_z_array(starts[lo:hi])
-            values = (sums[lo:hi] / MICRO).tolist()
+            values = (sums[lo:hi] / self._per_unit).tolist()
             est = flags[lo:hi].tolist()
             forecast = self._kind == "forecast"
             out.extend(
@@ -193,7 +185,7 @@ class VolumeRecords(Sequence[Record]):
                     "meterId": meter_id,
                     "start": s,
                     "value": v,
-                    "unit": "MWh",
+                    "unit": self.unit,
                     "type": self._kind,
                     "quality": "estimated" if (e or forecast) else "measured",
                 }
@@ -351,69 +343,35 @@ def invoice(pf: Portfolio, q: Query, args: list[str]) -> Record:
     return found
 
 
-#: (path pattern, handler, template used for extra_fields) — collections return sequences
-ROUTES: list[tuple[re.Pattern[str], Handler, str]] = [
-    (re.compile(r"^/legal-entities$"), legal_entities, "/legal-entities"),
-    (re.compile(r"^/business-units$"), business_units, "/business-units"),
-    (re.compile(r"^/meters$"), meters, "/meters"),
-    (re.compile(r"^/relationships$"), relationships, "/relationships"),
-    (re.compile(r"^/contracts$"), contracts, "/contracts"),
-    (re.compile(r"^/contracts/([^/]+)$"), contract, "/contracts"),
-    (re.compile(r"^/clicks$"), clicks, "/clicks"),
-    (re.compile(r"^/volumes$"), volumes, "/volumes"),
-    (re.compile(r"^/portfolios$"), portfolios, "/portfolios"),
-    (re.compile(r"^/portfolios/([^/]+)/positions$"), positions, "/portfolios/{id}/positions"),
-    (re.compile(r"^/invoices$"), invoices, "/invoices"),
-    (re.compile(r"^/invoices/([^/]+)$"), invoice, "/invoices"),
-]
+#: the handler of each dataset's collection (False) and single record (True), and the canonical
+#: parameters that are its path arguments (``/portfolios/{id}/positions``: the portfolio id)
+HANDLERS: dict[tuple[str, bool], tuple[Handler, tuple[str, ...]]] = {
+    ("legal-entities", False): (legal_entities, ()),
+    ("business-units", False): (business_units, ()),
+    ("meters", False): (meters, ()),
+    ("relationships", False): (relationships, ()),
+    ("contracts", False): (contracts, ()),
+    ("contracts", True): (contract, ("id",)),
+    ("clicks", False): (clicks, ()),
+    ("volumes", False): (volumes, ()),
+    ("portfolios", False): (portfolios, ()),
+    ("positions", False): (positions, ("portfolioId",)),
+    ("invoices", False): (invoices, ()),
+    ("invoices", True): (invoice, ("id",)),
+}
 
-
-def match(path: str) -> tuple[Handler, list[str], str] | None:
-    """The handler, path arguments and extra-fields template for ``path`` (below the base)."""
-    for pattern, handler, template in ROUTES:
-        m = pattern.match(path)
-        if m:
-            return handler, list(m.groups()), template
-    return None
-
-
-def serve(
-    pf: Portfolio,
-    path: str,
-    pairs: list[tuple[str, str]],
-    *,
-    base_url: str,
-    page_size: int,
-    paging_style: str,
-    extra: dict[str, object] | None,
-) -> Reply:
-    """Answer a routed GET: one record, or one page of a collection."""
-    found = match(path)
-    if found is None:
-        return ROUTE_NOT_FOUND
-    handler, args, _ = found
-    q = Query(pairs, pf)
-    try:
-        result = handler(pf, q, args)
-        if isinstance(result, dict):
-            return Reply(200, {**result, **extra} if extra else result)
-        top = q.top()
-        skip = q.skip()
-    except ApiFail as fail:
-        return Reply(fail.status, fail.body)
-    size = min(top, page_size)
-    page = list(result[skip : skip + size])
-    if extra:
-        page = [{**r, **extra} for r in page]
-    body: dict[str, Any] = {"value": page}
-    headers: dict[str, str] = {}
-    if skip + size < len(result):
-        kept = [(k, v) for k, v in pairs if k not in (SKIP_PARAM, KEY_PARAM)]
-        link = f"{base_url}{path}?{urlencode([*kept, (SKIP_PARAM, skip_token(skip + size))])}"
-        if paging_style == "odata":
-            body["@odata.nextLink"] = link
-        elif paging_style == "link":
-            headers["Link"] = f'<{link}>; rel="next"'
-        else:
-            body["nextLink"] = link
-    return Reply(200, body, headers, page=True)
+#: the query parameters each collection's handler reads, in the contract's names
+PARAMS: dict[str, tuple[str, ...]] = {
+    "legal-entities": (),
+    "business-units": ("legalEntityId",),
+    "meters": ("businessUnitId", "commodity"),
+    "relationships": ("entityType", "entityId"),
+    "contracts": ("commodity", "status", "legalEntityId", "activeOn"),
+    "clicks": ("contractId", "portfolioId", "from", "to"),
+    "volumes": ("meterId", "contractId", "from", "to", "granularity", "type"),
+    "portfolios": ("commodity", "legalEntityId"),
+    "positions": ("portfolioId", "granularity", "from", "to"),
+    "invoices": ("from", "to", "meterId", "legalEntityId", "supplier", "status"),
+}
+#: parameters that are dates or instants (``activeOn`` a single day)
+DATE_PARAMS = ("from", "to", "activeOn")

@@ -7,12 +7,16 @@ Request flow (data requests, i.e. paths below ``/v1``), in the contract's gatewa
 2. rate limit: every ``faults.rate_limit_every``-th request that got this far answers 429;
 3. quota: ``faults.quota_exhausted`` answers 403;
 4. token: 401 unless ``Authorization: Bearer`` carries a live token;
-5. route: 404 ``Resource not found`` for unknown paths or methods other than GET.
+5. route: 404 ``Resource not found`` for paths the dialect does not have, or methods other than
+   GET.
 
 Only a request that passed the whole gateway meets the remaining faults, in this order: latency,
 dropped connection, random 5xx, then the route's answer (possibly malformed). Latency and
 ``token_error_5xx_ratio`` also apply to the token endpoint. Paths outside ``/v1`` and the token
 path answer 404 ``Resource not found`` without any checks.
+
+Behind the gateway the API speaks a dialect (:mod:`.dialect`: ``ecore``, the contract, by
+default); the gateway and the faults are the same in every dialect.
 """
 
 from __future__ import annotations
@@ -28,13 +32,16 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
+from .dialect import Dialect, Paging, configure
+from .edge import Edge
 from .faults import FaultDice, Faults, MockStats
 from .portfolio import Portfolio
-from .routes import KEY_PARAM, ROUTE_NOT_FOUND, Reply, match, serve
+from .routes import JSON, KEY_PARAM, ROUTE_NOT_FOUND, Reply
 from .tokens import POLICY, TENANT, TokenIssuer, b2c_error
 
 log = logging.getLogger("ecore_xl.mock")
@@ -44,7 +51,6 @@ TOKEN_PATH = f"/{TENANT}/{POLICY}/oauth2/v2.0/token"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 QUOTA_RETRY_AFTER_S = 3600
 HUGE_PADDING = 8 * 1024 * 1024
-PAGING_STYLES = ("nextLink", "odata", "link")
 
 MISSING_KEY = (
     "Access denied due to missing subscription key. "
@@ -92,7 +98,14 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class MockServer:
-    """The embedded eCore API with a synthetic portfolio and switchable faults."""
+    """The embedded eCore API with a synthetic portfolio, a dialect and switchable faults.
+
+    ``dialect`` is a preset name or a :class:`Dialect`; ``paging``, ``ignore_params``,
+    ``gas_daily_only``, ``field_renames``, ``energy_unit`` and ``envelope`` move one axis of it
+    (see :func:`.dialect.configure`); ``paging_style`` is the old name of ``paging``.
+    ``extra_fields`` maps a dataset (``"contracts"``), a path template (``"/contracts"``) or a path
+    to fields added to every record served there, after translation into the dialect.
+    """
 
     def __init__(
         self,
@@ -104,18 +117,33 @@ class MockServer:
         page_size: int = 1000,
         token_lifetime: float = 3600.0,
         token_shape: str = "b2c",
-        paging_style: str = "nextLink",
+        paging_style: str | None = None,
         faults: Faults | None = None,
         port: int = 0,
         timezone: str = "Europe/Berlin",
+        dialect: str | Dialect = "ecore",
+        paging: str | Paging | None = None,
+        ignore_params: Mapping[str, Sequence[str]] | None = None,
+        gas_daily_only: bool | None = None,
+        field_renames: Mapping[str, Any] | None = None,
+        energy_unit: str | None = None,
+        envelope: str | None = None,
     ) -> None:
-        if paging_style not in PAGING_STYLES:
-            raise ValueError(f"paging_style must be one of {PAGING_STYLES}")
+        if paging_style is not None and paging is not None and paging_style != paging:
+            raise ValueError("paging_style is the old name of paging: give one of them")
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        self.dialect = configure(
+            dialect,
+            paging=paging if paging is not None else paging_style,
+            ignore_params=ignore_params,
+            gas_daily_only=gas_daily_only,
+            field_renames=field_renames,
+            energy_unit=energy_unit,
+            envelope=envelope,
+        )
         self.seed = seed
         self.page_size = page_size
-        self.paging_style = paging_style
         self.port = port
         self.faults = faults if faults is not None else Faults()
         self.portfolio = Portfolio(
@@ -136,6 +164,7 @@ class MockServer:
             lifetime=token_lifetime,
             shape=token_shape,
         )
+        self.edge = Edge(self.dialect, self.portfolio, API_PREFIX)
         self._primary_revoked = False
         self._dice = FaultDice()
         self._gate_lock = threading.Lock()
@@ -232,9 +261,17 @@ class MockServer:
         with self._gate_lock:
             self._gate_count = 0
 
+    @property
+    def paging_style(self) -> str:
+        """The paging style served (the dialect's, or the one switched)."""
+        return self.dialect.paging.style
+
     def __repr__(self) -> str:
         where = f"127.0.0.1:{self.port}" if self._httpd else "stopped"
-        return f"MockServer({where}, seed={self.seed}, meters={len(self.portfolio.meters)})"
+        return (
+            f"MockServer({where}, dialect={self.dialect.name}, seed={self.seed}, "
+            f"meters={len(self.portfolio.meters)})"
+        )
 
     # ------------------------------------------------------------------ request logic
     def _key_ok(self, key: str) -> bool:
@@ -301,9 +338,10 @@ class MockServer:
         if delay > 0:
             time.sleep(delay)
 
-    def _extra_for(self, path: str, template: str) -> dict[str, object] | None:
+    def _extra_for(self, keys: Sequence[str]) -> dict[str, object] | None:
+        """Fields added to every served record: ``extra_fields`` by dataset, template or path."""
         extra: dict[str, object] = {}
-        for key in (template, path):
+        for key in keys:
             extra.update(self.extra_fields.get(key, {}))
         return extra or None
 
@@ -437,8 +475,7 @@ class _Handler(BaseHTTPRequestHandler):
         if blocked is not None:
             self._send(blocked)
             return
-        routed = match(path)
-        if method != "GET" or routed is None:
+        if method != "GET" or not mock.edge.routes(path):
             self._send(ROUTE_NOT_FOUND)
             return
         faults = mock.faults
@@ -458,14 +495,13 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._send(Reply(status, {"statusCode": status, "message": messages[status]}))
             return
-        reply = serve(
-            mock.portfolio,
+        reply = mock.edge.answer(
             path,
             pairs,
+            self.headers,
             base_url=mock.base_url,
             page_size=mock.page_size,
-            paging_style=mock.paging_style,
-            extra=mock._extra_for(path, routed[2]),
+            extra_for=mock._extra_for,
         )
         if reply.page:
             mock.stats.page()
@@ -479,7 +515,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ writing
     def _send(self, reply: Reply) -> None:
         payload = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
-        self._send_raw(reply.status, payload, "application/json; charset=utf-8", reply.headers)
+        self._send_raw(reply.status, payload, reply.content_type, reply.headers)
 
     def _send_raw(
         self,
@@ -517,7 +553,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_raw(
                 reply.status,
                 body[:cut],
-                "application/json; charset=utf-8",
+                JSON,
                 declared_length=len(body),
             )
         elif kind == "nonjson":
@@ -525,13 +561,17 @@ class _Handler(BaseHTTPRequestHandler):
                 200, b"Service temporarily unavailable - please retry later", "application/json"
             )
         elif kind == "empty":
-            self._send_raw(200, b"", "application/json; charset=utf-8")
+            self._send_raw(200, b"", JSON)
         elif kind == "wrongtypes":
-            self._send(Reply(reply.status, _german_numbers(reply.body), reply.headers))
+            german = _german_numbers(reply.body)
+            self._send(Reply(reply.status, german, reply.headers, content_type=reply.content_type))
+        elif kind == "huge" and isinstance(reply.body, list):  # a bare array: pad with blanks
+            padded_bytes = body + b" " * HUGE_PADDING
+            self._send_raw(reply.status, padded_bytes, reply.content_type, reply.headers)
         elif kind == "huge":
             padded = dict(reply.body) if isinstance(reply.body, dict) else {"value": reply.body}
             padded["padding"] = "x" * HUGE_PADDING
-            self._send(Reply(reply.status, padded, reply.headers))
+            self._send(Reply(reply.status, padded, reply.headers, content_type=reply.content_type))
         else:
             self._send(reply)
 
