@@ -487,7 +487,7 @@ class DataService:
                 if refusal is None:
                     done[ident] = mine
                     continue
-                self._refusals(ds, ident).add(chosen[ident])
+                self._refuse(ds, ident, chosen[ident])
                 pick = _granularity.choose(
                     asked, order, offered.get(ident), self._refusals(ds, ident)
                 )
@@ -499,9 +499,14 @@ class DataService:
         used = {ident: g for ident, g in chosen.items() if g != asked}
         return [p for ident in ids for p in done[ident]], planned_all, used
 
-    def _refusals(self, ds: Dataset, ident: str) -> set[str]:
+    def _refusals(self, ds: Dataset, ident: str) -> frozenset[str]:
+        """The granularities the API refused for this meter so far (a copy)."""
         with self._lock:
-            return self._refused.setdefault((ds.name, ident), set())
+            return frozenset(self._refused.get((ds.name, ident), ()))
+
+    def _refuse(self, ds: Dataset, ident: str, granularity: str) -> None:
+        with self._lock:
+            self._refused.setdefault((ds.name, ident), set()).add(granularity)
 
     def _offered(
         self, ds: Dataset, rule: GranularityRule, ids: list[str], refresh: bool
