@@ -68,10 +68,10 @@ def test_next_link_to_another_host_is_not_followed() -> None:
 @pytest.mark.parametrize(
     ("body", "match"),
     [
-        ({"items": []}, "no 'value'"),
-        ({"value": {"id": 1}}, "'value' that is a object"),
+        ({"items": []}, "records are under 'items', not 'value'"),
+        ({"value": {"id": 1}}, "'value' is a object, not a list of records"),
         ({"value": [1, 2]}, "where a record"),
-        ([{"id": 1}], "got a JSON list"),
+        ([{"id": 1}], r"records are under the body itself \(a bare JSON array\), not 'value'"),
     ],
 )
 def test_page_that_is_not_a_collection_is_an_unexpected_response(body: object, match: str) -> None:

@@ -57,6 +57,29 @@ def test_show_path_parameter_and_children() -> None:
     assert "one per element of invoices.lines (with invoiceId)" in out
 
 
+def test_show_prints_every_declaration_api_wide_and_the_datasets_own() -> None:
+    paged = Path(__file__).resolve().parent.parent / "ecore_xl/mock/catalogues/paged.json"
+    code, out, _ = run("catalogue", "show", "volumes", "--catalogue", str(paged))
+    assert code == 0
+    rows = {
+        line.split()[0]: [part.strip() for part in line.strip().split("  ") if part][1:]
+        for line in out.split("Dialect (how the API speaks):")[1].split("\n\n")[0].splitlines()[2:]
+    }
+    assert rows["envelope"] == ["API-wide", "records at 'data.items'; one record at 'data'"]
+    assert rows["paging"][1].startswith("page numbers: page from 1, pageSize up to 500")
+    assert rows["params"][1] == "names as_is; dates date; end bound inclusive"
+    assert "period ends inclusive" in rows["fields"][1]
+    assert rows["series"][0] == rows["granularities"][0] == "this dataset"
+    assert rows["granularities"][1] == "gas: day, month"
+    assert "granularity (sent as resolution)" in out and "hour (PT1H)" in out
+    value = next(line for line in out.splitlines() if line.strip().startswith("value "))
+    assert "MWh (API: its unit)" in value
+    _, builtin, _ = run("catalogue", "show", "invoices")
+    period_end = next(line for line in builtin.splitlines() if "periodEnd" in line)
+    assert "ends a period" in period_end
+    assert "next link at nextLink or @odata.nextLink or header:Link" in builtin
+
+
 def test_show_unknown_dataset_is_a_usage_error() -> None:
     code, _, err = run("catalogue", "show", "contract")
     assert code == 2

@@ -160,8 +160,10 @@ class ExtraField:
     def __init__(self, client: EcoreClient) -> None:
         self._client = client
 
-    def iter_pages(self, path: str, params: dict[str, str] | None = None) -> Iterator[Page]:
-        for page in self._client.iter_pages(path, params):
+    def iter_pages(
+        self, path: str, params: dict[str, str] | None = None, **kw: Any
+    ) -> Iterator[Page]:
+        for page in self._client.iter_pages(path, params, **kw):
             records = [self._changed(r) for r in page.records]
             yield Page(records, page.url, page.index, orjson.dumps({"value": records}))
 
@@ -445,7 +447,8 @@ def test_frames_say_when_and_where_they_were_fetched(srv: MockServer, tmp_path: 
         again = online.fetch("invoices", status="paid").attrs["ecore"]
         assert again == {**meta, "source": "cache"}  # the original fetch time, not now
         lines = online.fetch("invoice-lines", status="paid").attrs["ecore"]  # from the cache
-        assert lines == {**meta, "source": "cache"}
+        assert lines == {**meta, "source": "cache", "units": {"amount": "EUR"}}
+        assert meta["units"]["consumptionMWh"] == "MWh" and meta["requests"] == 1
     old = dt.datetime(2026, 3, 5, 6, 0, tzinfo=dt.UTC)  # a snapshot made long ago
     ((file, (records, header)),) = [
         (p, read_snapshot(tmp_path, "invoices", {"status": "paid"})) for p in tmp_path.iterdir()
@@ -455,7 +458,8 @@ def test_frames_say_when_and_where_they_were_fetched(srv: MockServer, tmp_path: 
     with service_for(srv, offline=True) as offline:
         for dataset in ("invoices", "invoice-lines"):
             meta = offline.fetch(dataset, snapshot_dir=tmp_path, status="paid").attrs["ecore"]
-            assert meta == {
+            where = {k: meta[k] for k in ("fetched_at", "source_url", "source")}
+            assert where == {
                 "fetched_at": "2026-03-05T06:00:00Z",
                 "source_url": str(file),
                 "source": "snapshot",

@@ -21,6 +21,8 @@ from requests.auth import AuthBase
 from ecore_xl.api._log import logger, register_secret
 from ecore_xl.api.auth import TokenProvider
 from ecore_xl.api.backoff import backoff_delay
+from ecore_xl.api.completeness import check_complete
+from ecore_xl.api.envelope import one_record, page_records
 from ecore_xl.api.errors_map import (
     RETRYABLE_STATUS,
     api_error,
@@ -32,8 +34,9 @@ from ecore_xl.api.errors_map import (
     parse_replenish,
     parse_retry_after,
 )
-from ecore_xl.api.paging import Page, PageGuard, next_link, page_records, same_origin
+from ecore_xl.api.paging import Page, PageGuard, pager_for, same_origin
 from ecore_xl.api.session import make_session
+from ecore_xl.catalogue.dialect import DEFAULT_DIALECT, Dialect
 from ecore_xl.config import Settings
 from ecore_xl.errors import (
     ApiError,
@@ -140,37 +143,87 @@ class EcoreClient:
         return self._tokens
 
     def get_json(self, path_or_url: str, params: Mapping[str, str] | None = None) -> Any:
-        """GET one resource and return its parsed JSON (a dict for ``/contracts/{id}``)."""
+        """GET one resource and return its parsed JSON, as it came."""
         url = self._url(path_or_url)
         _, body = self._get(url, params)
         return body
 
-    def iter_pages(self, path: str, params: Mapping[str, str] | None = None) -> Iterator[Page]:
-        """Yield every page of a collection, following next links with a loop guard."""
-        url: str = self._url(path)
-        query: Mapping[str, str] | None = params
-        guard = PageGuard(self._settings.base_url, self._settings.max_pages)
-        index = 0
-        while True:
-            response, body = self._get(url, query)
-            records = page_records(body, response.url)
-            guard.visited(url if query is None else response.url, response.url)
-            self.stats.add("pages")
-            link = next_link(body, response)
-            yield Page(records, response.url, index, response.content)
-            if link is None:
-                return
-            try:
-                guard.check_next(link)
-            except ApiError as exc:
-                self._remember(exc)
-                raise
-            url, query, index = link, None, index + 1
+    def get_record(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        dialect: Dialect | None = None,
+        dataset: str | None = None,
+    ) -> dict[str, Any]:
+        """GET one record (``/contracts/{id}``), unwrapped as the dialect's envelope says."""
+        dialect = dialect or DEFAULT_DIALECT
+        url = self._url(path)
+        response, body = self._get(url, params)
+        return one_record(body, response.url, dialect.envelope, what=dataset)
 
-    def get_all(self, path: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    def iter_pages(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        dialect: Dialect | None = None,
+        dataset: str | None = None,
+    ) -> Iterator[Page]:
+        """Yield every page of a collection as the dialect's envelope and paging declare.
+
+        A loop guard refuses a repeated link, token or page and more than ECORE_MAX_PAGES; the
+        truncation guard refuses a last page that says there is more (PagingError, never a
+        silent cut). ``dataset`` names the collection in messages.
+        """
+        dialect = dialect or DEFAULT_DIALECT
+        what = dataset or path
+        pager = pager_for(dialect, what)
+        url: str = self._url(path)
+        query: dict[str, str] | None = pager.first(params) or None
+        headers: dict[str, str] = {}
+        guard = PageGuard(self._settings.base_url, self._settings.max_pages, dataset)
+        index = 0
+        try:
+            while True:
+                response, body = self._get(url, query, headers)
+                records = page_records(body, response.url, dialect.envelope, what=what)
+                guard.visited(url if query is None else response.url, response.url)
+                guard.check_records(records, dialect.paging, response.url)
+                self.stats.add("pages")
+                step = pager.after(body, response, records, dict(query or {}))
+                if step is None:
+                    check_complete(
+                        body, response.headers, response.links,
+                        paging=dialect.paging, records_path=dialect.envelope.records,
+                        items=pager.items, pages=pager.pages, what=what, url=response.url,
+                    )  # fmt: skip
+                yield Page(records, response.url, index, response.content)
+                if step is None:
+                    return
+                if step.url is not None:
+                    guard.check_next(step.url)
+                    url, query = step.url, None
+                else:
+                    guard.check_count(url)
+                    query = step.params
+                headers = step.headers
+                index += 1
+        except ApiError as exc:
+            self._remember(exc)
+            raise
+
+    def get_all(
+        self,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        dialect: Dialect | None = None,
+        dataset: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Every record of a collection, all pages joined (PagingError rather than a cut)."""
         records: list[dict[str, Any]] = []
-        for page in self.iter_pages(path, params):
+        for page in self.iter_pages(path, params, dialect=dialect, dataset=dataset):
             records.extend(page.records)
         return records
 
@@ -208,15 +261,23 @@ class EcoreClient:
 
     # ---- request loop -------------------------------------------------------------------------
 
-    def _get(self, url: str, params: Mapping[str, str] | None) -> tuple[requests.Response, Any]:
+    def _get(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[requests.Response, Any]:
         try:
-            return self._get_with_retries(url, params)
+            return self._get_with_retries(url, params, headers)
         except EcoreError as exc:
             self._remember(exc)
             raise
 
     def _get_with_retries(
-        self, url: str, params: Mapping[str, str] | None
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[requests.Response, Any]:
         s = self._settings
         s.require_api()
@@ -231,6 +292,7 @@ class EcoreClient:
                 response = self._session.get(
                     url,
                     params=params,
+                    headers=headers or None,  # a paging style's own (a continuation token)
                     auth=_GatewayAuth(s.subscription_key_header, key, token),
                     timeout=(s.connect_timeout, s.read_timeout),
                     allow_redirects=False,

@@ -34,8 +34,10 @@ __all__ = [
     "correlation_id",
     "decode_json",
     "describe_body",
+    "error_target",
     "gateway_message",
     "human_seconds",
+    "is_route_not_found",
     "kind_of_401",
     "network_error",
     "parse_replenish",
@@ -147,8 +149,11 @@ def _json_or_none(response: requests.Response) -> Any:
 
 
 def gateway_message(response: requests.Response) -> str:
-    """The human message of an error body: APIM ``message``, API ``error.message`` or text.
+    """The human message of an error body, whichever of the shapes APIs use it has.
 
+    OData ``{"error": {"code", "message", "target"}}``, RFC 7807 problem+json ``{"title",
+    "detail", "errors": {"<param>": ["…"]}}`` (the first parameter's message is added), APIM
+    ``{"statusCode", "message"}``, a token error's ``error_description``, else the text.
     On one line: the API may echo a parameter value holding a line break, and every error
     message must fit one line (a cell, ``Error: ...`` on the terminal).
     """
@@ -157,11 +162,69 @@ def gateway_message(response: requests.Response) -> str:
         error = body.get("error")
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return " ".join(error["message"].split())
+        if _is_problem(body):
+            text = str(body.get("detail") or body.get("title") or "")
+            target, problem = _problem_parameter(body)
+            if target and problem and problem not in text:
+                text = (
+                    f"{text.rstrip('.')}: {target}: {problem}" if text else f"{target}: {problem}"
+                )
+            return " ".join(text.split())
         for key in ("message", "error_description", "error"):
             if isinstance(body.get(key), str):
                 return " ".join(body[key].split())
     text = (response.content or b"")[:300].decode("utf-8", "replace")
     return " ".join(text.split())
+
+
+def _is_problem(body: dict[str, Any]) -> bool:
+    """An RFC 7807 problem: ``title``/``detail`` (and usually ``type``, ``status``)."""
+    return isinstance(body.get("title"), str) or isinstance(body.get("detail"), str)
+
+
+def _problem_parameter(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(parameter, its first message) of a problem's ``errors`` or ``invalid-params``."""
+    errors = body.get("errors")
+    if isinstance(errors, dict) and errors:
+        name, messages = next(iter(errors.items()))
+        first = messages[0] if isinstance(messages, list) and messages else messages
+        return str(name), (" ".join(str(first).split()) if first else None)
+    for key in ("invalid-params", "invalid_params", "invalidParams"):
+        params = body.get(key)
+        if isinstance(params, list) and params and isinstance(params[0], dict):
+            name = params[0].get("name")
+            reason = params[0].get("reason")
+            return (str(name) if name else None), (str(reason) if reason else None)
+    return None, None
+
+
+def error_target(response: requests.Response) -> str | None:
+    """The parameter an API error body names: OData ``error.target`` (or its first detail's),
+    a problem's first ``errors`` key or ``invalid-params`` name; None for APIM bodies."""
+    body = _json_or_none(response)
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    if isinstance(error, dict):
+        target = error.get("target")
+        details = error.get("details")
+        if not target and isinstance(details, list) and details and isinstance(details[0], dict):
+            target = details[0].get("target")
+        return str(target) if target else None
+    if _is_problem(body):
+        return _problem_parameter(body)[0]
+    return None
+
+
+def is_route_not_found(response: requests.Response) -> bool:
+    """A 404 from the gateway for an unknown route (``Resource not found``), not an unknown id."""
+    body = _json_or_none(response)
+    if not isinstance(body, dict):
+        return True  # no API error body: nothing answered for that path
+    if isinstance(body.get("error"), dict) or _is_problem(body):
+        return False
+    message = str(body.get("message") or "").strip().rstrip(".").lower()
+    return message in ("", "resource not found", "not found")
 
 
 def decode_json(response: requests.Response, url: str) -> Any:
@@ -354,10 +417,7 @@ def api_error(
             text = "The API rate limit is still exceeded after the retries: try again shortly."
         return RateLimitError(text, retry_after=wait, **common)
     if status == 400:
-        body = _json_or_none(response)
-        error = body.get("error") if isinstance(body, dict) else None
-        target = error.get("target") if isinstance(error, dict) else None
-        target = str(target) if target else None
+        target = error_target(response)
         what = f"parameter '{target}'" if target else "request"
         return BadRequestError(
             f"The API rejected the {what} for {path}: {message[:160]}",
@@ -365,15 +425,13 @@ def api_error(
             **common,
         )
     if status == 404:
-        body = _json_or_none(response)
-        error = body.get("error") if isinstance(body, dict) else None
-        if isinstance(error, dict):
-            text = f"Not found: {path} ({message[:120]}): check the id."
-        else:
+        if is_route_not_found(response):
             text = (
                 f"The API has no route {urlsplit(url).path}: check the path in the catalogue "
                 "(ECORE_BASE_URL and the dataset's path)."
             )
+        else:
+            text = f"Not found: {message[:160].rstrip('.')} — check the id (GET {path})."
         return NotFoundError(text, **common)
     if status >= 500:
         return ServerError(

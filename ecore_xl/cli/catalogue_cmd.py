@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from ecore_xl.catalogue import Catalogue, Dataset, load_catalogue, user_catalogue_path
+from ecore_xl.catalogue import (
+    Catalogue,
+    Dataset,
+    Dialect,
+    Field,
+    describe_dialect,
+    load_catalogue,
+    user_catalogue_path,
+)
 
 __all__ = ["catalogue"]
 
@@ -69,17 +77,30 @@ def list_(catalogue_path: Path | None, as_json: bool) -> None:
 @click.argument("name")
 @_catalogue_option
 def show(name: str, catalogue_path: Path | None) -> None:
-    """Filters (type, required, default, allowed values) and fields (type) of one dataset.
+    """Filters (type, required, default, allowed values) and fields (type) of one dataset, and
+    the API's dialect as it applies to it (envelope, paging, parameter values, units).
 
     \b
     Example:
       ecore-xl catalogue show invoices
     """
-    ds = _load(catalogue_path).get(name)
-    click.echo(_describe(ds))
+    cat = _load(catalogue_path)
+    ds = cat.get(name)
+    click.echo(_describe(ds, cat.dialect))
 
 
-def _describe(ds: Dataset) -> str:
+def _dialect_lines(ds: Dataset, api: Dialect) -> list[str]:
+    """The dialect in effect for ``ds``: each declaration, marked where the dataset's own
+    differs from the API-wide one."""
+    mine = dict(describe_dialect(ds.dialect))
+    theirs = dict(describe_dialect(api))
+    rows = [["DECLARATION", "WHERE", "SAYS"]]
+    for key, says in mine.items():
+        rows.append([key, "this dataset" if theirs.get(key) != says else "API-wide", says])
+    return ["  " + line for line in _table(rows).splitlines()]
+
+
+def _describe(ds: Dataset, api: Dialect | None = None) -> str:
     lines = [f"{ds.name}: {ds.description}" if ds.description else ds.name]
     lines.append(f"  path      GET {ds.path}")
     lines.append(f"  Excel     ={ds.function}(...)  sheet {ds.sheet}  table {ds.table}")
@@ -92,6 +113,20 @@ def _describe(ds: Dataset) -> str:
         lines.append(f"  needs     exactly one of {', '.join(ds.one_of)}")
     if ds.chunk:
         lines.append(f"  long ranges are fetched per {ds.chunk}")
+    if ds.under:
+        lines.append(
+            f"  under     {ds.under.dataset}: without {ds.under.filter}, one request per "
+            f"{ds.under.dataset} id"
+        )
+    if ds.granularity and any(f.name == ds.granularity.filter for f in ds.filters):
+        g = ds.granularity
+        lines.append(
+            f"  per meter {g.filter} per {g.per}: the finest the API offers for its {g.by} "
+            f"({g.source}); a refused one falls back to the next coarser"
+        )
+    lines.append("")
+    lines.append("Dialect (how the API speaks):")
+    lines.extend(_dialect_lines(ds, api or ds.dialect))
     lines.append("")
     lines.append("Filters:")
     if ds.filters:
@@ -100,23 +135,38 @@ def _describe(ds: Dataset) -> str:
         for f in ds.filters:
             name = f.name if f.param == f.name else f"{f.name} (sent as {f.param})"
             need = "path" if f.name in in_path else "required" if f.required else "optional"
-            allowed = ", ".join(f.allowed) if f.allowed else ""
+            allowed = ", ".join(
+                f"{a} ({f.api_value(a)})" if f.api_value(a) != a else a for a in f.allowed or ()
+            )
             rows.append([name, f.type, need, f.default or "", allowed, f.doc])
         lines.extend("  " + line for line in _table(rows).splitlines())
     else:
         lines.append("  (none)")
     lines.append("")
     lines.append("Fields (columns, in order):")
-    rows = [["NAME", "TYPE", "DESCRIPTION"]]
+    rows = [["NAME", "TYPE", "UNIT", "DESCRIPTION"]]
     for fld in ds.fields:
         doc = fld.doc
         if fld.api_name:
             doc = f"read from {fld.api_name}" + (f"; {doc}" if doc else "")
         if fld.type == "timestamp":
             doc = (doc + "; " if doc else "") + f"plus {fld.name}Local (local wall time)"
-        rows.append([fld.name, fld.type, doc])
+        rows.append([fld.name, fld.type, _unit_text(fld), doc])
     lines.extend("  " + line for line in _table(rows).splitlines())
     return "\n".join(lines)
+
+
+def _unit_text(fld: Field) -> str:
+    """``MWh (API: kWh)``, ``MWh (API: its unit)``, ``exclusive end`` …"""
+    parts = []
+    if fld.unit:
+        came = f"its {fld.unit_field}" if fld.unit_field else fld.api_unit
+        if fld.unit_field and fld.api_unit:
+            came += f", else {fld.api_unit}"
+        parts.append(f"{fld.unit} (API: {came})" if came else fld.unit)
+    if fld.ends_period:
+        parts.append("ends a period")
+    return "; ".join(parts)
 
 
 @catalogue.command("import")

@@ -151,6 +151,8 @@ def mock(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    from ecore_xl.mock.catalogues import catalogue_file
+
     try:
         server.start()
     except OSError as exc:  # in use (EADDRINUSE), or reserved on Windows (WSAEACCES)
@@ -159,11 +161,24 @@ def mock(
             f"Port {port} on 127.0.0.1 {busy}: another 'ecore-xl mock' may be running; stop it, "
             f"or choose another port with --port {port + 1}."
         ) from None
+    env = server.env()
+    catalogue = catalogue_file(dialect)
+    if catalogue is not None:  # the declarations that make the product read this dialect
+        env["ECORE_CATALOGUE"] = str(catalogue)
     click.echo(
         f"# Mock eCore API ({server.dialect.name} dialect) on 127.0.0.1 — "
         "these settings point a client at it:"
     )
-    for line in _env_lines(server.env(), shell):
+    for line in _env_lines(env, shell):
         click.echo(line)
+    moved = [flag for flag, value in (("--paging", paging), ("--envelope", envelope),
+             ("--energy-unit", energy_unit), ("--gas-daily-only", gas_daily_only),
+             ("--ignore-param", ignore_param)) if value]  # fmt: skip
+    if catalogue is not None and moved:
+        click.echo(
+            f"# {', '.join(moved)} move the API away from {catalogue.name}: declare the change "
+            "in a copy of it (or see what fails: that is what the switches are for).",
+            err=True,
+        )
     click.echo("# Ctrl-C stops it.", err=True)
     server.serve_forever()

@@ -358,8 +358,9 @@ def normalise_filters(dataset: Any, filters: Mapping[str, Any], *, tz: str) -> d
         if text is not None:
             out[f.name] = text
     required = [f.name for f in dataset.filters if getattr(f, "required", False)]
+    under = getattr(getattr(dataset, "under", None), "filter", None)  # filled by the service
     for name in [*required, *path_filter_names(dataset.path)]:
-        if name not in out:
+        if name not in out and name != under:
             raise InvalidFilterError(
                 f"{dataset.name} needs the filter {name}: give {name}=...", parameter=name
             )

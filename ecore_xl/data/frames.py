@@ -13,7 +13,11 @@ converted. Anything else there (``"13749,6"``, ``"n/a"``, an object) is an
 a number column that silently turns into text breaks every sum in the workbook. A field the
 catalogue does not declare keeps what the API sent (text when the values are mixed).
 
-Time columns take ISO 8601 text (or null); a number there (an epoch?) is an error too.
+The dataset's dialect is read here too: a nested series becomes one row per value
+(:mod:`ecore_xl.data.shapes`), time columns are parsed as it declares (:mod:`ecore_xl.data.times`:
+ISO text, epoch numbers only when declared, naive times only with a declared zone), an inclusive
+period end becomes exclusive (the day after), and declared units are converted to the canonical
+ones (:mod:`ecore_xl.data.units`).
 
 Frames are built column by column (one pass per column, vectorised parsing), so a year of
 quarter-hours for 20 meters (~700,000 records) takes a fraction of a second. They can also be
@@ -36,6 +40,9 @@ import numpy as np
 import pandas as pd
 
 from ecore_xl.catalogue import Dataset, FieldType, infer_field_type
+from ecore_xl.data.shapes import series_rows
+from ecore_xl.data.times import UTC_UNIT, dates, instants, wall_clock
+from ecore_xl.data.units import apply_units, check_unit_names
 from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
 
 __all__ = [
@@ -55,16 +62,11 @@ EXCEL_MAX_ROWS = 1_048_576
 #: suffix of the local wall-clock sibling of a timestamp column
 LOCAL_SUFFIX = "Local"
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: text accepted in a number field: a JSON number, nothing around it (no "1,5", no " 1")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 #: value types a number column converts without looking at each value
 _NUMERIC_TYPES = frozenset({int, float, bool, type(None)})
-#: value types a time column parses (anything else is an error, never an epoch guessed)
-_TEXT_OR_NULL = frozenset({str, type(None)})
 # dtypes resolved once: pandas looks a dtype given as text up in its registry on every use
-_UTC_UNIT = pd.api.types.pandas_dtype("datetime64[us, UTC]")
-_NAIVE_UNIT = np.dtype("datetime64[us]")
 _TEXT = pd.api.types.pandas_dtype("str")
 _MAX_DEPTH = 5
 
@@ -134,9 +136,12 @@ def _build(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The frame of ``rows`` and the (flattened) keys it was built from; ``notes`` collects
     the data-dependent parsing choices."""
+    if dataset.dialect.series:
+        rows = series_rows(rows, dataset.dialect.series, what=dataset.name)
     declared: dict[str, FieldType] = {f.source: f.type for f in dataset.fields}
     raw: dict[str, list[Any]] = {}
     _collect(rows, "", declared, raw, 0)
+    check_unit_names(dataset, raw, len(rows))
 
     out: dict[str, Any] = {}
     used: set[str] = set()
@@ -162,6 +167,7 @@ def _build(
             while column in out:  # never shadow (or drop) a column: "x" -> "x_"
                 column += "_"
             add(column, _infer(values), values)
+    apply_units(dataset, out, len(rows))
     columns = {name: series.array for name, series in out.items()}  # no realigning
     return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False), list(raw)
 
@@ -247,11 +253,15 @@ def _add(
 ) -> None:
     """Type ``values`` as ``kind`` into ``out[name]`` (``declared``: as the catalogue says)."""
     if kind == "timestamp":
-        utc = _instants(ds, name, values, tz, notes)
+        utc = instants(ds, name, values, tz, notes)
         out[name] = utc
-        out[name + LOCAL_SUFFIX] = _wall_clock(utc, tz)
+        out[name + LOCAL_SUFFIX] = wall_clock(utc, tz)
     elif kind == "date":
-        out[name] = _dates(ds, name, values, tz, notes)
+        days = dates(ds, name, values, tz, notes)
+        field = ds.field(name) if declared else None
+        if field is not None and field.ends_period and ds.dialect.fields.period_ends == "inclusive":
+            days = days + pd.Timedelta(days=1)  # the period's last day -> the first day after
+        out[name] = days
     elif kind in ("number", "integer"):
         out[name] = _numbers(ds, name, values, integer=kind == "integer", declared=declared)
     elif kind == "bool":
@@ -342,103 +352,31 @@ def _bools(values: list[Any]) -> pd.Series:
     return pd.Series(mapped, dtype="bool")
 
 
-def _instants(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) -> pd.Series:
-    """UTC instants; a bare date (``2026-03-01``) means local midnight, as in the contract.
-
-    Whether the first value is a bare date decides for the whole column (noted in ``notes``).
-    """
-    _check_texts(ds, name, values, "timestamp")
-    first = next((v for v in values if v is not None), None)
-    dates = isinstance(first, str) and _DATE_ONLY.match(first) is not None
-    notes.append((name, "dates" if dates else "instants"))
-    try:
-        if dates:
-            naive = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601"))
-            local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-            return local.dt.tz_convert("UTC").astype(_UTC_UNIT)
-        parsed = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=True)
-    except (TypeError, ValueError) as exc:
-        raise _bad_time(ds, name, values, "timestamp", exc) from None
-    return parsed.astype(_UTC_UNIT)
-
-
-def _wall_clock(utc: pd.Series, tz: str) -> pd.Series:
-    return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(_NAIVE_UNIT)
-
-
-def _dates(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) -> pd.Series:
-    """Naive dates; a date-time with offset becomes the local wall-clock time in ``tz``.
-
-    The column is parsed in one go when it can be (all naive, or all with one offset), else
-    value by value through UTC; ``notes`` says which.
-    """
-    _check_texts(ds, name, values, "date")
-    series = pd.Series(values, dtype=object)
-    try:
-        try:
-            parsed = pd.to_datetime(series, format="ISO8601")
-        except ValueError:  # mixed offsets or dates next to date-times: go through UTC
-            notes.append((name, "mixed"))
-            is_date = series.map(lambda v: isinstance(v, str) and bool(_DATE_ONLY.match(v)))
-            utc = pd.to_datetime(series.where(~is_date), format="ISO8601", utc=True)
-            local = utc.dt.tz_convert(tz).dt.tz_localize(None)
-            plain = pd.to_datetime(series.where(is_date), format="ISO8601")
-            return plain.where(is_date, local).astype(_NAIVE_UNIT)
-    except (TypeError, ValueError) as exc:
-        raise _bad_time(ds, name, values, "date", exc) from None
-    aware = isinstance(parsed.dtype, pd.DatetimeTZDtype)
-    notes.append((name, "aware" if aware else "naive"))
-    if aware:
-        parsed = parsed.dt.tz_convert(tz).dt.tz_localize(None)
-    return parsed.astype(_NAIVE_UNIT)
-
-
-def _check_texts(ds: Dataset, name: str, values: list[Any], kind: str) -> None:
-    """Times arrive as ISO text: a number (an epoch?), a list or an object there is an error."""
-    if not set(map(type, values)) <= _TEXT_OR_NULL:
-        raise _bad_time(ds, name, values, kind, None)
-
-
-def _bad_time(
-    ds: Dataset, name: str, values: list[Any], kind: str, exc: Exception | None
-) -> UnexpectedResponseError:
-    sample = next((v for v in values if v is not None and not _parses(v, kind)), None)
-    return UnexpectedResponseError(
-        f"{ds.name}: field {name!r} holds {sample!r}, which is not a {kind}. "
-        f"If the API changed, set the field's type in the catalogue file (e.g. to text).",
-        detail=str(exc) if exc is not None else f"a {type(sample).__name__}, not ISO 8601 text",
-    )
-
-
-def _parses(value: Any, kind: str) -> bool:
-    if type(value) is not str:
-        return False
-    try:
-        pd.to_datetime([value], format="ISO8601", utc=kind == "timestamp")
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 # ---- invoice lines ---------------------------------------------------------------------------
 
 
-def explode_records(dataset: Dataset, parents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def explode_records(
+    dataset: Dataset, parents: Sequence[Mapping[str, Any]], *, id_key: str = "id"
+) -> list[dict[str, Any]]:
     """One record per element of each parent's ``dataset.explode`` list, with the parent's id.
 
-    Invoice lines: ``{"invoiceId": <invoice id>, **line}`` for every line of every invoice.
+    Invoice lines: ``{"invoiceId": <invoice id>, **line}`` for every line of every invoice;
+    ``id_key`` is the parent records' id key as the API names it (``invoiceId`` in a dialect
+    whose ids are ``<entity>Id``), the child's key is written as its dialect reads it.
     """
     if not dataset.explode or not dataset.parent_key:
         raise UsageError(f"{dataset.name} is not a dataset of nested records (no 'explode').")
-    list_key, parent_key = dataset.explode, dataset.parent_key
+    list_key = dataset.explode
+    own = dataset.field(dataset.parent_key)
+    parent_key = own.source if own is not None else dataset.parent_key
     out: list[dict[str, Any]] = []
     for parent in parents:
         children = parent.get(list_key) or []
         if not isinstance(children, list):
             raise UnexpectedResponseError(
-                f"{dataset.name}: {list_key!r} of record {parent.get('id')!r} is not a list."
+                f"{dataset.name}: {list_key!r} of record {parent.get(id_key)!r} is not a list."
             )
-        pid = parent.get("id")
+        pid = parent.get(id_key)
         for child in children:
             row = {parent_key: pid}
             row.update(child if isinstance(child, Mapping) else {"value": child})
@@ -460,10 +398,10 @@ def volumes_wide(long: pd.DataFrame, *, tz: str = "Europe/Berlin") -> pd.DataFra
         if column not in long.columns:
             raise UsageError(f"A wide volume grid needs a '{column}' column.")
     if long.empty:
-        start = pd.Series([], dtype=_UTC_UNIT)
+        start = pd.Series([], dtype=UTC_UNIT)
         return pd.DataFrame(
             {
-                "start" + LOCAL_SUFFIX: _wall_clock(start, tz),
+                "start" + LOCAL_SUFFIX: wall_clock(start, tz),
                 "start": start,
                 "utcOffset": pd.Series([], dtype=_TEXT),
             }
@@ -483,7 +421,7 @@ def volumes_wide(long: pd.DataFrame, *, tz: str = "Europe/Berlin") -> pd.DataFra
     if start.dt.tz is None:
         raise UsageError("The 'start' column of volumes must be time-zone aware (UTC).")
     start = start.dt.tz_convert("UTC")
-    local = _wall_clock(start, tz)
+    local = wall_clock(start, tz)
     head = pd.DataFrame(
         {
             "start" + LOCAL_SUFFIX: local,

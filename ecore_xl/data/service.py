@@ -7,15 +7,18 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    raises before any request;
 2. **offline** (``settings.offline`` or ``offline=True``): answer from the cache (even if stale),
    then from a snapshot; else :class:`~ecore_xl.errors.OfflineError`. The API is never called;
-3. **online**: one cached, coalesced load per normalised request. A load plans its requests:
+3. **online**: one cached, coalesced load per normalised request. A load plans its requests
+   (:mod:`ecore_xl.data.plan`: one per value of a several-valued filter, long ranges split per
+   ``chunk``), spelled as the dataset's dialect declares (:mod:`ecore_xl.data.encode`), and:
 
-   * several values of one filter (``meterId="M-1,M-2"``): one request per value, answers
-     concatenated in the order given (the API takes one value per parameter);
-   * a dataset with ``chunk`` ("month" for volumes) and a ``from``/``to`` range: split at local
-     month starts, so each request stays small and the union is exactly ``[from, to)`` (not for a
-     coarse ``granularity`` — day, month: a year of days is one page anyway);
    * a dataset with a ``parent`` (invoice-lines): load the parent (through the cache) and
      explode its ``explode`` list field;
+   * a collection ``under`` a parent (``/contracts/{contractId}/clicks``) without that filter:
+     the parent dataset's ids (through the cache), one request each, the parent id filled in;
+   * a dataset with a ``granularity`` rule (volumes per meter): each meter asked for the finest
+     granularity its commodity is offered at or above the one asked; a refusal (a 400 naming the
+     granularity parameter) for one meter retries that meter one step coarser — never a failed
+     fetch for all meters (:mod:`ecore_xl.data.granularity`);
 
    a plan longer than ``settings.max_requests`` (``ECORE_MAX_REQUESTS``) is refused with an
    :class:`~ecore_xl.errors.InvalidFilterError` before any request (``from=1, to=2958465`` in
@@ -30,11 +33,14 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    truncated: the Excel row limit is the writers' business.
 
 Every frame says where it came from in ``df.attrs["ecore"]``: ``fetched_at`` (UTC ISO 8601 text
-``2026-03-02T08:30:00Z``, so ``to_parquet()`` keeps it: when the API answered, also for a cached
-answer or a snapshot of it), ``source_url`` (the first URL
-requested, or the snapshot file) and ``source``: ``"api"`` (this call's own requests),
-``"cache"`` (no request of its own: the TTL cache, or a load another caller was running) or
-``"snapshot"``.
+``2026-03-02T08:30:00Z``, so ``to_parquet()`` keeps the attrs: when the API answered, also for a
+cached answer or a snapshot of it), ``source_url`` (the first URL requested, or the snapshot
+file), ``requests`` (how many the load made) and ``source``: ``"api"`` (this call's own
+requests), ``"cache"`` (no request of its own: the TTL cache, or a load another caller was
+running) or ``"snapshot"``; and what it holds: ``units`` (column -> canonical unit, as declared
+and converted), ``granularity`` (``{"asked": "hour", "used": {"MTR-0003": "day"}}`` when some
+meters got a coarser one, else absent) and ``notes`` (one line each, for a face to show: the
+granularity fallback). Every value is JSON.
 
 The module-level :func:`fetch` uses a process-wide service (:func:`get_service`,
 :func:`set_service`, :func:`reset_service`).
@@ -44,8 +50,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import itertools
-import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -53,18 +57,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
+from ecore_xl.data import granularity as _granularity
 from ecore_xl.data.cache import TTLCache
-from ecore_xl.data.filters import is_multi, normalise_filters, parse_date_value, split_multi
+from ecore_xl.data.encode import encode_request
+from ecore_xl.data.filters import normalise_filters, split_multi
+from ecore_xl.data.plan import (
+    chunk_range,
+    count_chunks,
+    count_requests,
+    plan_pieces,
+    plan_requests,
+)
 from ecore_xl.data.snapshot import read_snapshot, snapshot_path, write_snapshot
-from ecore_xl.errors import CatalogueError, EcoreError, InvalidFilterError, OfflineError
+from ecore_xl.errors import BadRequestError, EcoreError, InvalidFilterError, OfflineError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ecore_xl.api import EcoreClient
-    from ecore_xl.catalogue import Catalogue, Dataset
+    from ecore_xl.catalogue import Catalogue, Dataset, Envelope, GranularityRule
     from ecore_xl.config import Settings
     from ecore_xl.data.frames import FramePart
 
@@ -72,6 +84,8 @@ __all__ = [
     "LAYOUTS",
     "DataService",
     "Progress",
+    "chunk_range",
+    "count_chunks",
     "count_requests",
     "default_snapshot_dir",
     "fetch",
@@ -88,152 +102,6 @@ LAYOUTS: tuple[str, ...] = ("long", "wide")
 #: ``progress(done, total)``: requests finished of requests planned (pages are not counted: their
 #: number is only known at the last one)
 Progress = Callable[[int, int], None]
-Request = tuple[str, dict[str, str]]
-
-_CHUNK_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-#: granularities so coarse that a long range is a few records: chunking would only cost calls
-COARSE_GRANULARITIES = frozenset({"day", "week", "month", "quarter", "year"})
-
-
-# ---- planning (pure) ------------------------------------------------------------------------
-
-
-def _local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
-
-
-def _instant(value: str, zone: ZoneInfo, tz: str) -> dt.datetime:
-    parsed = parse_date_value("from", value, tz=tz)
-    return parsed if isinstance(parsed, dt.datetime) else _local_midnight(parsed, zone)
-
-
-def _check_chunk(chunk: str) -> None:
-    if chunk != "day" and chunk not in _CHUNK_MONTHS:
-        raise CatalogueError(
-            f"Catalogue: chunk {chunk!r} is not one of day, month, quarter, year: fix the "
-            "catalogue file."
-        )
-
-
-def _period(day: dt.date, chunk: str) -> int:
-    """The index of the ``chunk`` period holding ``day`` (consecutive periods: +1)."""
-    if chunk == "day":
-        return day.toordinal()
-    return (day.year * 12 + day.month - 1) // _CHUNK_MONTHS[chunk]
-
-
-def _period_start(index: int, chunk: str) -> dt.date:
-    if chunk == "day":
-        return dt.date.fromordinal(index)
-    month = index * _CHUNK_MONTHS[chunk]
-    return dt.date(month // 12, month % 12 + 1, 1)
-
-
-def chunk_range(start: str, end: str, chunk: str, *, tz: str) -> list[tuple[str, str]]:
-    """Split ``[start, end)`` at local period starts (``day``, ``month``, ``quarter``, ``year``).
-
-    Inner edges are dates (local midnight, as the API reads them); the outer edges are kept as
-    given, so the pieces cover exactly the same instants as the whole.
-    """
-    _check_chunk(chunk)
-    zone = ZoneInfo(tz)
-    first = _period(_instant(start, zone, tz).astimezone(zone).date(), chunk)
-    inner = range(first + 1, first + count_chunks(start, end, chunk, tz=tz))
-    edges = [start, *(_period_start(i, chunk).isoformat() for i in inner), end]
-    return list(itertools.pairwise(edges))
-
-
-def count_chunks(start: str, end: str, chunk: str, *, tz: str) -> int:
-    """``len(chunk_range(start, end, chunk, tz=tz))``, counted without building the pieces."""
-    _check_chunk(chunk)
-    zone = ZoneInfo(tz)
-    a, b = _instant(start, zone, tz), _instant(end, zone, tz)
-    first = _period(a.astimezone(zone).date(), chunk)
-    last = _period(b.astimezone(zone).date(), chunk)  # the last period starting before ``b``…
-    if last > first and not _local_midnight(_period_start(last, chunk), zone) < b:
-        last -= 1  # …unless ``b`` is that period's very start
-    return 1 + max(0, last - first)
-
-
-def _range_names(ds: Dataset) -> tuple[str, str] | None:
-    names = {f.name for f in ds.filters if f.type == "date"}
-    return ("from", "to") if {"from", "to"} <= names else None
-
-
-def _multi_names(ds: Dataset, filters: Mapping[str, str]) -> list[str]:
-    types = {f.name: f.type for f in ds.filters}
-    return [n for n, v in filters.items() if is_multi(types.get(n, "text"), v)]
-
-
-def _chunk_span(ds: Dataset, filters: Mapping[str, str]) -> tuple[str, str] | None:
-    """The ``(from, to)`` filter names when this request is split into ``ds.chunk`` periods."""
-    if not ds.chunk or filters.get("granularity", "").lower() in COARSE_GRANULARITIES:
-        return None
-    span = _range_names(ds)
-    return span if span and span[0] in filters and span[1] in filters else None
-
-
-def count_requests(ds: Dataset, filters: Mapping[str, str], *, tz: str) -> int:
-    """``len(plan_requests(ds, filters, tz=tz))``, counted without building the requests."""
-    count = math.prod(len(split_multi(filters[n])) for n in _multi_names(ds, filters))
-    if span := _chunk_span(ds, filters):
-        count *= count_chunks(filters[span[0]], filters[span[1]], ds.chunk or "", tz=tz)
-    return count
-
-
-def plan_requests(
-    ds: Dataset, filters: Mapping[str, str], *, tz: str, max_requests: int | None = None
-) -> list[Request]:
-    """The ``(path, query)`` requests that together answer ``filters`` (normalised), in order.
-
-    With ``max_requests``, a plan longer than that raises InvalidFilterError before a single
-    request is built (``from``/``to`` 1900 to 9999 by month would be ~97,000 per meter).
-    """
-    if max_requests is not None:
-        total = count_requests(ds, filters, tz=tz)
-        if total > max_requests:
-            raise _too_many_requests(ds, filters, total, max_requests, tz=tz)
-    multi = _multi_names(ds, filters)
-    span = _chunk_span(ds, filters)
-    requests: list[Request] = []
-    for combo in itertools.product(*(split_multi(filters[n]) for n in multi)):
-        single = {**filters, **dict(zip(multi, combo, strict=True))}
-        pieces: list[dict[str, str]] = [single]
-        if span and ds.chunk:
-            pieces = [
-                {**single, span[0]: a, span[1]: b}
-                for a, b in chunk_range(single[span[0]], single[span[1]], ds.chunk, tz=tz)
-            ]
-        requests.extend(ds.request(piece) for piece in pieces)
-    return requests
-
-
-def _too_many_requests(
-    ds: Dataset, filters: Mapping[str, str], total: int, limit: int, *, tz: str
-) -> InvalidFilterError:
-    """Names the range and the several-valued filters that make the plan this long."""
-    # (count, what, advice, filter) for each thing that multiplies the requests
-    factors: list[tuple[int, str, list[str], str]] = []
-    span = _chunk_span(ds, filters)
-    if span and ds.chunk:
-        a, b = filters[span[0]], filters[span[1]]
-        advice = ["a shorter range"]
-        if any(f.name == "granularity" for f in ds.filters):
-            advice.append("a coarser granularity")
-        chunks = count_chunks(a, b, ds.chunk, tz=tz)
-        factors.append((chunks, f"{chunks:,} {ds.chunk}s from {a} to {b}", advice, span[0]))
-    for name in _multi_names(ds, filters):
-        n = len(split_multi(filters[name]))
-        factors.append((n, f"{n:,} {name} values", [f"fewer {name} values"], name))
-    factors = [f for f in factors if f[0] > 1]
-    advice = [a for f in factors for a in f[2]] + ["raise ECORE_MAX_REQUESTS"]
-    how = ", ".join(advice[:-1]) + (" or " if len(advice) > 1 else "") + advice[-1]
-    what = " x ".join(f[1] for f in factors) or "this fetch"
-    return InvalidFilterError(
-        f"{ds.name}: {what} would take {total:,} requests, more than ECORE_MAX_REQUESTS "
-        f"({limit:,}): ask for {how}.",
-        parameter=max(factors)[3] if factors else "ECORE_MAX_REQUESTS",
-    )
 
 
 def default_snapshot_dir(settings: Settings) -> Path | None:
@@ -259,6 +127,9 @@ class _Result:
     requests: int
     source: Source = "api"  # where the records came from when this result was made
     bodies: tuple[bytes, ...] = ()
+    envelope: Envelope | None = None  # where the records are in ``bodies``
+    granularity: dict[str, Any] | None = None  # {"asked", "used": {id: granularity}}
+    notes: tuple[str, ...] = ()
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     written: set[Path] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -268,9 +139,9 @@ class _Result:
         """The records (parsed from the page bodies again: a new list of new dicts)."""
         if self.kept is not None:
             return self.kept
-        from ecore_xl.api.paging import body_records
+        from ecore_xl.api.envelope import body_records
 
-        return [r for body in self.bodies for r in body_records(body)]
+        return [r for body in self.bodies for r in body_records(body, self.envelope)]
 
     @property
     def nbytes(self) -> int:
@@ -294,13 +165,24 @@ class _Part:
     bodies: list[bytes]
     records: list[dict[str, Any]] | None
     frame: FramePart | None
+    envelope: Envelope | None = None
+    refused: BadRequestError | None = None  # the granularity this part asked for was refused
 
     def all_records(self) -> list[dict[str, Any]]:
         if self.records is not None:
             return self.records
-        from ecore_xl.api.paging import body_records
+        from ecore_xl.api.envelope import body_records
 
-        return [r for body in self.bodies for r in body_records(body)]
+        return [r for body in self.bodies for r in body_records(body, self.envelope)]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One request of a load: as the API spells it, and the canonical values it answers."""
+
+    path: str
+    query: dict[str, str]
+    values: dict[str, str]
 
 
 # ---- the service ----------------------------------------------------------------------------
@@ -323,6 +205,8 @@ class DataService:
         self._catalogue = catalogue
         self.cache = cache if cache is not None else TTLCache()
         self._lock = threading.Lock()
+        #: (dataset, meter id) -> granularities the API refused for it (learned, never asked again)
+        self._refused: dict[tuple[str, str], set[str]] = {}
 
     # ---- collaborators ------------------------------------------------------------------------
 
@@ -385,12 +269,20 @@ class DataService:
         norm = normalise_filters(ds, filters, tz=self.settings.timezone)
         result, source = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
         df = _detached(self._frame(ds, result, layout))
-        df.attrs["ecore"] = {
+        from ecore_xl.data.units import declared_units
+
+        meta: dict[str, Any] = {
             # ISO text, not a datetime: attrs must be JSON for df.to_parquet() to keep them
             "fetched_at": result.fetched_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
             "source_url": result.source_url,
             "source": source,
+            "requests": result.requests,
+            "units": declared_units(ds),
+            "notes": list(result.notes),
         }
+        if result.granularity:
+            meta["granularity"] = {**result.granularity, "used": dict(result.granularity["used"])}
+        df.attrs["ecore"] = meta
         return df
 
     def fetch_records(
@@ -454,8 +346,8 @@ class DataService:
 
     @staticmethod
     def _key(ds: Dataset, norm: Mapping[str, str]) -> tuple[Any, ...]:
-        params = tuple((f.name, f.param) for f in ds.filters)
-        return (ds.name, ds.path, params, tuple(norm.items()))
+        # the whole declaration: another path, name, value map or dialect is another answer
+        return (ds.name, ds, tuple(norm.items()))
 
     def _result(
         self,
@@ -495,47 +387,186 @@ class DataService:
         if ds.parent:
             return self._load_child(ds, norm, progress, refresh)
         settings = self.settings
-        plan = plan_requests(ds, norm, tz=settings.timezone, max_requests=settings.max_requests)
+        tz = settings.timezone
+        norm = self._with_parent_ids(ds, norm, refresh)
         from ecore_xl.data.frames import join_parts  # pandas, before the workers need it
 
-        parts = self._run(ds, plan, progress)
+        rule = ds.granularity
+        used: dict[str, str] = {}
+        if ds.under and ds.under.filter not in norm:  # a parent without children: no request
+            parts: list[_Part] = []
+            planned: list[_Planned] = []
+        elif rule and rule.filter in norm and rule.per in norm:
+            parts, planned, used = self._load_per_granularity(ds, norm, rule, progress, refresh)
+        else:
+            pieces = plan_pieces(ds, norm, tz=tz, max_requests=settings.max_requests)
+            planned = [self._planned(ds, piece) for piece in pieces]
+            parts = self._run(ds, planned, progress)
         answered = dt.datetime.now(dt.UTC)  # the last response is in
         whole = all(p.records is None for p in parts)  # every page came with its body
         result = _Result(
             None if whole else [r for p in parts for r in p.all_records()],
-            answered, self._source_url(plan), len(plan),
+            answered, self._source_url(planned), len(planned),
             bodies=tuple(b for p in parts for b in p.bodies) if whole else (),
+            envelope=ds.dialect.envelope,
         )  # fmt: skip
-        tz = settings.timezone
+        if used and rule is not None:
+            asked = norm[rule.filter]
+            result.granularity = {"asked": asked, "used": used}
+            result.notes = (_granularity.note(asked, used, rule.per),)
         with contextlib.suppress(EcoreError):  # fetch raises it; fetch_records still works
             result.frames["long"] = join_parts(
                 ds, [p.frame for p in parts], lambda: result.records, tz=tz
             )
         return result
 
+    def _planned(self, ds: Dataset, values: dict[str, str]) -> _Planned:
+        path, query = encode_request(ds, values, tz=self.settings.timezone)
+        return _Planned(path, query, values)
+
+    def _with_parent_ids(self, ds: Dataset, norm: dict[str, str], refresh: bool) -> dict[str, str]:
+        """A collection under a parent, asked without the parent's id: every id of the parent
+        dataset (through the cache), narrowed by the filters both datasets have."""
+        under = ds.under
+        if under is None or under.filter in norm:
+            return norm
+        parent = self.dataset(under.dataset)
+        names = {f.name for f in parent.filters if f.type != "date"}  # dates mean other things
+        shared = {k: v for k, v in norm.items() if k in names}
+        parent_norm = normalise_filters(parent, shared, tz=self.settings.timezone)
+        found, _ = self._cached_load(parent, parent_norm, None, refresh)
+        frame = self._frame(parent, found, "long")
+        key = parent.key or "id"
+        ids = [str(v) for v in frame[key].dropna()] if key in frame else []
+        return {**norm, under.filter: ",".join(dict.fromkeys(ids))} if ids else norm
+
+    def _load_per_granularity(
+        self,
+        ds: Dataset,
+        norm: dict[str, str],
+        rule: GranularityRule,
+        progress: Progress | None,
+        refresh: bool,
+    ) -> tuple[list[_Part], list[_Planned], dict[str, str]]:
+        """Each meter at the finest granularity it is offered; a refused one one step coarser.
+
+        Returns the parts in meter order, the requests made, and the meters that got another
+        granularity than asked.
+        """
+        tz = self.settings.timezone
+        plan_pieces(ds, norm, tz=tz, max_requests=self.settings.max_requests)  # the limit, first
+        asked = norm[rule.filter]
+        ids = list(dict.fromkeys(split_multi(norm[rule.per])))
+        order = _granularity.order(ds, rule, asked)
+        offered = self._offered(ds, rule, ids, refresh)
+        chosen: dict[str, str] = {}
+        for ident in ids:
+            pick = _granularity.choose(asked, order, offered.get(ident), self._refusals(ds, ident))
+            if pick is None:
+                raise InvalidFilterError(
+                    f"{ds.name}: {rule.per} {ident} is offered none of {', '.join(order)} "
+                    f"(dialect.granularities): fix the catalogue's declaration.",
+                    parameter=rule.filter,
+                )
+            chosen[ident] = pick
+        done: dict[str, list[_Part]] = {}
+        planned_all: list[_Planned] = []
+        pending = ids
+        while pending:
+            owners: list[str] = []
+            planned: list[_Planned] = []
+            for ident in pending:
+                values = {**norm, rule.per: ident, rule.filter: chosen[ident]}
+                for piece in plan_pieces(ds, values, tz=tz):
+                    planned.append(self._planned(ds, piece))
+                    owners.append(ident)
+            planned_all.extend(planned)
+            parts = self._run(ds, planned, progress, refusable=rule)
+            again: list[str] = []
+            for ident in pending:
+                mine = [p for owner, p in zip(owners, parts, strict=True) if owner == ident]
+                refusal = next((p.refused for p in mine if p.refused is not None), None)
+                if refusal is None:
+                    done[ident] = mine
+                    continue
+                self._refuse(ds, ident, chosen[ident])
+                pick = _granularity.choose(
+                    asked, order, offered.get(ident), self._refusals(ds, ident)
+                )
+                if pick is None:
+                    raise refusal
+                chosen[ident] = pick
+                again.append(ident)
+            pending = again
+        used = {ident: g for ident, g in chosen.items() if g != asked}
+        return [p for ident in ids for p in done[ident]], planned_all, used
+
+    def _refusals(self, ds: Dataset, ident: str) -> frozenset[str]:
+        """The granularities the API refused for this meter so far (a copy)."""
+        with self._lock:
+            return frozenset(self._refused.get((ds.name, ident), ()))
+
+    def _refuse(self, ds: Dataset, ident: str, granularity: str) -> None:
+        with self._lock:
+            self._refused.setdefault((ds.name, ident), set()).add(granularity)
+
+    def _offered(
+        self, ds: Dataset, rule: GranularityRule, ids: list[str], refresh: bool
+    ) -> dict[str, tuple[str, ...] | None]:
+        """Meter id -> the granularities its commodity is offered (None: all), when the dialect
+        declares any (the commodities come from the rule's source dataset, through the cache)."""
+        if not ds.dialect.granularities:
+            return {}
+        source = self.dataset(rule.source)
+        found, _ = self._cached_load(
+            source, normalise_filters(source, {}, tz=self.settings.timezone), None, refresh
+        )
+        frame = self._frame(source, found, "long")
+        key = source.key or "id"
+        if key not in frame or rule.by not in frame:
+            return {}
+        by = dict(zip(frame[key].astype("str"), frame[rule.by], strict=True))
+        return {ident: ds.dialect.allowed_granularities(by.get(ident)) for ident in ids}
+
     def _load_child(
         self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
     ) -> _Result:
-        from ecore_xl.data.frames import explode_records, records_to_frame
+        from ecore_xl.data.frames import records_to_frame
 
         parent_ds = self.dataset(ds.parent or "")
         parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
         parent, loaded = self._cached_load(parent_ds, parent_norm, progress, refresh)
-        records = explode_records(ds, parent.records)
+        records = self._explode(ds, parent_ds, parent.records)
         result = _Result(records, parent.fetched_at, parent.source_url, parent.requests,
                          parent.source if loaded else "cache")  # fmt: skip
         with contextlib.suppress(EcoreError):  # built before it is cached, so its size counts
             result.frames["long"] = records_to_frame(ds, records, tz=self.settings.timezone)
         return result
 
-    def _run(self, ds: Dataset, plan: Sequence[Request], progress: Progress | None) -> list[_Part]:
+    @staticmethod
+    def _explode(
+        ds: Dataset, parent_ds: Dataset, parents: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        from ecore_xl.data.frames import explode_records
+
+        key = parent_ds.field(parent_ds.key or "id")
+        return explode_records(ds, parents, id_key=key.source if key else "id")
+
+    def _run(
+        self,
+        ds: Dataset,
+        plan: Sequence[_Planned],
+        progress: Progress | None,
+        *,
+        refusable: GranularityRule | None = None,
+    ) -> list[_Part]:
         """Every request of the plan, on the pool; answers in plan order."""
         client = self.client  # built here, once, not by the first worker that needs it
         total = len(plan)
         if progress:
             progress(0, total)
         if total == 1:
-            out = [self._download(client, ds, *plan[0])]
+            out = [self._download(client, ds, plan[0], refusable)]
             if progress:
                 progress(1, 1)
             return out
@@ -543,8 +574,8 @@ class DataService:
         results: list[_Part | None] = [None] * total
         with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
             futures: dict[Future[_Part], int] = {
-                pool.submit(self._download, client, ds, path, query): i
-                for i, (path, query) in enumerate(plan)
+                pool.submit(self._download, client, ds, item, refusable): i
+                for i, item in enumerate(plan)
             }
             pending = set(futures)
             done_count = 0
@@ -563,29 +594,52 @@ class DataService:
         return [r if r is not None else _Part([], None, None) for r in results]
 
     def _download(
-        self, client: EcoreClient, ds: Dataset, path: str, query: dict[str, str]
+        self,
+        client: EcoreClient,
+        ds: Dataset,
+        item: _Planned,
+        refusable: GranularityRule | None = None,
     ) -> _Part:
         """Every page of one request, and its frame part, typed here in the worker thread while
-        the other workers wait for the API (the records as dicts are dropped right after)."""
+        the other workers wait for the API (the records as dicts are dropped right after).
+
+        With ``refusable``, a 400 refusing the granularity comes back as the part's ``refused``.
+        """
         from ecore_xl.data.frames import frame_part
+        from ecore_xl.data.shapes import with_parent_id
 
         records: list[dict[str, Any]] = []
         bodies: list[bytes] = []
-        for page in client.iter_pages(path, query):
-            records.extend(page.records)
-            bodies.append(page.body)
+        try:
+            for page in client.iter_pages(
+                item.path, item.query, dialect=ds.dialect, dataset=ds.name
+            ):
+                records.extend(page.records)
+                bodies.append(page.body)
+        except BadRequestError as exc:
+            if refusable is not None and _granularity.is_refusal(exc, ds, refusable):
+                return _Part([], [], None, refused=exc)
+            raise _named_filter(exc, ds) from None
+        kept = None if all(bodies) else records
+        if ds.under and ds.under.filter in item.values:
+            column = ds.field(ds.under.filter)
+            filled = with_parent_id(
+                records, column.source if column else ds.under.filter, item.values[ds.under.filter]
+            )
+            if filled is not records:  # the API leaves the parent id out: keep the records
+                records = kept = filled
         try:
             frame: FramePart | None = frame_part(ds, records, tz=self.settings.timezone)
         except EcoreError:  # e.g. a number field holding text: the whole list will say so
             frame = None
-        return _Part(bodies, None if all(bodies) else records, frame)
+        return _Part(bodies, kept, frame, envelope=ds.dialect.envelope)
 
-    def _source_url(self, plan: Sequence[Request]) -> str | None:
+    def _source_url(self, plan: Sequence[_Planned]) -> str | None:
         if not plan:
             return None
-        path, query = plan[0]
-        url = self.settings.base_url.rstrip("/") + path
-        return f"{url}?{urlencode(query)}" if query else url
+        first = plan[0]
+        url = self.settings.base_url.rstrip("/") + first.path
+        return f"{url}?{urlencode(first.query)}" if first.query else url
 
     def _frame(self, ds: Dataset, result: _Result, layout: Layout) -> pd.DataFrame:
         from ecore_xl.data.frames import records_to_frame, volumes_wide
@@ -610,9 +664,10 @@ class DataService:
         with result.lock:
             if directory.resolve() in result.written:
                 return
+        about = {"granularity": result.granularity, "notes": list(result.notes)}
         write_snapshot(
             directory, ds.name, norm, result.records, result.source_url,
-            fetched_at=result.fetched_at,
+            fetched_at=result.fetched_at, about=about,
         )  # fmt: skip
         with result.lock:
             result.written.add(directory.resolve())
@@ -645,18 +700,34 @@ class DataService:
                 records, meta = hit
                 file = str(snapshot_path(directory, ds.name, norm))
                 when = _parse_utc(meta.get("fetched_at"))
-                return _Result(records, when, file, 0, "snapshot"), "snapshot"
+                found = _Result(records, when, file, 0, "snapshot")
+                if isinstance(meta.get("granularity"), dict):  # what the live fetch said
+                    found.granularity = meta["granularity"]
+                    found.notes = tuple(str(n) for n in meta.get("notes") or ())
+                return found, "snapshot"
         if ds.parent:
-            from ecore_xl.data.frames import explode_records
-
             parent_ds = self.dataset(ds.parent)
             parent_norm = normalise_filters(parent_ds, norm, tz=self.settings.timezone)
             found = self._offline_lookup(parent_ds, parent_norm, snapshot_dir)
             if found is not None:
                 parent, source = found
-                records = explode_records(ds, parent.records)
+                records = self._explode(ds, parent_ds, parent.records)
                 return _Result(records, parent.fetched_at, parent.source_url, 0, source), source
         return None
+
+
+def _named_filter(exc: BadRequestError, ds: Dataset) -> BadRequestError:
+    """A 400 naming an API parameter, also named by the catalogue's filter (``resolution`` is
+    the filter ``granularity``)."""
+    if exc.target:
+        try:
+            name = ds.filter(exc.target).name
+        except InvalidFilterError:
+            return exc
+        if name != exc.target:
+            exc.message = f"{exc.message} (the filter {name} of {ds.name})"
+            exc.args = (exc.message, *exc.args[1:])
+    return exc
 
 
 def _detached(frame: pd.DataFrame) -> pd.DataFrame:

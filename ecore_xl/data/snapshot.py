@@ -4,7 +4,8 @@ One file per dataset and normalised filter set, named ``<dataset>-<hash12>.ecore
 hash is over the canonical JSON of the filters). The file is gzip'd text of two lines:
 
 1. a metadata header ``{"format": "ecore-xl-snapshot", "version": 1, "dataset", "filters",
-   "fetched_at" (UTC ISO 8601), "row_count", "source_url", "ecore_xl"}``
+   "fetched_at" (UTC ISO 8601), "row_count", "source_url", "ecore_xl"}`` and, when the fetch
+   had some, ``"granularity"`` and ``"notes"`` (a per-meter granularity fallback)
 2. the JSON array of the records exactly as the API sent them.
 
 Keeping the raw records (not a DataFrame) means the same parser turns a snapshot and a live answer
@@ -66,8 +67,13 @@ def write_snapshot(
     source_url: str | None,
     *,
     fetched_at: dt.datetime | None = None,
+    about: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write the records of one request atomically; returns the file's path."""
+    """Write the records of one request atomically; returns the file's path.
+
+    ``about`` is what the data layer said about them (``granularity``, ``notes``), kept in the
+    header so an offline answer says it too.
+    """
     when = (fetched_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     meta = {
         "format": FORMAT,
@@ -78,6 +84,7 @@ def write_snapshot(
         "row_count": len(records),
         "source_url": source_url,
         "ecore_xl": __version__,
+        **{k: v for k, v in (about or {}).items() if v},
     }
     path = snapshot_path(directory, dataset, filters)
     with atomic_write_path(path) as tmp, gzip.open(tmp, "wb", compresslevel=6) as fh:

@@ -64,6 +64,8 @@ class DatasetResult:
     fetched_at: dt.datetime
     source: str
     filters: dict[str, Any]
+    #: what the data layer said about the data (a granularity fallback for some meters)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,6 +91,7 @@ class _Fetched:
     source: str
     kind: str
     sheet: str
+    notes: tuple[str, ...] = ()
 
 
 def _service(service: DataService | None) -> DataService:
@@ -130,6 +133,13 @@ def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
     url = meta.get("source_url")
     source = f"snapshot {url}" if kind == "snapshot" and url else str(url or "eCore API")
     return fetched.astimezone(dt.UTC), source, kind
+
+
+def _notes(df: pd.DataFrame) -> tuple[str, ...]:
+    """The data layer's notes on a frame (``df.attrs["ecore"]["notes"]``: a fallback)."""
+    meta = df.attrs.get("ecore")
+    notes = meta.get("notes") if isinstance(meta, Mapping) else None
+    return tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else ()
 
 
 def refresh_book(
@@ -211,6 +221,7 @@ def refresh_book(
             extra = {"layout": layout} if layout else {}
             df = svc.fetch(ds.name, progress=requests_done, **kwargs, **extra, **filters)
             fetched_at, source, kind = _meta(df, clock())
+            notes = _notes(df)
             df = narrow_rows(ds, df, cfg)
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
             sheet = writer.find_table(ds.table) or ds.sheet
@@ -221,7 +232,8 @@ def refresh_book(
             # ribbon's message box); a WARNING here showed the failure twice on the terminal
             log.info("refresh of %s failed: %s", ds.name, exc.detail or exc.message)
             raise _annotate(exc, f"Refresh stopped at {ds.name}; nothing was changed. ") from exc
-        fetched.append(_Fetched(ds, df, filters, layout, fetched_at, source, kind, sheet))
+        fetched.append(_Fetched(ds, df, filters, layout, fetched_at, source, kind, sheet, notes))
+        report.warnings.extend(f"{ds.name}: {note}" for note in notes)
 
     lists_values: dict[str, list[str]] = {}
     if lists:
@@ -248,10 +260,11 @@ def refresh_book(
         step(f"writing {ds.sheet}", total)
         local = item.fetched_at.astimezone(zone)
         described = describe_filters(item.filters, item.layout)
+        said = "".join(f" · {n}" for n in item.notes)  # e.g. gas meters daily: the API's only
         note = [
             f"eCore {ds.name}: refreshed {local:%Y-%m-%d %H:%M} {local.tzname()} "
             f"({item.fetched_at:%Y-%m-%d %H:%M} UTC){_FROM.get(item.kind, '')}",
-            f"Filters: {described}",
+            f"Filters: {described}{said}",
             f"Rows: {len(df):,} · source: {item.source}",
         ]
         writer.ensure_sheet(item.sheet)
@@ -266,6 +279,7 @@ def refresh_book(
                 item.fetched_at,
                 item.source,
                 dict(item.filters),
+                item.notes,
             )
         )
         entries.append(

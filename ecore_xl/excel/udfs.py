@@ -655,12 +655,17 @@ def _get_raw(catalogue: Catalogue, path: str, query: dict[str, str]) -> Any:
         if records is None:
             raise OfflineError(f"Offline: {path} is not in the cache. Go online and recalculate.")
     elif parent is not None:
+        dialect = parent.dialect  # one record, unwrapped as the catalogue declares
         records = svc.cache.get_or_load(
-            key, lambda: [svc.client.get_json(path, query or None)], ttl=svc.settings.cache_ttl
+            key,
+            lambda: [svc.client.get_record(path, query or None, dialect=dialect)],
+            ttl=svc.settings.cache_ttl,
         )
     else:
         records = svc.cache.get_or_load(
-            key, lambda: svc.client.get_all(path, query or None), ttl=svc.settings.cache_ttl
+            key,
+            lambda: svc.client.get_all(path, query or None, dialect=catalogue.dialect),
+            ttl=svc.settings.cache_ttl,
         )
     shape = parent or _Dataset(
         name="get", path=path, description="", filters=(), fields=(), key=None,

@@ -13,12 +13,11 @@ import gzip
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import orjson
 import pandas as pd
 
-from ecore_xl.data import default_snapshot_dir, plan_requests
+from ecore_xl.data import default_snapshot_dir
 from ecore_xl.data.snapshot import snapshot_path
 from ecore_xl.errors import UsageError
 from ecore_xl.progress import Step, StepCallback
@@ -76,7 +75,7 @@ class Collector:
             **filters,
         )
         ds, norm = self.service.normalise(dataset, **filters)
-        source, fetched_at = self._origin(ds, norm, started)
+        source, fetched_at = self._origin(ds, norm, started, frame.attrs.get("ecore") or {})
         self.provenance.append(
             {
                 "Dataset": ds.name,
@@ -103,7 +102,7 @@ class Collector:
         return f"eCore API {self.service.settings.base_url}"
 
     def _origin(
-        self, ds: Any, norm: dict[str, str], started: dt.datetime
+        self, ds: Any, norm: dict[str, str], started: dt.datetime, meta: dict[str, Any]
     ) -> tuple[str, dt.datetime]:
         folder = self.snapshot_dir or default_snapshot_dir(self.service.settings)
         if self.offline and folder is not None:
@@ -115,17 +114,11 @@ class Collector:
                     file = snapshot_path(folder, name, filters)
                     return f"snapshot {file} (from {url})", when
             return "offline cache", started
-        plan = plan_requests(ds, norm, tz=self.service.settings.timezone) if not ds.parent else []
-        if ds.parent:
-            parent = self.service.dataset(ds.parent)
-            _, pnorm = self.service.normalise(parent.name, **norm)
-            plan = plan_requests(parent, pnorm, tz=self.service.settings.timezone)
         base = self.service.settings.base_url.rstrip("/")
-        if not plan:
+        url, requests = meta.get("source_url"), int(meta.get("requests") or 0)
+        if not url:  # a stand-in service, or a fetch that needed no request
             return f"eCore API {base}", started
-        path, query = plan[0]
-        url = base + path + (f"?{urlencode(query)}" if query else "")
-        more = f" (+{len(plan) - 1} more requests)" if len(plan) > 1 else ""
+        more = f" (+{requests - 1} more requests)" if requests > 1 else ""
         return f"eCore API {url}{more}", started
 
     def _snapshot_candidates(

@@ -1,12 +1,15 @@
 """The built-in datasets: the endpoint table of ``ecore-api.md`` (a reconstruction; users override).
 
 Field order is the column order on the sheet. Nested objects are declared flattened
-(``address.city``); a timestamp field ``x`` also yields a local-time column ``xLocal``.
+(``address.city``); a timestamp field ``x`` also yields a local-time column ``xLocal``. Energy,
+power, money and price fields declare their canonical unit (``unit``); volumes read the API's
+unit from each record's ``unit``, as the contract says. The dialect is the default one
+(:data:`~ecore_xl.catalogue.dialect.DEFAULT_DIALECT`: the contract).
 """
 
 from __future__ import annotations
 
-from ecore_xl.catalogue import Dataset, Field, Filter
+from ecore_xl.catalogue.model import Dataset, Field, Filter, GranularityRule
 
 __all__ = ["DATASETS"]
 
@@ -31,9 +34,22 @@ def _period(on: str, *, required: bool = False) -> tuple[Filter, Filter]:
     )
 
 
+#: canonical unit by the field's name ending (the contract names fields by their unit)
+_UNIT_SUFFIXES = (("EurPerMWh", "EUR/MWh"), ("MWh", "MWh"), ("MW", "MW"), ("Amount", "EUR"))
+#: fields that end a period: exclusive in the product (the first day after the period)
+_PERIOD_ENDS = frozenset({"deliveryEnd", "periodEnd", "validTo"})
+
+
 def _f(spec: str, doc: str = "") -> Field:
     name, _, kind = spec.partition(":")
-    return Field(name, kind or "text", doc)  # type: ignore[arg-type]
+    unit = next((u for suffix, u in _UNIT_SUFFIXES if name.endswith(suffix)), None)
+    return Field(
+        name,
+        kind or "text",  # type: ignore[arg-type]
+        doc,
+        unit=unit if kind == "number" else None,
+        ends_period=name in _PERIOD_ENDS,
+    )
 
 
 def _fields(*specs: str) -> tuple[Field, ...]:
@@ -214,8 +230,8 @@ DATASETS: tuple[Dataset, ...] = (
         (
             Field("meterId"),
             Field("start", "timestamp", "interval start (UTC)"),
-            Field("value", "number", "energy in the interval"),
-            Field("unit", "text", "MWh unless stated"),
+            Field("value", "number", "energy in the interval", unit="MWh", unit_field="unit"),
+            Field("unit", "text", "the unit of value (MWh, converted from the API's)"),
             Field("type", "text", "actual or forecast"),
             Field("quality", "text", "measured or estimated"),
         ),
@@ -223,6 +239,7 @@ DATASETS: tuple[Dataset, ...] = (
         key=None,
         one_of=("meterId", "contractId"),
         chunk="month",
+        granularity=GranularityRule(),
     ),
     _ds(
         "portfolios",
@@ -287,10 +304,10 @@ DATASETS: tuple[Dataset, ...] = (
         (
             Field("invoiceId"),
             Field("component", "text", "energy, grid, taxes, levies or other"),
-            Field("quantity", "number"),
+            Field("quantity", "number", "in unit"),
             Field("unit"),
-            Field("unitPrice", "number"),
-            Field("amount", "number"),
+            Field("unitPrice", "number", "EUR per unit"),
+            Field("amount", "number", unit="EUR"),
         ),
         sheet="InvoiceLines",
         key=None,

@@ -1,0 +1,66 @@
+"""Granularity per meter (pure): the finest granularity each meter is offered, and the note.
+
+The catalogue declares which granularities the API offers per commodity
+(``dialect.granularities``: gas often daily only) and, per dataset, the rule (the granularity
+filter, the per-meter filter, where the commodity comes from). A meter is asked for the
+granularity asked if it is offered, else for the next coarser one offered (the finest it
+supports); a refusal (a 400 naming the granularity parameter) rules that one out for the meter
+and the next is tried. The frame says what each meter got (:func:`note`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ecore_xl.catalogue import Dataset, GranularityRule
+    from ecore_xl.errors import BadRequestError
+
+__all__ = ["choose", "is_refusal", "note", "order"]
+
+
+def order(ds: Dataset, rule: GranularityRule, asked: str) -> tuple[str, ...]:
+    """The granularities of ``rule.filter`` from finest to coarsest (its ``allowed`` order)."""
+    allowed = ds.filter(rule.filter).allowed
+    return tuple(allowed) if allowed else (asked,)
+
+
+def choose(
+    asked: str,
+    finest_first: Sequence[str],
+    offered: Collection[str] | None,
+    refused: Collection[str] = (),
+) -> str | None:
+    """``asked`` if offered and not refused, else the next coarser such one, else the coarsest
+    finer one; None when no granularity is left."""
+    ok = [g for g in finest_first if (offered is None or g in offered) and g not in refused]
+    if asked in ok:
+        return asked
+    at = finest_first.index(asked) if asked in finest_first else -1
+    coarser = [g for g in ok if finest_first.index(g) > at]
+    if coarser:
+        return coarser[0]
+    finer = [g for g in ok if finest_first.index(g) < at]
+    return finer[-1] if finer else None
+
+
+def is_refusal(exc: BadRequestError, ds: Dataset, rule: GranularityRule) -> bool:
+    """Whether a 400 refuses the granularity: it names the parameter (or, without a target,
+    its message does)."""
+    param = ds.filter(rule.filter).param
+    if exc.target:
+        return exc.target.lower() in (param.lower(), rule.filter.lower())
+    return param.lower() in exc.message.lower()
+
+
+def note(asked: str, used: Mapping[str, str], per: str) -> str:
+    """``granularity hour; day for MTR-0003, MTR-0007 (not offered finer)`` — one line."""
+    by_choice: dict[str, list[str]] = {}
+    for ident, granularity in used.items():
+        by_choice.setdefault(granularity, []).append(ident)
+    parts = []
+    for granularity, idents in by_choice.items():
+        shown = ", ".join(idents[:8]) + (f" and {len(idents) - 8} more" if len(idents) > 8 else "")
+        parts.append(f"{granularity} for {per} {shown}")
+    return f"granularity {asked}; " + "; ".join(parts) + f" (the API offers them no {asked})"
