@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ecore_xl.errors import TooManyRowsError
-from ecore_xl.formulas.calls import number_or_none
+from ecore_xl.formulas.calls import no_rows_text, number_or_none
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,11 +59,6 @@ def error_text(message: str) -> str:
     if len(line) > _MAX_ERROR_TEXT:
         line = line[: _MAX_ERROR_TEXT - 1] + "…"
     return ERROR_PREFIX + line
-
-
-def no_rows_text(what: str) -> str:
-    """The one-cell answer when a query matches nothing."""
-    return f"No {what} for these arguments."
 
 
 def _local_naive(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:

@@ -38,6 +38,7 @@ __all__ = [
     "dataset_table",
     "get_table",
     "hedge_ratio",
+    "no_rows_text",
     "number_or_none",
     "open_position",
     "peek_failure",
@@ -100,6 +101,11 @@ def pick_columns(df: pd.DataFrame, columns: Sequence[str] | None) -> pd.DataFram
             raise UsageError(f"Column {name!r} is not in the result: columns are {known}.")
         chosen.append(col)
     return df[chosen]
+
+
+def no_rows_text(what: str) -> str:
+    """The answer when a query matches nothing (``No contracts for these arguments.``)."""
+    return f"No {what} for these arguments."
 
 
 def number_or_none(value: Any) -> float | None:
