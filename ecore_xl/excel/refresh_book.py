@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ecore_xl.data import DataService
     from ecore_xl.excel.sheets import SheetWriter
 
-__all__ = ["DatasetResult", "RefreshReport", "refresh_book"]
+__all__ = ["DatasetResult", "RefreshReport", "frame_source", "refresh_book", "table_note"]
 
 log = logging.getLogger("ecore_xl.excel.refresh")
 
@@ -109,7 +109,7 @@ def _annotate(exc: EcoreError, text: str) -> EcoreError:
 _FROM = {"api": "", "cache": " from the cache", "snapshot": " from offline snapshots"}
 
 
-def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
+def frame_source(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
     """When the data was fetched, its source (URL or snapshot file) and its kind (api, cache,
     snapshot), from ``df.attrs["ecore"]`` (:meth:`DataService.fetch` sets it); ``now`` and
     "eCore API" for a frame without it (a stand-in service)."""
@@ -124,6 +124,26 @@ def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
     url = meta.get("source_url")
     source = f"snapshot {url}" if kind == "snapshot" and url else str(url or "eCore API")
     return fetched.astimezone(dt.UTC), source, kind
+
+
+def table_note(
+    dataset: str,
+    fetched_at: dt.datetime,
+    kind: str,
+    source: str,
+    filters: str,
+    rows: int,
+    zone: ZoneInfo,
+) -> list[str]:
+    """The three lines above a refreshed table: when (local and UTC) and from where, the
+    filters, the rows and the source."""
+    local = fetched_at.astimezone(zone)
+    return [
+        f"eCore {dataset}: refreshed {local:%Y-%m-%d %H:%M} {local.tzname()} "
+        f"({fetched_at:%Y-%m-%d %H:%M} UTC){_FROM.get(kind, '')}",
+        f"Filters: {filters}",
+        f"Rows: {rows:,} · source: {source}",
+    ]
 
 
 def refresh_book(
@@ -194,7 +214,7 @@ def refresh_book(
             layout = cfg.layout if ds.name == "volumes" else None
             extra = {"layout": layout} if layout else {}
             df = svc.fetch(ds.name, progress=progress, **kwargs, **extra, **filters)
-            fetched_at, source, kind = _meta(df, clock())
+            fetched_at, source, kind = frame_source(df, clock())
             df = narrow_rows(ds, df, cfg)
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
             sheet = writer.find_table(ds.table) or ds.sheet
@@ -232,12 +252,8 @@ def refresh_book(
         writer.status(f"eCore: writing {ds.sheet}…")
         local = item.fetched_at.astimezone(zone)
         described = describe_filters(item.filters, item.layout)
-        note = [
-            f"eCore {ds.name}: refreshed {local:%Y-%m-%d %H:%M} {local.tzname()} "
-            f"({item.fetched_at:%Y-%m-%d %H:%M} UTC){_FROM.get(item.kind, '')}",
-            f"Filters: {described}",
-            f"Rows: {len(df):,} · source: {item.source}",
-        ]
+        note = table_note(ds.name, item.fetched_at, item.kind, item.source, described, len(df),
+                          zone)  # fmt: skip
         writer.ensure_sheet(item.sheet)
         ref = writer.write_table(item.sheet, df, table_name=ds.table, anchor="A1", note=note)
         report.results.append(

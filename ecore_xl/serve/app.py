@@ -13,6 +13,8 @@ API (JSON; every ``/api/v1`` path but ``health`` needs ``Authorization: Bearer <
     POST /api/v1/functions/{NAME}         {"args": [...], "offline": null|bool}
     GET  /api/v1/status                   ECORE.STATUS()'s rows and the backend's counters
     GET  /api/v1/doctor                   the connection check, step by step
+    POST /api/v1/tables/{dataset}         {"filters", "sheet", "anchor", "tables"}: operations
+                                          that write one dataset as a new table there
     POST /api/v1/jobs/refresh             {"workbook": {...}, "scope": "all"|"sheet"|"selection"}
     POST /api/v1/jobs/report              {"month": "2026-10", "legalEntity": …}
     GET  /api/v1/jobs/{id}                state, progress, result
@@ -268,6 +270,18 @@ def create_app(backend: Backend) -> Starlette:
         report = await backend.call("doctor", lambda: check_connection(settings=settings))
         return _json(report.as_dict())
 
+    async def insert_table(request: Request) -> Response:
+        from ecore_xl.serve.workbook_plan import table_ops
+
+        ds = svc.dataset(request.path_params["dataset"])
+        body = await _body(request)
+        offline = _flag(body.get("offline"))
+
+        def run() -> dict[str, Any]:
+            return table_ops(svc, ds.name, body, offline=offline)
+
+        return _json(await backend.call(orjson.dumps([ds.name, body], default=str), run))
+
     async def job_refresh(request: Request) -> Response:
         return _json(backend.jobs.refresh(await _body(request)).as_dict(), 202)
 
@@ -311,6 +325,7 @@ def create_app(backend: Backend) -> Starlette:
         Route(f"{API}/functions/{{name}}", _guarded(call), methods=["POST"]),
         Route(f"{API}/status", _guarded(status)),
         Route(f"{API}/doctor", _guarded(doctor)),
+        Route(f"{API}/tables/{{dataset}}", _guarded(insert_table), methods=["POST"]),
         Route(f"{API}/jobs/refresh", _guarded(job_refresh), methods=["POST"]),
         Route(f"{API}/jobs/report", _guarded(job_report), methods=["POST"]),
         Route(f"{API}/jobs/{{id}}", _guarded(job)),

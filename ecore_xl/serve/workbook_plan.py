@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ecore_xl.catalogue import Catalogue
+    from ecore_xl.data import DataService
 
 __all__ = ["PlanWriter", "datasets_in_selection"]
 
@@ -257,3 +258,36 @@ def datasets_in_selection(
             "(Contracts, Volumes, …) or use Refresh all."
         )
     return found
+
+
+def table_ops(
+    service: DataService, dataset: str, body: Mapping[str, Any], *, offline: bool | None
+) -> dict[str, Any]:
+    """The operations that write ``dataset`` with the pane's filters as a new table at
+    ``body["sheet"]``/``anchor``, named after the catalogue's table (``tblContracts2`` when the
+    workbook has that one: ``body["tables"]``), with the note the refresh writes."""
+    from zoneinfo import ZoneInfo
+
+    from ecore_xl.excel.refresh_book import frame_source, table_note
+    from ecore_xl.excel.workbook_filters import describe_filters
+
+    ds = service.dataset(dataset)
+    filters = body.get("filters") or {}
+    if not isinstance(filters, Mapping):
+        raise UsageError("filters must be an object: filter name -> value.")
+    layout = str(body.get("layout") or "long")
+    sheet = str(body.get("sheet") or ds.sheet)
+    anchor = str(body.get("anchor") or "A1")
+    taken = {str(t).casefold() for t in body.get("tables") or []}
+    name, n = ds.table, 2
+    while name.casefold() in taken:
+        name, n = f"{ds.table}{n}", n + 1
+    norm = service.normalise(ds.name, **filters)[1]
+    df = service.fetch(ds.name, layout=layout, offline=offline, **filters)  # type: ignore[arg-type]
+    fetched_at, source, kind = frame_source(df, dt.datetime.now(dt.UTC))
+    zone = ZoneInfo(service.settings.timezone)
+    shown = describe_filters(norm, layout if "layout" in body else None)
+    note = table_note(ds.name, fetched_at, kind, source, shown, len(df), zone)
+    writer = PlanWriter({"sheets": [sheet]})
+    writer.write_table(sheet, df, table_name=name, anchor=anchor, note=note)
+    return {"table": name, "rows": len(df), "ops": writer.ops}
