@@ -38,10 +38,13 @@ class Client:
 
 
 @contextmanager
-def running_backend(srv: MockServer, **options: Any) -> Iterator[Client]:
-    """A backend with a fresh data service over ``srv``, the mock's counters at zero."""
+def running_backend(
+    srv: MockServer, *, settings: dict[str, Any] | None = None, **options: Any
+) -> Iterator[Client]:
+    """A backend with a fresh data service over ``srv`` (``settings``: Settings overrides),
+    the mock's counters at zero."""
     srv.reset_stats()
-    server = start_backend(service_for(srv), token=TOKEN, **options)
+    server = start_backend(service_for(srv, **(settings or {})), token=TOKEN, **options)
     try:
         yield Client(server)
     finally:

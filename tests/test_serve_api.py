@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -117,6 +118,18 @@ def test_a_dataset_function_answers_what_the_xlwings_udf_spills(
     assert from_serial(body["rows"][0][start]) == spilled[1][start] == dt.datetime(2026, 3, 1)
     value = body["header"].index("value")
     assert [r[value] for r in body["rows"]] == [r[value] for r in spilled[1:]]
+
+
+def test_a_kept_answer_is_given_at_once_and_never_outlives_its_data(srv: MockServer) -> None:
+    with running_backend(srv, settings={"cache_ttl": 2.0}) as api:
+        first = api.call("METERS").json()
+        again = api.call("METERS").json()
+        assert (first["source"], again["source"]) == ("api", "cache")
+        assert again["rows"] == first["rows"] and srv.stats.data_requests == 1
+        assert api.get(f"{API}/status").json()["backend"]["answered_at_once"] == 1
+        time.sleep(2.2)  # the data's TTL is over: so is the kept answer
+        assert api.call("METERS").json()["source"] == "api"
+        assert srv.stats.data_requests == 2
 
 
 def test_options_pick_columns_and_drop_the_header(api: Client) -> None:

@@ -6,6 +6,9 @@
   call whose question was answered within the cache TTL runs on a second small pool
   (``hit_workers``), so a pool full of calls waiting for a slow API never delays an answer that
   is already cached. The catalogue, the status and job progress never wait for a thread.
+* A function's table answer is kept while the data under it is fresh
+  (:func:`~ecore_xl.serve.tables.remember_answer`): asked again, it is answered on the event loop
+  at once, with no thread and no conversion.
 * Identical calls in flight at once (same function, same arguments) share one run: 50 cells
   asking one question hold one thread, not 50 (the data layer would coalesce their API
   requests anyway; this spares the threads and the JSON conversion).
@@ -43,6 +46,7 @@ class BackendStats:
     """What the backend did since it started (``/api/v1/status``)."""
 
     calls: int = 0
+    answered_at_once: int = 0  # a table answer kept while its data is fresh: no thread
     shared: int = 0  # calls that joined an identical one in flight
     fast_lane: int = 0
     deadline_exceeded: int = 0

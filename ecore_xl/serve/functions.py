@@ -21,12 +21,19 @@ from ecore_xl.errors import ApiError, UsageError
 from ecore_xl.formulas import calls
 from ecore_xl.formulas.signatures import FunctionSpec
 from ecore_xl.serve.errors import NoRowsError
-from ecore_xl.serve.tables import converted, excel_serial, frame_meta, frame_table
+from ecore_xl.serve.tables import (
+    cached_answer,
+    converted,
+    excel_serial,
+    frame_meta,
+    frame_table,
+    remember_answer,
+)
 
 if TYPE_CHECKING:
     from ecore_xl.data import DataService
 
-__all__ = ["call_function", "status_table"]
+__all__ = ["answer_key", "call_function", "known_answer", "status_table"]
 
 #: what an argument of a custom function can hold (Excel's cell values, as JSON)
 _CELL_TYPES = (str, int, float, bool, type(None))
@@ -74,7 +81,21 @@ def _table(service: DataService, key: Hashable, table: calls.Table) -> dict[str,
         raise NoRowsError(calls.no_rows_text(table.what))
 
     body = converted(service, key, df, frame_table)
-    return {"kind": "table", "showHeader": table.header, **body, **frame_meta(df)}
+    answer = {"kind": "table", "showHeader": table.header, **body, **frame_meta(df)}
+    remember_answer(service, key, answer, df)
+    return answer
+
+
+def answer_key(spec: FunctionSpec, args: Sequence[Any], offline: bool | None) -> Hashable:
+    """What identifies one call: the function, Excel's argument values, the offline choice."""
+    return ("officejs", spec.name, repr(list(args)), offline)
+
+
+def known_answer(
+    service: DataService, spec: FunctionSpec, args: Sequence[Any], *, offline: bool | None
+) -> dict[str, Any] | None:
+    """A table answer this call already got, while its data is fresh (no thread needed)."""
+    return cached_answer(service, answer_key(spec, args, offline))
 
 
 def call_function(
@@ -83,7 +104,7 @@ def call_function(
     """Run ``spec`` with Excel's ``args``; an API failure is remembered per call for
     :data:`~ecore_xl.formulas.calls.ERROR_TTL` seconds, as for the xlwings functions."""
     _check_values(spec.name, spec, args)
-    key = ("officejs", spec.name, repr(list(args)), offline)
+    key = answer_key(spec, args, offline)
     failed = calls.peek_failure(service, key)
     if failed is not None:
         raise failed.with_traceback(None)

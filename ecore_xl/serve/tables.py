@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
     from ecore_xl.data import DataService
 
-__all__ = ["converted", "excel_serial", "frame_meta", "frame_records", "frame_table"]
+__all__ = [
+    "cached_answer",
+    "converted",
+    "excel_serial",
+    "frame_meta",
+    "frame_records",
+    "frame_table",
+    "remember_answer",
+]
 
 _EPOCH = dt.datetime(1899, 12, 30)
 _DAY = 86_400.0
@@ -127,3 +135,30 @@ def converted(
         size = 200 + 16 * df.shape[0] * max(df.shape[1], 1)  # JSON-ready Python values
         service.cache.put(memo_key, _Converted(stamp, body, size), ttl=service.settings.cache_ttl)
     return body
+
+
+_ANSWER = "ecore-serve-answer"
+
+
+def remember_answer(
+    service: DataService, key: Hashable, answer: dict[str, Any], df: pd.DataFrame
+) -> None:
+    """Keep ``answer`` (made from ``df``) for the same question, for as long as the data under
+    it stays in the cache and no longer (its ``fetched_at`` plus the cache TTL): the backend
+    then answers that question on the event loop, without a thread."""
+    meta = df.attrs.get("ecore")
+    fetched = meta.get("fetched_at") if isinstance(meta, Mapping) else None
+    if not isinstance(fetched, dt.datetime):
+        return
+    ttl = service.settings.cache_ttl
+    left = ttl - (dt.datetime.now(dt.UTC) - fetched).total_seconds()
+    if left > 1:
+        size = 300 + 16 * df.shape[0] * max(df.shape[1], 1)
+        kept = _Converted((), {**answer, "source": "cache"}, size)
+        service.cache.put((_ANSWER, key), kept, ttl=min(left, ttl))
+
+
+def cached_answer(service: DataService, key: Hashable) -> dict[str, Any] | None:
+    """The answer :func:`remember_answer` kept for this question, if its data is still fresh."""
+    found = service.cache.peek((_ANSWER, key))
+    return found.body if isinstance(found, _Converted) else None
