@@ -17,6 +17,7 @@ EcoreError                      root; ``exit_code`` is what ``ecore-xl`` exits w
 │   ├── NotFoundError           404: unknown route or id
 │   ├── BadRequestError         400: the API rejected a parameter (``target``)
 │   ├── NetworkError            connection, TLS, proxy or timeout failure
+│   │   └── DeadlineExceededError  a backend request (``ecore-xl serve``) outlived its deadline
 │   ├── ServerError             5xx that outlived the retries
 │   ├── UnexpectedResponseError a body that is not the JSON the contract promises
 │   └── PagingError             a repeated ``nextLink`` or too many pages
@@ -31,6 +32,7 @@ __all__ = [
     "BadRequestError",
     "CatalogueError",
     "ConfigError",
+    "DeadlineExceededError",
     "EcoreError",
     "InvalidFilterError",
     "NetworkError",
@@ -162,6 +164,11 @@ class BadRequestError(ApiError):
 
 class NetworkError(ApiError):
     """No answer: connection refused or dropped, DNS, proxy, TLS or timeout."""
+
+
+class DeadlineExceededError(NetworkError):
+    """``ecore-xl serve`` stopped waiting for an answer after its deadline (the work goes on and
+    its answer is cached for the next call)."""
 
 
 class ServerError(ApiError):

@@ -200,7 +200,7 @@ def test_a_built_package_carries_the_addin_sources(tmp_path: Path) -> None:
     src.mkdir()
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(root / name, src / name)
-    for folder in ("ecore_xl", "install"):
+    for folder in ("ecore_xl", "install", "officejs/src"):
         shutil.copytree(root / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(
         [sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(lib)],
@@ -216,3 +216,14 @@ def test_a_built_package_carries_the_addin_sources(tmp_path: Path) -> None:
         check=True, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert Path(found.stdout.strip()) == packaged
+    # the Office.js add-in's files, for ecore-xl serve (officejs/src)
+    served = lib / "ecore_xl" / "serve" / "addin_files"
+    assert sorted(p.name for p in served.iterdir()) == sorted(
+        p.name for p in (root / "officejs" / "src").iterdir()
+    )
+    code = "import ecore_xl.serve.app as a; print(a.addin_dir())"
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(lib)},
+        check=True, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert Path(found.stdout.strip()) == served

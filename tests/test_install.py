@@ -26,7 +26,7 @@ from tests.test_postman_environment import mock_environment
 ROOT = Path(__file__).resolve().parents[1]
 INSTALLER = ROOT / "install" / "install-macos.sh"
 #: what a release build reads (git ls-files would also do; these are the package's inputs)
-SOURCES = ("ecore_xl", "install", "pyproject.toml", "setup.py", "README.md")
+SOURCES = ("ecore_xl", "install", "officejs", "pyproject.toml", "setup.py", "README.md")
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
 
@@ -37,7 +37,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in SOURCES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                source, src / name, ignore=shutil.ignore_patterns("__pycache__", "node_modules")
+            )
         else:
             shutil.copy2(source, src / name)
     dist = tmp_path_factory.mktemp("dist")

@@ -1,4 +1,4 @@
-"""Argument tidying (``excel.args``), Excel-ready results (``excel.results``) and the log file."""
+"""Argument tidying (``formulas.args``), Excel-ready results (``excel.results``), the log file."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from ecore_xl.errors import InvalidFilterError, TooManyRowsError, UsageError
-from ecore_xl.excel import args, logsetup, results
-from ecore_xl.excel.udfs import excel_arg_name
+from ecore_xl.excel import logsetup, results
+from ecore_xl.formulas import args
+from ecore_xl.formulas.signatures import excel_arg_name
 
 TZ = "Europe/Berlin"
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from ecore_xl.data import DataService
+from ecore_xl.formulas.signatures import VBA_RESERVED
 from ecore_xl.mock import MockServer
 from tests import udfs_fixtures as fx
 from tests.udfs_fixtures import OMITTED, RecordingEngine, excel_call
@@ -125,7 +126,7 @@ def test_every_function_is_documented_for_the_wizard(xl_udfs: ModuleType) -> Non
         for arg in meta["args"]:
             assert not arg["doc"].startswith("Positional argument"), (meta["name"], arg)
             assert len(arg["doc"]) <= 255
-            assert vba_word.match(arg["name"]) and arg["name"].lower() not in xl_udfs._VBA_RESERVED
+            assert vba_word.match(arg["name"]) and arg["name"].lower() not in VBA_RESERVED
             # no converter: the functions see the raw cell values, errors as text
             assert arg["options"] == {"err_to_str": "True"}
         assert meta["ret_options"] == {}

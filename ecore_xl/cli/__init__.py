@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "mock": "ecore_xl.cli.mock_cmd:mock",
     "refresh": "ecore_xl.cli.refresh_cmd:refresh",
     "report": "ecore_xl.cli.report_cmd:report",
+    "serve": "ecore_xl.cli.serve_cmd:serve",
 }
 
 

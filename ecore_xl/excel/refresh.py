@@ -228,12 +228,9 @@ def check_connection(*, book: Any = None) -> None:
     """Ribbon: Check connection (the ``ecore-xl doctor`` steps, shown in a message box)."""
 
     def action(book: Any) -> str:
-        from click.testing import CliRunner
+        from ecore_xl.api.doctor import check_connection
 
-        from ecore_xl.cli.doctor import doctor
-
-        result = CliRunner().invoke(doctor, [])
-        return "eCore connection check\n\n" + result.output.strip()
+        return "eCore connection check\n\n" + "\n".join(check_connection().lines())
 
     run_live(action, book=book)
 

@@ -45,7 +45,14 @@ if TYPE_CHECKING:
     from ecore_xl.data import DataService
     from ecore_xl.excel.sheets import SheetWriter
 
-__all__ = ["DatasetResult", "RefreshReport", "refresh_book"]
+__all__ = [
+    "DatasetResult",
+    "RefreshReport",
+    "frame_notes",
+    "frame_source",
+    "refresh_book",
+    "table_note",
+]
 
 log = logging.getLogger("ecore_xl.excel.refresh")
 
@@ -113,33 +120,48 @@ def _annotate(exc: EcoreError, text: str) -> EcoreError:
 _FROM = {"api": "", "cache": " from the cache", "snapshot": " from offline snapshots"}
 
 
-def _meta(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
+def frame_source(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, str]:
     """When the data was fetched, its source (URL or snapshot file) and its kind (api, cache,
     snapshot), from ``df.attrs["ecore"]`` (:meth:`DataService.fetch` sets it); ``now`` and
     "eCore API" for a frame without it (a stand-in service)."""
-    meta = df.attrs.get("ecore")
-    meta = meta if isinstance(meta, Mapping) else {}
-    fetched = meta.get("fetched_at")
-    if isinstance(fetched, str):  # DataService.fetch: UTC ISO text (JSON-safe attrs)
-        try:
-            fetched = dt.datetime.fromisoformat(fetched.replace("Z", "+00:00"))
-        except ValueError:
-            fetched = now
-    if not isinstance(fetched, dt.datetime):
-        fetched = now
-    if fetched.tzinfo is None:
-        fetched = fetched.replace(tzinfo=dt.UTC)
+    from ecore_xl.data.provenance import fetched_at, provenance
+
+    meta = provenance(df)
+    fetched = fetched_at(df) or now
     kind = str(meta.get("source") or "api")
     url = meta.get("source_url")
     source = f"snapshot {url}" if kind == "snapshot" and url else str(url or "eCore API")
     return fetched.astimezone(dt.UTC), source, kind
 
 
-def _notes(df: pd.DataFrame) -> tuple[str, ...]:
+def frame_notes(df: pd.DataFrame) -> tuple[str, ...]:
     """The data layer's notes on a frame (``df.attrs["ecore"]["notes"]``: a fallback)."""
     meta = df.attrs.get("ecore")
     notes = meta.get("notes") if isinstance(meta, Mapping) else None
     return tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else ()
+
+
+def table_note(
+    dataset: str,
+    fetched_at: dt.datetime,
+    kind: str,
+    source: str,
+    filters: str,
+    rows: int,
+    zone: ZoneInfo,
+    notes: Sequence[str] = (),
+) -> list[str]:
+    """The three lines above a refreshed table: when (local and UTC) and from where, the
+    filters and the data layer's notes (e.g. gas meters daily: the API's only), the rows and
+    the source."""
+    local = fetched_at.astimezone(zone)
+    said = "".join(f" · {n}" for n in notes)
+    return [
+        f"eCore {dataset}: refreshed {local:%Y-%m-%d %H:%M} {local.tzname()} "
+        f"({fetched_at:%Y-%m-%d %H:%M} UTC){_FROM.get(kind, '')}",
+        f"Filters: {filters}{said}",
+        f"Rows: {rows:,} · source: {source}",
+    ]
 
 
 def refresh_book(
@@ -220,8 +242,8 @@ def refresh_book(
             layout = cfg.layout if ds.name == "volumes" else None
             extra = {"layout": layout} if layout else {}
             df = svc.fetch(ds.name, progress=requests_done, **kwargs, **extra, **filters)
-            fetched_at, source, kind = _meta(df, clock())
-            notes = _notes(df)
+            fetched_at, source, kind = frame_source(df, clock())
+            notes = frame_notes(df)
             df = narrow_rows(ds, df, cfg)
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
             sheet = writer.find_table(ds.table) or ds.sheet
@@ -260,13 +282,8 @@ def refresh_book(
         step(f"writing {ds.sheet}", total)
         local = item.fetched_at.astimezone(zone)
         described = describe_filters(item.filters, item.layout)
-        said = "".join(f" · {n}" for n in item.notes)  # e.g. gas meters daily: the API's only
-        note = [
-            f"eCore {ds.name}: refreshed {local:%Y-%m-%d %H:%M} {local.tzname()} "
-            f"({item.fetched_at:%Y-%m-%d %H:%M} UTC){_FROM.get(item.kind, '')}",
-            f"Filters: {described}{said}",
-            f"Rows: {len(df):,} · source: {item.source}",
-        ]
+        note = table_note(ds.name, item.fetched_at, item.kind, item.source, described, len(df),
+                          zone, item.notes)  # fmt: skip
         writer.ensure_sheet(item.sheet)
         ref = writer.write_table(item.sheet, df, table_name=ds.table, anchor="A1", note=note)
         report.results.append(

@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ecore_xl.errors import TooManyRowsError, UsageError
+from ecore_xl.errors import TooManyRowsError
+from ecore_xl.formulas.calls import no_rows_text, number_or_none
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,11 +59,6 @@ def error_text(message: str) -> str:
     if len(line) > _MAX_ERROR_TEXT:
         line = line[: _MAX_ERROR_TEXT - 1] + "…"
     return ERROR_PREFIX + line
-
-
-def no_rows_text(what: str) -> str:
-    """The one-cell answer when a query matches nothing."""
-    return f"No {what} for these arguments."
 
 
 def _local_naive(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -110,17 +106,6 @@ def cell_value(value: Any, zone: ZoneInfo) -> Any:
     return cell_value(str(value), zone)
 
 
-def number_or_none(value: Any) -> float | None:
-    """A plain float for Excel, or None for a missing number."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) or math.isinf(number) else number
-
-
 def _column(series: pd.Series, zone: ZoneInfo, *, utc: bool = False) -> list[Any]:
     """One column as Excel values; vectorised for the big dtypes, cell by cell for the rest."""
     import numpy as np
@@ -158,17 +143,10 @@ def frame_to_rows(
     ``columns`` picks and orders columns (case-insensitive); an unknown one is a UsageError that
     lists the known ones. More rows than a sheet holds is a TooManyRowsError.
     """
+    from ecore_xl.formulas.calls import pick_columns
+
     zone = ZoneInfo(tz)
-    if columns:
-        by_fold = {str(c).lower(): c for c in df.columns}
-        chosen = []
-        for name in columns:
-            col = by_fold.get(name.strip().lower())
-            if col is None:
-                known = ", ".join(str(c) for c in df.columns)
-                raise UsageError(f"Column {name!r} is not in the result: columns are {known}.")
-            chosen.append(col)
-        df = df[chosen]
+    df = pick_columns(df, columns)
     if len(df) == 0:
         return [[no_rows_text(what)]]
     limit = EXCEL_MAX_ROWS - (1 if header else 0)

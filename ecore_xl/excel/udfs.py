@@ -2,23 +2,26 @@
 
 Register with the open-source xlwings add-in: *UDF Modules* = ``ecore_xl.excel.udfs``, then
 *Import Functions* (see ``docs/excel-formulas.md``). Every function is thin: tidy the arguments
-(:mod:`.args`), ask the data layer (:func:`ecore_xl.data.get_service`), shape the answer
-(:mod:`.results`).
+and compute the answer with :mod:`ecore_xl.formulas` (the same signatures, argument rules and
+computations as the Office.js functions of ``ecore-xl serve``), over the data layer's process-wide
+service (:func:`ecore_xl.data.get_service`); shape it for a cell here (:mod:`.results`).
 
 Decisions (the reasons are in ``docs/excel-formulas.md``):
 
 * **One function per catalogue dataset**, generated at import from the catalogue (a user's
-  catalogue file adds its own), each a real function object with its own signature, docstring and
-  xlwings metadata. The common filters are positional; the rest go in ``option1``..``option4`` as
-  ``"key=value"`` texts. Optional slots instead of ``*args`` because VBA, and so xlwings, cannot
-  mix ``Optional`` and ``ParamArray``: with ``*args`` every other argument would be mandatory.
-  Only ``ECORE_GET(path, *params)`` keeps a ParamArray.
+  catalogue file adds its own; :mod:`ecore_xl.formulas.signatures`), each a real function object
+  with its own signature, docstring and xlwings metadata. The common filters are positional; the
+  rest go in ``option1``..``option4`` as ``"key=value"`` texts. Optional slots instead of
+  ``*args`` because VBA, and so xlwings, cannot mix ``Optional`` and ``ParamArray``: with
+  ``*args`` every other argument would be mandatory. Only ``ECORE_GET(path, *params)`` keeps a
+  ParamArray.
 * **Errors** never raise into Excel (the xlwings wrapper would put the traceback text in the
   cell): a cell shows ``#ECORE! <one line>``; the full detail goes to the log file
   (:mod:`.logsetup`). The open-source COM path offers no supported way to return a real Excel
   error value (xlwings issue #776).
 * **No recalculation storms**: all data goes through the data layer's TTL cache, which also
-  coalesces identical concurrent calls; nothing here keeps data of its own.
+  coalesces identical concurrent calls, and an API failure is remembered per call for
+  :data:`ERROR_TTL` seconds (:mod:`ecore_xl.formulas.calls`); nothing here keeps data of its own.
 * **Synchronous by default.** ``ECORE_ASYNC_UDFS=1`` (read at import) switches the network-bound
   functions to xlwings' ``async_mode="threading"``.
 * **Offline**: ``ECORE_OFFLINE=1`` or :func:`set_offline` (the ribbon toggle, kept in
@@ -30,25 +33,32 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import keyword
 import logging
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ecore_xl.errors import ApiError, EcoreError, InvalidFilterError, OfflineError, UsageError
-from ecore_xl.excel import args as _a
+from ecore_xl.errors import ApiError, EcoreError, UsageError
 from ecore_xl.excel import results as _r
 from ecore_xl.excel.logsetup import configure_logging, log_path, logger
 from ecore_xl.excel.offline import is_offline, set_offline
 from ecore_xl.excel.offline import offline_choice as _offline_choice
+from ecore_xl.formulas import args as _a
+from ecore_xl.formulas import calls as _c
+from ecore_xl.formulas.calls import ERROR_TTL
+from ecore_xl.formulas.signatures import (
+    CATEGORY,
+    HAND_WRITTEN,
+    OPTION_SLOTS,
+    FunctionSpec,
+    excel_arg_name,
+    function_specs,
+)
+from ecore_xl.formulas.status import status_items
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from ecore_xl.catalogue import Catalogue, Dataset, Filter
+    from ecore_xl.catalogue import Catalogue
     from ecore_xl.data import DataService
 
 try:  # the real decorators: on Windows (pywin32), or where a test stubs the COM modules
@@ -77,6 +87,7 @@ __all__ = [
     "ERROR_TTL",
     "EXCEL_ERRORS",
     "OPTION_SLOTS",
+    "excel_arg_name",
     "function_reference",
     "is_offline",
     "set_offline",
@@ -85,17 +96,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: the Excel function-wizard category of every function
-CATEGORY = "eCore"
-#: the ``key=value`` slots after the positional arguments of a dataset function
-OPTION_SLOTS = 4
-_MAX_POSITIONAL = 6
 _ASYNC = os.environ.get("ECORE_ASYNC_UDFS", "").strip().lower() in {"1", "true", "yes", "on"}
-#: keyword arguments of ``DataService.fetch``: never let an option reach them as a filter
-_RESERVED_OPTIONS = {"refresh", "offline", "snapshotdir", "progress", "dataset"}
-_ENERGY_UNITS = {"wh": 1e-6, "kwh": 1e-3, "mwh": 1.0, "gwh": 1e3}
-#: seconds an API failure of one call (same function, same arguments) is answered from memory
-ERROR_TTL = 30.0
 
 _last_error: tuple[dt.datetime, str, str] | None = None  # (when, function, message)
 
@@ -140,22 +141,7 @@ def _refuse_error_values(arguments: Mapping[str, Any]) -> None:
 
 
 def _error_key(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
-    return ("ECORE_UDF_ERROR", name, repr(args), repr(sorted(kwargs.items())), _offline_choice())
-
-
-def _cached_error(key: tuple[Any, ...]) -> str | None:
-    try:
-        return _service().cache.peek(key)  # type: ignore[no-any-return]
-    except Exception:  # no service (broken settings): nothing cached either
-        return None
-
-
-def _remember_error(key: tuple[Any, ...], text: str) -> None:
-    try:
-        svc = _service()
-        svc.cache.put(key, text, ttl=min(ERROR_TTL, svc.settings.cache_ttl))
-    except Exception:
-        pass
+    return ("xlwings", name, repr(args), repr(sorted(kwargs.items())), _offline_choice())
 
 
 def _guarded(
@@ -163,15 +149,19 @@ def _guarded(
 ) -> Callable[..., Any]:
     """``impl`` that binds Excel's positional arguments and answers errors as ``#ECORE!`` text.
 
-    An API failure is remembered for :data:`ERROR_TTL` seconds in the data layer's cache, keyed by
-    the call's arguments: a sheet of 1,000 cells with an unknown id, or a recalculation while the
-    API is down, asks the API once, not 1,000 times (the data cache only keeps successes).
+    An API failure is remembered for :data:`ERROR_TTL` seconds (:func:`~ecore_xl.formulas.calls.
+    remember_failure`), keyed by the call's arguments.
     """
 
     def call(*args: Any, **kwargs: Any) -> Any:
         key = _error_key(name, args, kwargs) if network else None
-        if key is not None and (cached := _cached_error(key)) is not None:
-            return cached
+        if key is not None:
+            try:
+                svc: DataService | None = _service()
+            except Exception:  # broken settings: the call itself reports them
+                svc = None
+            if svc is not None and (failed := _c.peek_failure(svc, key)) is not None:
+                return _r.error_text(failed.message)
         try:
             try:
                 bound = sig.bind(*args, **kwargs)
@@ -184,7 +174,7 @@ def _guarded(
         except ApiError as exc:
             text = _report(name, args, exc)
             if key is not None:
-                _remember_error(key, text)
+                _c.remember_failure(_service(), key, exc)
             return text
         except Exception as exc:  # a cell must get a short text, never a traceback
             return _report(name, args, exc)
@@ -212,23 +202,21 @@ def _register(
     return _xw_func(**options)(fn)  # type: ignore[no-any-return]
 
 
-def _udf(
-    arg_docs: Mapping[str, str], *, network: bool = True, volatile: bool = False
-) -> Callable[[F], F]:
-    """Decorator for a hand-written worksheet function (its own signature and docstring)."""
+def _udf(spec: FunctionSpec) -> Callable[[F], F]:
+    """Decorator for a hand-written worksheet function: its signature must be the spec's."""
 
     def wrap(impl: F) -> F:
         sig = inspect.signature(impl)
-        missing = set(sig.parameters) - set(arg_docs)
-        if missing:
-            raise TypeError(f"{impl.__name__}: no argument help for {sorted(missing)}")
-        call = functools.wraps(impl)(_guarded(impl.__name__, sig, impl, network=network))
-        return _register(call, arg_docs, network=network, volatile=volatile)  # type: ignore[return-value]
+        if list(sig.parameters) != list(spec.arg_docs):
+            raise TypeError(f"{impl.__name__}: arguments differ from its spec {spec.arg_docs}")
+        impl.__doc__ = spec.doc
+        call = functools.wraps(impl)(_guarded(impl.__name__, sig, impl, network=spec.network))
+        return _register(call, spec.arg_docs, network=spec.network, volatile=spec.volatile)  # type: ignore[return-value]
 
     return wrap
 
 
-# ---- service and time zone ----------------------------------------------------------------------
+# ---- service ------------------------------------------------------------------------------------
 
 
 def _service() -> DataService:
@@ -237,502 +225,95 @@ def _service() -> DataService:
     return get_service()
 
 
-def _fetch(dataset: str, *, layout: str = "long", **filters: Any) -> pd.DataFrame:
-    """The data layer's fetch, with the offline toggle applied."""
-    return _service().fetch(dataset, layout=layout, offline=_offline_choice(), **filters)  # type: ignore[arg-type]
+def _caller() -> _c.Caller:
+    """The process-wide data service, with the offline toggle applied."""
+    return _c.Caller(_service(), _offline_choice())
 
 
 def _tz() -> str:
     return _service().settings.timezone
 
 
+def _rows(table: _c.Table) -> list[list[Any]]:
+    return _r.frame_to_rows(
+        table.frame, tz=_tz(), header=table.header, columns=table.columns, what=table.what
+    )
+
+
 # ---- per-dataset functions, generated from the catalogue ------------------------------------
 
-#: VBA keywords and the names the xlwings wrapper uses itself: never an argument name
-_VBA_WORDS = """
-    Access AddressOf Alias And Any Append Array As Attribute Base Binary Boolean ByRef Byte
-    ByVal Call Case CDecl Circle Close Compare Const Currency Date Debug Decimal Declare
-    DefBool DefByte DefCur DefDate DefDbl DefDec DefInt DefLng DefLngLng DefLngPtr DefObj
-    DefSng DefStr DefVar Dim Do DoEvents Double Each Else ElseIf Empty End EndIf Enum Eqv Erase
-    Error Event Exit Explicit False For Friend Function Get Global GoSub GoTo If Imp Implements
-    In Input Integer Is Len Let Lib Like Line Load Local Lock Long LongLong LongPtr Loop LSet
-    Me Mid Mod Module Name New Next Not Nothing Null Object On Open Option Optional Or Output
-    ParamArray Preserve Print Private Property PtrSafe Public Put RaiseEvent Random Read ReDim
-    Rem Reset Resume Return RSet Scale Seek Select Set Shared Single Spc Static Step Stop
-    String Sub Tab Text Then Time To True Type TypeOf Unload Until Variant Wend While Width
-    With WithEvents Write Xor argsArray k failed
-"""
-_VBA_RESERVED = frozenset(_VBA_WORDS.lower().split())
-_SPECIAL_NAMES = {"from": "from_date", "to": "to_date", "type": "value_type"}
-_FUNCTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
-_LOOKS_LIKE_CELL = re.compile(r"^[A-Za-z]{1,3}[0-9]+$")
-#: the positional arguments where the generic rule is not what users expect
-_POSITIONAL = {"volumes": ("meterId", "from", "to", "granularity", "layout")}
 
-
-def excel_arg_name(filter_name: str) -> str:
-    """A filter name as an Excel/VBA argument: ``legalEntityId`` -> ``legal_entity``."""
-    if filter_name in _SPECIAL_NAMES:
-        return _SPECIAL_NAMES[filter_name]
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", filter_name)
-    snake = re.sub(r"[^A-Za-z0-9_]+", "_", snake).strip("_").lower()
-    if snake.endswith("_id") and len(snake) > 3:
-        snake = snake[:-3]
-    if not snake or not snake[0].isalpha():
-        snake = "arg_" + snake
-    if snake in _VBA_RESERVED or keyword.iskeyword(snake) or snake.startswith("option"):
-        snake += "_value"
-    return snake
-
-
-@dataclass(frozen=True)
-class _Param:
-    """One positional argument of a dataset function and the filter (or ``layout``) it sets."""
-
-    name: str
-    target: str
-    doc: str
-
-
-def _filter_doc(f: Filter, one_of: Sequence[str] = ()) -> str:
-    first = f.doc.rstrip(".") if f.doc else f.name
-    parts = [first[:1].upper() + first[1:]]
-    if f.allowed:
-        parts.append("one of " + ", ".join(f.allowed))
-    if f.type == "date":
-        parts.append("a date, 2026-03-01 or a date-time with offset")
-    if f.type in ("list", "id"):
-        parts.append("a range or comma list for several")
-    if f.required:
-        parts.append("required")
-    elif f.name in one_of:
-        others = " or ".join(n for n in one_of if n != f.name)
-        parts.append(f"give this, or {others}=... as an option")
-    elif f.default:
-        parts.append(f"empty: {f.default}")
-    else:
-        parts.append("empty: any")
-    return _cap("; ".join(parts) + ".")
-
-
-def _cap(text: str, limit: int = 255) -> str:
-    """Excel's function wizard takes at most 255 characters per description."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _positional(ds: Dataset) -> list[_Param]:
-    names = {f.name for f in ds.filters}
-    wide = {"start", "value"} <= set(ds.field_names())
-    chosen: list[str]
-    if ds.name in _POSITIONAL:
-        chosen = [n for n in _POSITIONAL[ds.name] if n in names or (n == "layout" and wide)]
-    else:
-        skip = set(ds.one_of[1:]) if ds.one_of else set()
-        chosen = [f.name for f in ds.filters if f.name not in skip][:_MAX_POSITIONAL]
-    params: list[_Param] = []
-    used: set[str] = set()
-    for target in chosen:
-        if target == "layout":
-            name, doc = "layout", "long (a row per interval) or wide (a column per meter)."
-        else:
-            f = ds.filter(target)
-            name, doc = excel_arg_name(f.name), _filter_doc(f, ds.one_of)
-        while name in used:
-            name += "_2"
-        used.add(name)
-        params.append(_Param(name, target, _cap(doc)))
-    return params
-
-
-def _option_doc(ds: Dataset, params: Sequence[_Param]) -> str:
-    others = [f.name for f in ds.filters if f.name not in {p.target for p in params}]
-    extra = f" Other filters: {', '.join(others)}." if others else ""
-    return _cap(
-        'Option as "key=value" (several: "a=1; b=2", or a range), e.g. header=FALSE or '
-        f"columns=id,name.{extra}"
-    )
-
-
-def _dataset_doc(ds: Dataset) -> str:
-    return _cap(
-        f"{ds.description.rstrip('.')}: a table (header + one row per record) that spills. "
-        'Filters as arguments or "key=value" options; empty arguments use the defaults.'
-    )
-
-
-def _what(ds: Dataset) -> str:
-    return ds.name.replace("-", " ").replace("_", " ")
-
-
-def _call_dataset(
-    ds_name: str, what: str, params: Sequence[_Param], values: Mapping[str, Any]
-) -> Any:
-    """The body of every generated dataset function."""
-    filters: dict[str, Any] = {}
-    layout: Any = None
-    for p in params:
-        value = _a.clean(values[p.name])
-        if value is None:
-            continue
-        if p.target == "layout":
-            layout = value
-        else:
-            filters[p.target] = value
-    aliases = {p.name: p.target for p in params if p.target != "layout"}
-    options = _a.rename_keys(
-        _a.parse_options(values[f"option{i}"] for i in range(1, OPTION_SLOTS + 1)), aliases
-    )
-    header = True
-    columns: list[str] | None = None
-    for key, value in options.items():
-        fold = key.lower().replace("_", "")
-        if fold == "header":
-            header = _a.parse_bool("header", value, True)
-        elif fold == "columns":
-            columns = _a.parse_ids(value) or None
-        elif fold == "layout":
-            if layout is not None:
-                raise UsageError("layout is given twice: give it once.")
-            layout = value
-        elif fold in _RESERVED_OPTIONS:
-            raise UsageError(
-                f"Option {key!r} is not available in formulas: the cache decides when to "
-                "ask the API (use the Refresh button or ecore-xl fetch for fresh data)."
-            )
-        else:
-            if key in filters:
-                raise InvalidFilterError(f"{key} is given twice: give it once.", parameter=key)
-            filters[key] = value
-    df = _fetch(ds_name, layout=str(layout or "long"), **filters)
-    return _r.frame_to_rows(df, tz=_tz(), header=header, columns=columns, what=what)
-
-
-def _make_dataset_udf(ds: Dataset) -> Callable[..., Any]:
-    params = _positional(ds)
-    option_names = [f"option{i}" for i in range(1, OPTION_SLOTS + 1)]
+def _make_dataset_udf(spec: FunctionSpec) -> Callable[..., Any]:
     sig = inspect.Signature(
         [
-            inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
-            for n in [p.name for p in params] + option_names
+            inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
+            for p in spec.params
         ]
     )
-    name = ds.function
-    ds_name, what = ds.name, _what(ds)
+    ds_name, params = spec.dataset or "", spec.params
     names = list(sig.parameters)
 
     def impl(*values: Any) -> Any:
-        return _call_dataset(ds_name, what, params, dict(zip(names, values, strict=True)))
+        table = _c.dataset_table(_caller(), ds_name, params, dict(zip(names, values, strict=True)))
+        return _rows(table)
 
-    udf = _guarded(name, sig, impl)
-    udf.__name__ = udf.__qualname__ = name
-    udf.__doc__ = _dataset_doc(ds)
+    udf = _guarded(spec.name, sig, impl)
+    udf.__name__ = udf.__qualname__ = spec.name
+    udf.__doc__ = spec.doc
     udf.__module__ = __name__
     udf.__signature__ = sig  # type: ignore[attr-defined]
-    docs = {p.name: p.doc for p in params}
-    docs.update({o: _option_doc(ds, params) for o in option_names})
-    return _register(udf, docs, network=True)
+    return _register(udf, spec.arg_docs, network=True)
 
 
 # ---- hand-written functions -----------------------------------------------------------------
 # No type hints on worksheet functions: xlwings reads them as converters (``convert=Any`` would
 # break its conversion pipeline). Every argument defaults to None, so Excel never answers a bare
-# #VALUE! for an omitted one: the function names what is missing.
-
-_DATE_DOC = "an Excel date, 2026-03-01, or a date-time with offset"
-
-
-def _split_kind(ident: str) -> tuple[str | None, str]:
-    head, sep, rest = ident.partition(":")
-    if sep and head.strip().lower() in ("meter", "contract"):
-        return head.strip().lower(), rest.strip()
-    return None, ident
+# #VALUE! for an omitted one: the function names what is missing. Docstrings and argument help
+# come from their specs (:data:`ecore_xl.formulas.signatures.HAND_WRITTEN`).
 
 
-def _contract_ids() -> set[str]:
-    """Contract ids (one cached request); empty when offline and not cached."""
-    try:
-        df = _fetch("contracts")
-    except OfflineError:
-        return set()
-    return set(df["id"].astype(str)) if "id" in df.columns else set()
-
-
-def _auto_granularity(from_date: Any, to_date: Any) -> str:
-    from ecore_xl.data.filters import parse_date_value
-
-    if _a.is_empty(from_date) or _a.is_empty(to_date):
-        return "hour"  # the data layer names the missing one
-    tz = _tz()
-    kinds = [parse_date_value(n, v, tz=tz) for n, v in (("from", from_date), ("to", to_date))]
-    if all(not isinstance(k, dt.datetime) for k in kinds):
-        return "day"
-    if all(k.minute == 0 for k in kinds if isinstance(k, dt.datetime)):
-        return "hour"
-    return "quarterhour"
-
-
-def _energy_sum(df: pd.DataFrame) -> float:
-    if df.empty:
-        return 0.0
-    values = df["value"].astype("float64")
-    if "unit" in df.columns:
-        units = df["unit"].fillna("MWh").astype(str).str.strip().str.lower()
-        unknown = sorted(set(units) - set(_ENERGY_UNITS))
-        if unknown:
-            raise UsageError(f"Volumes come in unit {unknown[0]!r}, which is not an energy unit.")
-        values = values * units.map(_ENERGY_UNITS).astype("float64")
-    return float(values.sum())
-
-
-@_udf(
-    {
-        "meter_or_contract": "Meter id or contract id (or a range of several, summed); "
-        'prefix "meter:" or "contract:" to say which.',
-        "from_date": f"Start, inclusive: {_DATE_DOC}.",
-        "to_date": f"End, exclusive: {_DATE_DOC}.",
-        "option1": 'Option as "key=value": type=forecast (default actual).',
-        "option2": 'Option as "key=value": type=forecast (default actual).',
-    }
-)
+@_udf(HAND_WRITTEN["ECORE_VOLUME_TOTAL"])
 def ECORE_VOLUME_TOTAL(
     meter_or_contract=None, from_date=None, to_date=None, option1=None, option2=None
 ):
-    """Total energy in MWh of meters or contracts in [from, to) (actuals unless type=forecast)."""
-    ids = _a.parse_ids(meter_or_contract)
-    if not ids:
-        raise InvalidFilterError(
-            "meter_or_contract is missing: give a meter or contract id.", parameter="meterId"
-        )
-    options = _a.parse_options([option1, option2])
-    extra: dict[str, Any] = {}
-    for key, value in options.items():
-        fold = key.lower().replace("_", "")
-        if fold not in ("type", "valuetype", "granularity"):
-            raise UsageError(f"Option {key!r} is not known here: use type=actual or type=forecast.")
-        extra["granularity" if fold == "granularity" else "type"] = value
-    extra.setdefault("granularity", _auto_granularity(from_date, to_date))
-    meters: list[str] = []
-    contracts: list[str] = []
-    known_contracts: set[str] | None = None
-    for ident in ids:
-        kind, ident = _split_kind(ident)
-        if kind is None:
-            if known_contracts is None:
-                known_contracts = _contract_ids()
-            kind = "contract" if ident in known_contracts else "meter"
-        (contracts if kind == "contract" else meters).append(ident)
-    total = 0.0
-    for key, group in (("meterId", meters), ("contractId", contracts)):
-        if group:
-            df = _fetch("volumes", **{key: group, "from": from_date, "to": to_date}, **extra)
-            total += _energy_sum(df)
-    return total
+    return _c.volume_total(_caller(), meter_or_contract, from_date, to_date, option1, option2)
 
 
-_PERIOD_DOC = (
-    "A month (2026-10, or an Excel date in it), a quarter (2026-Q4, Q4-26) or a year (2026)."
-)
-
-
-def _positions(portfolio: Any, period: Any) -> tuple[pd.DataFrame, _a.Period, str]:
-    ids = _a.parse_ids(portfolio)
-    if len(ids) != 1:
-        raise InvalidFilterError(
-            "portfolio must be one portfolio id." if ids else "portfolio is missing.",
-            parameter="portfolioId",
-        )
-    p = _a.parse_period(period)
-    df = _fetch(
-        "positions",
-        portfolioId=ids[0],
-        granularity=p.granularity,
-        **{"from": p.start, "to": p.end},
-    )
-    if df.empty:
-        raise UsageError(f"No position for portfolio {ids[0]} in {p.label}.")
-    return df, p, ids[0]
-
-
-def _number(df: pd.DataFrame, column: str) -> float:
-    if column not in df.columns:
-        raise UsageError(f"The positions have no {column!r} field: check the catalogue.")
-    value = _r.number_or_none(df[column].astype("float64").sum(min_count=1))
-    if value is None:
-        raise UsageError(f"The positions give no {column} for this period.")
-    return value
-
-
-@_udf({"portfolio": "Portfolio id.", "period": _PERIOD_DOC})
+@_udf(HAND_WRITTEN["ECORE_HEDGE_RATIO"])
 def ECORE_HEDGE_RATIO(portfolio=None, period=None):
-    """Hedged share of the forecast volume of a portfolio in a month, quarter or year (0 to 1)."""
-    df, _, _ = _positions(portfolio, period)
-    if len(df) == 1 and "hedgeRatio" in df.columns:
-        value = _r.number_or_none(df["hedgeRatio"].iloc[0])
-        if value is not None:
-            return value
-    forecast = _number(df, "forecastVolumeMWh")
-    if forecast == 0:
-        raise UsageError("The forecast volume is zero in this period: no hedge ratio.")
-    return _number(df, "hedgedVolumeMWh") / forecast
+    return _c.hedge_ratio(_caller(), portfolio, period)
 
 
-@_udf({"portfolio": "Portfolio id.", "period": _PERIOD_DOC})
+@_udf(HAND_WRITTEN["ECORE_OPEN_POSITION"])
 def ECORE_OPEN_POSITION(portfolio=None, period=None):
-    """Open (unhedged) volume in MWh of a portfolio in a month, quarter or year."""
-    df, _, _ = _positions(portfolio, period)
-    return _number(df, "openVolumeMWh")
+    return _c.open_position(_caller(), portfolio, period)
 
 
-_GET_PARAMS_DOC = 'Query parameter as "key=value" (several: "a=1; b=2", or a range).'
-
-
-@_udf(
-    {
-        "path": "API path below the base URL, e.g. /contracts or /invoices/INV-000001.",
-        "params": _GET_PARAMS_DOC,
-    }
-)
+@_udf(HAND_WRITTEN["ECORE_GET"])
 def ECORE_GET(path, *params):  # path has no default: VBA cannot mix Optional and ParamArray
-    """Any GET endpoint of the eCore API as a table; a path of the catalogue uses its filters."""
-    text = _a.clean(path)
-    if not isinstance(text, str) or not text.strip("/ "):
-        raise UsageError('path is missing: give an API path such as "/contracts".')
-    text, _, query_text = text.partition("?")
-    options = _a.parse_options([*params, query_text.replace("&", ";")])
-    if not text.startswith("/"):
-        text = "/" + text
-    catalogue = _service().catalogue
-    found = _match_path(catalogue, text)
-    if found is not None:
-        ds, path_values = found
-        filters = {**options, **path_values}
-        df = _fetch(ds.name, **filters)
-        return _r.frame_to_rows(df, tz=_tz(), what=_what(ds))
-    return _get_raw(catalogue, text, {k: str(v) for k, v in options.items()})
-
-
-def _match_path(catalogue: Catalogue, path: str) -> tuple[Dataset, dict[str, str]] | None:
-    """The dataset whose path template matches ``path`` (and its placeholder values)."""
-    from urllib.parse import unquote
-
-    for ds in catalogue:
-        if ds.parent:
-            continue
-        pattern = re.escape(ds.path)
-        for name in ds.path_params():
-            pattern = pattern.replace(re.escape("{" + name + "}"), f"(?P<{_group(name)}>[^/]+)")
-        m = re.fullmatch(pattern, path.rstrip("/") or "/")
-        if m:
-            values = {name: unquote(m[_group(name)]) for name in ds.path_params()}
-            return ds, values
-    return None
-
-
-def _group(name: str) -> str:
-    return "g_" + re.sub(r"\W", "_", name)
-
-
-def _get_raw(catalogue: Catalogue, path: str, query: dict[str, str]) -> Any:
-    """A path the catalogue does not know: one record (``/contracts/C-1``) or a collection.
-
-    Goes through the data layer's cache (shared TTL and coalescing), and in offline mode only
-    answers from it.
-    """
-    from ecore_xl.catalogue import Dataset as _Dataset
-    from ecore_xl.data.frames import records_to_frame
-
-    svc = _service()
-    parent = None
-    head, _, tail = path.rstrip("/").rpartition("/")
-    for ds in catalogue:
-        if not ds.parent and not ds.path_params() and ds.path == head and tail and ds.key:
-            parent = ds
-    key = ("ECORE_GET", path, tuple(sorted(query.items())))
-    offline = _offline_choice()
-    if offline if offline is not None else svc.settings.offline:
-        records = svc.cache.peek(key, allow_stale=True)
-        if records is None:
-            raise OfflineError(f"Offline: {path} is not in the cache. Go online and recalculate.")
-    elif parent is not None:
-        dialect = parent.dialect  # one record, unwrapped as the catalogue declares
-        records = svc.cache.get_or_load(
-            key,
-            lambda: [svc.client.get_record(path, query or None, dialect=dialect)],
-            ttl=svc.settings.cache_ttl,
-        )
-    else:
-        records = svc.cache.get_or_load(
-            key,
-            lambda: svc.client.get_all(path, query or None, dialect=catalogue.dialect),
-            ttl=svc.settings.cache_ttl,
-        )
-    shape = parent or _Dataset(
-        name="get", path=path, description="", filters=(), fields=(), key=None,
-        sheet="Get", table="tblGet", function="ECORE_GET",
-    )  # fmt: skip
-    df = records_to_frame(shape, records, tz=svc.settings.timezone)
-    return _r.frame_to_rows(df, tz=svc.settings.timezone, what="records")
+    table = _c.get_table(_caller(), path, params)
+    return _rows(table)
 
 
 # ---- status ----------------------------------------------------------------------------------
 
 
-def _local_time(iso_utc: str | None, tz: str) -> dt.datetime | None:
-    if not iso_utc:
-        return None
-    from zoneinfo import ZoneInfo
-
-    when = dt.datetime.fromisoformat(iso_utc.replace("Z", "+00:00"))
-    return when.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-
-
 def status_rows() -> list[list[Any]]:
     """What ECORE_STATUS shows, as (item, value) rows; never calls the API."""
-    import ecore_xl
-
-    rows: list[list[Any]] = [["item", "value"], ["ecore_xl version", ecore_xl.__version__]]
-    offline = is_offline()
     choice = _offline_choice()
-    source = "ribbon toggle" if choice is not None else "ECORE_OFFLINE"
-    try:
-        svc = _service()
-        st = svc.status()
-        settings = svc.settings
-    except EcoreError as exc:
-        rows += [["connection", f"settings error: {exc.message}"], ["offline mode", offline]]
-        return rows
-    client = st.get("client") or {}
-    last_error = client.get("last_error")
-    missing = [n for n in ("token_url", "client_id", "client_secret", "scope", "subscription_key")
-               if not getattr(settings, n)]  # fmt: skip
-    if offline:
-        connection = "offline: cache and snapshots only"
-    elif missing:
-        connection = f"not configured: ECORE_{missing[0].upper()} is missing"
-    elif not client:
-        connection = "not connected yet (connects at the first formula)"
-    elif (client.get("token_seconds_left") or 0) > 0:
-        connection = "connected (token valid)"
-    else:
-        connection = "connected (a new token is fetched at the next request)"
-    cache = st.get("cache") or {}
     udf_error = f"{_last_error[1]}: {_last_error[2]}" if _last_error else None
-    rows += [
-        ["connection", connection],
-        ["base URL", st.get("base_url")],
-        ["token expires", _local_time(client.get("token_expires_at"), settings.timezone)],
-        ["cache entries", cache.get("entries", 0)],
-        ["cache hits", cache.get("hits", 0)],
-        ["cache misses", cache.get("misses", 0)],
-        ["API loads", cache.get("loads", 0)],
-        ["offline mode", offline],
-        ["offline set by", source],
-        ["last error", last_error or udf_error],
-        ["time zone", settings.timezone],
-        ["log file", str(log_path())],
-    ]
-    return [[_r.cell_value(v, _zone(settings.timezone)) for v in row] for row in rows]
+    items = status_items(
+        _service,
+        offline=is_offline(),
+        offline_source="ribbon toggle" if choice is not None else "ECORE_OFFLINE",
+        last_error=udf_error,
+    )
+    rows: list[list[Any]] = [["item", "value"], *map(list, items)]
+    if len(items) > 3:  # the settings loaded: the time zone is known
+        rows.append(["log file", str(log_path())])
+        zone = _zone(_tz())
+        return [[_r.cell_value(v, zone) for v in row] for row in rows]
+    return rows
 
 
 def _zone(tz: str) -> Any:
@@ -741,16 +322,12 @@ def _zone(tz: str) -> Any:
     return ZoneInfo(tz)
 
 
-@_udf({}, network=False, volatile=True)
+@_udf(HAND_WRITTEN["ECORE_STATUS"])
 def ECORE_STATUS():
-    """Connection, token expiry, cache entries and hits, offline mode, last error; no API call."""
     return status_rows()
 
 
 # ---- generation at import --------------------------------------------------------------------
-
-_HAND_WRITTEN = ("ECORE_GET", "ECORE_HEDGE_RATIO", "ECORE_OPEN_POSITION", "ECORE_STATUS",
-                 "ECORE_VOLUME_TOTAL")  # fmt: skip
 
 
 def _import_catalogue() -> Catalogue:
@@ -772,22 +349,11 @@ def _import_catalogue() -> Catalogue:
 
 
 def _generate(catalogue: Catalogue) -> dict[str, Callable[..., Any]]:
-    made: dict[str, Callable[..., Any]] = {}
-    for ds in catalogue:
-        name = ds.function
-        problem = None
-        if not _FUNCTION_NAME.match(name) or _LOOKS_LIKE_CELL.match(name):
-            problem = "is not a valid Excel function name"
-        elif name in _HAND_WRITTEN or name in made or name.lower() in _VBA_RESERVED:
-            problem = "is taken"
-        if problem:
-            configure_logging()
-            logger.error("dataset %s: function %r %s; skipped", ds.name, name, problem)
-            continue
-        made[name] = _make_dataset_udf(ds)
-    return made
+    specs = [s for s in function_specs(catalogue) if s.dataset is not None]
+    return {spec.name: _make_dataset_udf(spec) for spec in specs}
 
 
+configure_logging()  # a dataset whose function is skipped says so in the log file
 _generated = _generate(_import_catalogue())
 globals().update(_generated)
 __all__ += sorted(_generated)
@@ -795,7 +361,7 @@ __all__ += sorted(_generated)
 
 def udf_names() -> list[str]:
     """Every worksheet function of this module, sorted."""
-    return sorted([*_HAND_WRITTEN, *_generated])
+    return sorted([*HAND_WRITTEN, *_generated])
 
 
 def function_reference() -> str:

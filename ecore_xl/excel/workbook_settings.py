@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecore_xl.errors import UsageError
-from ecore_xl.excel.args import is_empty, parse_bool, parse_ids
 from ecore_xl.excel.sheets import SheetWriter
+from ecore_xl.formulas.args import is_empty, parse_bool, parse_ids
 
 __all__ = [
     "DEFAULT_DATASETS",

@@ -1,9 +1,11 @@
 """What Excel hands a worksheet function, made into what the data layer takes.
 
-xlwings gives a UDF plain values: ``None`` for an empty or omitted argument, a float for every
-number (also an Excel date typed as a number), a naive ``datetime`` for a date-formatted cell, text,
-and a (nested) list for a range. These helpers only tidy and split; the data layer validates
-filter values (names, dates, enums, ``from`` < ``to``) and names the filter in its errors.
+Shared by both spreadsheet faces. xlwings gives a UDF, and Office.js a custom function (through
+``ecore-xl serve``, as JSON), plain values: ``None`` for an empty or omitted argument, a float for
+every number (also an Excel date typed as a number; Office.js sends every date so), a naive
+``datetime`` for a date-formatted cell (xlwings only), text, and a (nested) list for a range.
+These helpers only tidy and split; the data layer validates filter values (names, dates, enums,
+``from`` < ``to``) and names the filter in its errors.
 
 ``key=value`` options, the way market-data add-ins take overrides::
 

@@ -1,0 +1,28 @@
+"""Reading a fetched frame's provenance (``df.attrs["ecore"]``, set by ``DataService.fetch``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["fetched_at", "provenance"]
+
+
+def provenance(df: Any) -> Mapping[str, Any]:
+    """``df.attrs["ecore"]``, or an empty mapping for a frame without it (a stand-in service)."""
+    meta = getattr(df, "attrs", {}).get("ecore")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def fetched_at(df: Any) -> dt.datetime | None:
+    """When the API answered for ``df`` (aware UTC), from the attrs' ISO text; None if unsaid."""
+    value = provenance(df).get("fetched_at")
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
