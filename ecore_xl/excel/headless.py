@@ -83,9 +83,11 @@ def _save(wb: Any, path: Path, before: tuple[int, int] | None) -> None:
             f"{path.name} was changed by someone else during the refresh: nothing was saved. "
             "Refresh again."
         )
+    from ecore_xl.xlsx import save_workbook
+
     try:
         with atomic_write_path(path) as tmp:
-            wb.save(tmp)
+            save_workbook(wb, tmp, source=path if before is not None else None)
     except PermissionError:
         raise UsageError(
             f"{path.name} cannot be replaced (it is open in Excel, or read-only): close it and "
@@ -105,6 +107,7 @@ def refresh_file(
     from openpyxl import Workbook
 
     from ecore_xl.excel.sheets import OpenpyxlWriter
+    from ecore_xl.xlsx import stream_cells
 
     target = Path(path)
     _check_workbook_path(target)
@@ -116,6 +119,7 @@ def refresh_file(
     else:
         wb = _load(target, notes)
         blank = None
+    stream_cells(wb)
     writer = OpenpyxlWriter(wb)
     report = refresh_book(
         writer, datasets=datasets, service=service, offline=offline, snapshot_dir=snapshot_dir

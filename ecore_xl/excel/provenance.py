@@ -109,7 +109,8 @@ def snapshot_file(
         values = openpyxl.load_workbook(src, data_only=True, keep_links=False)
     missing = snapshot_book(wb, values, now=stamp)
     from ecore_xl.atomic import atomic_write_path
+    from ecore_xl.xlsx import save_workbook
 
     with atomic_write_path(target) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     return target, missing

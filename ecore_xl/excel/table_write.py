@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ecore_xl.excel.cell_values import DATE_FORMAT, DATETIME_FORMAT
 from ecore_xl.excel.openpyxl_cells import cell_value, column_letter, column_width, style_at
 from ecore_xl.excel.table_refs import remap_columns, retarget_workbook
+from ecore_xl.xlsx.streams import streams_of
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -30,7 +31,7 @@ def create_table(plan: TablePlan) -> None:
     for j, column in enumerate(plan.columns):
         col = plan.first_col + j
         _write_header(ws, plan.header_row, col, column.name, None)
-        _write_values(ws, plan.header_row + 1, col, column.values, _default_style(ws, column))
+        _write_values(ws, plan.header_row + 1, col, column, _default_style(ws, column))
         ws.column_dimensions[column_letter(col)].width = _auto_width(column)
     table = Table(
         displayName=plan.table_name,
@@ -92,6 +93,9 @@ def update_table(plan: TablePlan) -> None:
         k for k in ws._cells if min_row <= k[0] <= max_row and min_col <= k[1] <= owned_cols[1]
     ]:
         del ws._cells[key]
+    streams = streams_of(ws.parent)
+    if streams is not None:
+        streams.clear(ws, (min_col, min_row, owned_cols[1], max_row))
 
     for j, column in enumerate(plan.columns):
         col = plan.first_col + j
@@ -102,7 +106,7 @@ def update_table(plan: TablePlan) -> None:
             style = _default_style(ws, column)
         elif column.number_format and _is_general(ws, style):
             style = _with_format(ws, style, column.number_format)
-        _write_values(ws, first_data, col, column.values, style)
+        _write_values(ws, first_data, col, column, style)
         if key in widths and widths[key] is not None and old_pos[key] != col:
             ws.column_dimensions[column_letter(col)].width = widths[key]
 
@@ -210,9 +214,17 @@ def _write_header(ws: Worksheet, row: int, col: int, name: str, style: Any) -> N
         cell._style = copy.copy(style)
 
 
-def _write_values(ws: Worksheet, row: int, col: int, values: list[Any], style: Any) -> None:
-    """One column of values; text that looks like a formula stays text (no injection)."""
-    for offset, value in enumerate(values):
+def _write_values(ws: Worksheet, row: int, col: int, column: ColumnData, style: Any) -> None:
+    """One column of values; text that looks like a formula stays text (no injection).
+
+    A workbook switched to streaming (:func:`ecore_xl.xlsx.stream_cells`) gets the column as a
+    whole, written at its save; otherwise every value becomes an openpyxl cell.
+    """
+    streams = streams_of(ws.parent)
+    if streams is not None:
+        streams.add_column(ws, row, col, column, copy.copy(style) if style is not None else None)
+        return
+    for offset, value in enumerate(column.values):
         if value is None and style is None:
             continue
         cell = ws.cell(row=row + offset, column=col)
@@ -254,6 +266,6 @@ def _auto_width(column: ColumnData) -> float:
         return 17.0
     if column.number_format == DATE_FORMAT:
         return 11.5
-    sample = [len(str(v)) for v in column.values[:200] if v is not None]
+    sample = [len(str(v)) for v in column.head(200) if v is not None]
     widest = max([len(column.name), *sample]) if sample else len(column.name)
     return float(min(max(widest + 2, 8), 50))

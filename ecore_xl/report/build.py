@@ -153,10 +153,14 @@ def _write(
 ) -> None:
     """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
     when ``stack`` closes without an error."""
+    from ecore_xl.xlsx import save_workbook, stream_cells
+
     formats = {("consumption", "Start"): "yyyy-mm-dd hh:mm"} if granularity != "day" else {}
-    workbook = Template.load(template_path).fill(values, tables, formats=formats)
+    template = Template.load(template_path)
+    stream_cells(template.workbook)
+    workbook = template.fill(values, tables, formats=formats)
     tmp = stack.enter_context(atomic_write_path(path))
-    workbook.save(tmp)
+    save_workbook(workbook, tmp)
     workbook.close()
 
 
