@@ -61,12 +61,16 @@ def test_the_report_equals_the_old_writers(tmp_path: Path, granularity: str) -> 
 
 def test_a_new_workbooks_refresh_equals_the_old_writers(tmp_path: Path) -> None:
     book = new_workbook(tmp_path / "refresh-new.xlsx", **_reference_settings())
-    refresh_file(book, service=_service(), offline=True, snapshot_dir=REFERENCE / "snapshot-refresh")
+    refresh_file(
+        book, service=_service(), offline=True, snapshot_dir=REFERENCE / "snapshot-refresh"
+    )
     assert differences(REFERENCE / "refresh-new.xlsx", book, allow=_intended) == []
 
 
 def test_a_users_workbook_refreshes_as_with_the_old_writer(tmp_path: Path) -> None:
     book = tmp_path / "refresh-user.xlsx"
     shutil.copy(REFERENCE / "refresh-user-input.xlsx", book)
-    refresh_file(book, service=_service(), offline=True, snapshot_dir=REFERENCE / "snapshot-refresh")
+    refresh_file(
+        book, service=_service(), offline=True, snapshot_dir=REFERENCE / "snapshot-refresh"
+    )
     assert differences(REFERENCE / "refresh-user.xlsx", book, allow=_intended) == []

@@ -3,9 +3,10 @@ font, fill, border, alignment, protection), tables, charts' series ranges, defin
 conditional formats, data validations, merged cells, widths and print setup.
 
 :func:`differences` returns readable lines, one per difference; a test asserts the list is the
-one it expects (usually empty). When a report was generated (a "Generated …" text, the cell right of "Generated at (local)")
-is compared without its time. Known, intended differences are passed in as ``allow``:
-a function that gets (what, where, old, new) and says whether that difference is expected.
+one it expects (usually empty). When a report was generated (a "Generated …" text, the cell
+right of "Generated at (local)") is compared without its time. Known, intended differences
+are passed in as ``allow``: a function that gets (what, where, old, new) and says whether that
+difference is expected.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def _style(cell: Any) -> dict[str, Any]:
             "protection": repr(cell.protection),
         }
     return _STYLES[key]
+
+
+def _validations(ws: Any) -> list[tuple[str, Any]]:
+    return sorted((str(d.sqref), d.formula1) for d in ws.data_validations.dataValidation)
 
 
 def _footer(hf: Any) -> list[Any]:
@@ -128,9 +133,7 @@ def differences(old_path: Path, new_path: Path, *, allow: Allow | None = None) -
                      ws.conditional_formatting),
               sorted((str(cf.sqref), [r.formula for r in cf.rules]) for cf in
                      nw.conditional_formatting))  # fmt: skip
-        check("data validations", t,
-              sorted((str(d.sqref), d.formula1) for d in ws.data_validations.dataValidation),
-              sorted((str(d.sqref), d.formula1) for d in nw.data_validations.dataValidation))  # fmt: skip
+        check("data validations", t, _validations(ws), _validations(nw))
         check("merged cells", t, sorted(map(str, ws.merged_cells.ranges)),
               sorted(map(str, nw.merged_cells.ranges)))  # fmt: skip
         check("print area", t, ws.print_area, nw.print_area)
