@@ -74,6 +74,8 @@ class Slot:
     table_name: str
     data_headers: list[str]  # report columns to write, in the template's order
     headers: list[str]  # every header of the template's table, in order
+    #: formula columns that hold the report's own formula (their values are known)
+    report_formulas: list[str] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -200,6 +202,7 @@ class Template:
         data_headers: list[str] = []
         present: set[str] = set()
         defaults: dict[int, Column] = {}  # formula columns that get the report's formula
+        formulas: dict[int, Column] = {}  # formula columns with the template's own formula
         for c in range(t_col, t_col2 + 1):
             head = ws.cell(row, c)
             text = "" if head.value is None else str(head.value).strip()
@@ -225,8 +228,16 @@ class Template:
                 data_headers.append(found.header)
             elif not user_formula:
                 defaults[c] = found
+            else:
+                formulas[c] = found
         headers = _headers(ws, row, t_col, t_col2)
         letters = {h: get_column_letter(t_col + i) for i, h in enumerate(headers)}
+        own = [
+            column.header
+            for c, column in formulas.items()
+            if set(column.formula_refs()) <= set(letters)
+            and ws.cell(first, c).value == _row_formula(column, letters, first)
+        ]
         for c, column in defaults.items():
             missing = [ref for ref in column.formula_refs() if ref not in letters]
             if missing:
@@ -236,7 +247,8 @@ class Template:
                     f"{spec.marker}, or write your own formula in {cell_name(ws, first, c)}."
                 )
             ws.cell(first, c).value = _row_formula(column, letters, first)
-        return Slot(spec, ws, row, col, table.displayName, data_headers, headers)
+            own.append(column.header)
+        return Slot(spec, ws, row, col, table.displayName, data_headers, headers, own)
 
     def _make_table(self, spec: ReportTable, ws: Worksheet, row: int, col: int) -> Table:
         """No table at the marker: lay out every column with its default format and formula."""
@@ -301,12 +313,19 @@ class Template:
         tables: Mapping[str, Any],
         *,
         formats: Mapping[tuple[str, str], str] | None = None,
+        cached_names: Mapping[str, Any] | None = None,
+        cached_columns: Mapping[str, Mapping[str, list[Any]]] | None = None,
     ) -> Workbook:
         """Put ``values`` into placeholder cells and ``tables`` (DataFrames) into their slots.
 
         ``formats`` overrides the number format of a column's rows, e.g.
         ``{("consumption", "Start"): "yyyy-mm-dd hh:mm"}`` for quarter-hours. The workbook is
         changed in place and returned: a loaded template fills once.
+
+        In a workbook that streams its cells (:func:`ecore_xl.xlsx.stream_cells`), formulas
+        carry cached values: ``cached_names`` (defined name -> value) for the cell a name marks
+        and for every formula that is just ``=Name``; ``cached_columns`` (table -> header ->
+        one value per row) for the report's own formula columns (:mod:`ecore_xl.report.cached`).
         """
         from ecore_xl.errors import TooManyRowsError, UsageError
         from ecore_xl.excel.sheets import write_table
@@ -338,8 +357,44 @@ class Template:
                 raise
             except UsageError as exc:
                 raise TemplateError(f"Template {self.source}, {slot.spec.marker}: {exc}") from None
+            self._cache_columns(slot, (cached_columns or {}).get(slot.spec.name, {}))
         self._set_threshold(values.get("threshold"))
+        self._cache_names(cached_names or {})
         return self.workbook
+
+    def _cache_columns(self, slot: Slot, columns: Mapping[str, list[Any]]) -> None:
+        from ecore_xl.xlsx import streams_of
+
+        streams = streams_of(self.workbook)
+        if streams is None:
+            return
+        for header in slot.report_formulas:
+            col = slot.col + slot.headers.index(header)
+            for i, value in enumerate(columns.get(header, [])):
+                streams.set_cached(slot.ws, slot.row + 1 + i, col, value)
+
+    def _cache_names(self, named: Mapping[str, Any]) -> None:
+        from ecore_xl.xlsx import streams_of
+
+        streams = streams_of(self.workbook)
+        if streams is None or not named:
+            return
+        for name, value in named.items():
+            dn = self.workbook.defined_names.get(name)
+            dest = next(iter(dn.destinations), None) if dn is not None else None
+            if dest is None or dest[0] not in self.workbook.sheetnames:
+                continue
+            ws = self.workbook[dest[0]]
+            c1, r1, _, _ = range_boundaries(dest[1].replace("$", ""))
+            if ws.cell(r1, c1).data_type == "f":
+                streams.set_cached(ws, r1, c1, value)
+        wanted = {f"={name}".casefold(): value for name, value in named.items()}
+        for ws in self.workbook.worksheets:
+            for cell in ws._cells.values():
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    key = cell.value.replace(" ", "").casefold()
+                    if key in wanted:
+                        streams.set_cached(ws, cell.row, cell.column, wanted[key])
 
     def _fill_cells(self, values: Mapping[str, Any]) -> None:
         for tc in self.cells:
