@@ -23,8 +23,10 @@ Override file format and merge rules::
   the existing one in place (only the keys given change), a new name is appended. As an object,
   ``{"patch": [...], "remove": [names], "replace": [...]}``; ``replace`` cannot be combined with
   ``patch``.
-- A field or filter entry is an object (``name``, ``type``, ``doc``, ``api_name``; filters also
-  ``required``, ``default``, ``allowed``) or a string ``"name"`` / ``"name:type"``.
+- A field or filter entry is an object (``name``, ``type``, ``doc``, ``api_name``; fields also
+  ``fmt``, the column's Excel number format: ``"mwh"``, ``"price"``, ``"pct"``... or a format
+  like ``"#,##0.0"``; filters also ``required``, ``default``, ``allowed``) or a string ``"name"``
+  / ``"name:type"``.
 - Filter types: ``text`` (one value, commas and all: a supplier's name), ``id`` (several ids, as
   a list or ``"M-1,M-2"``, are asked for one request each), ``enum`` (one of ``allowed``; several
   as for ids), ``date``, ``number``, ``list`` (several values sent comma-joined in one request).
@@ -91,6 +93,9 @@ class Field:
     type: FieldType = "text"
     doc: str = ""
     api_name: str | None = None
+    #: Excel number format of the column (a name of :data:`ecore_xl.number_formats.NUMBER_FORMATS`
+    #: or a format); None: by type (dates and times get theirs, numbers General)
+    fmt: str | None = None
 
     @property
     def source(self) -> str:
@@ -158,6 +163,17 @@ class Dataset:
     def field_names(self) -> list[str]:
         """Column names in display order."""
         return [f.name for f in self.fields]
+
+    def number_formats(self) -> dict[str, str]:
+        """Column name -> Excel number format, for the fields that declare one."""
+        from ecore_xl.number_formats import number_format
+
+        out: dict[str, str] = {}
+        for f in self.fields:
+            fmt = number_format(f.fmt)
+            if fmt:
+                out[f.name] = fmt
+        return out
 
     def path_params(self) -> list[str]:
         """The ``{placeholders}`` of the path, in order."""
@@ -625,7 +641,7 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
     kind = entry.get("type", "text")
     if kind not in kinds:
         raise where.error(f"{key}.type", f"{kind!r} is not one of {', '.join(kinds)}.")
-    for text_key in ("doc", "api_name", "default"):
+    for text_key in ("doc", "api_name", "default", "fmt"):
         value = entry.get(text_key)
         if text_key in entry and value is not None and not isinstance(value, str | int | float):
             raise where.error(f"{key}.{text_key}", "must be text.")
@@ -636,6 +652,8 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
         "doc": str(entry.get("doc") or ""),
         "api_name": str(api_name) if api_name else None,
     }
+    if cls is Field and entry.get("fmt"):
+        values["fmt"] = str(entry["fmt"])
     if cls is Filter:
         required = entry.get("required", False)
         if not isinstance(required, bool):

@@ -7,6 +7,7 @@ Field order is the column order on the sheet. Nested objects are declared flatte
 from __future__ import annotations
 
 from ecore_xl.catalogue import Dataset, Field, Filter
+from ecore_xl.number_formats import number_format
 
 __all__ = ["DATASETS"]
 
@@ -32,8 +33,10 @@ def _period(on: str, *, required: bool = False) -> tuple[Filter, Filter]:
 
 
 def _f(spec: str, doc: str = "") -> Field:
-    name, _, kind = spec.partition(":")
-    return Field(name, kind or "text", doc)  # type: ignore[arg-type]
+    """``"name"``, ``"name:type"`` or ``"name:type:fmt"`` (fmt: a name of NUMBER_FORMATS)."""
+    name, _, rest = spec.partition(":")
+    kind, _, fmt = rest.partition(":")
+    return Field(name, kind or "text", doc, fmt=number_format(fmt))  # type: ignore[arg-type]
 
 
 def _fields(*specs: str) -> tuple[Field, ...]:
@@ -107,7 +110,7 @@ DATASETS: tuple[Dataset, ...] = (
             "address.postalCode",
             "address.city",
             "address.country",
-            "annualConsumptionMWh:number",
+            "annualConsumptionMWh:number:mwh",
         ),
         sheet="Meters",
     ),
@@ -161,7 +164,7 @@ DATASETS: tuple[Dataset, ...] = (
                 "deliveryStart:date",
                 "deliveryEnd:date",
                 "currency",
-                "contractedVolumeMWh:number",
+                "contractedVolumeMWh:number:mwh",
                 "meterIds:list",
             ),
         ),
@@ -185,10 +188,10 @@ DATASETS: tuple[Dataset, ...] = (
                 "deliveryStart:date",
                 "deliveryEnd:date",
                 "executedAt:timestamp",
-                "volumeMW:number",
-                "volumeMWh:number",
-                "sharePercent:number",
-                "priceEurPerMWh:number",
+                "volumeMW:number:mw",
+                "volumeMWh:number:mwh",
+                "sharePercent:number:number2",
+                "priceEurPerMWh:number:price",
                 "currency",
                 "status",
             ),
@@ -214,7 +217,7 @@ DATASETS: tuple[Dataset, ...] = (
         (
             Field("meterId"),
             Field("start", "timestamp", "interval start (UTC)"),
-            Field("value", "number", "energy in the interval"),
+            Field("value", "number", "energy in the interval", fmt=number_format("mwh")),
             Field("unit", "text", "MWh unless stated"),
             Field("type", "text", "actual or forecast"),
             Field("quality", "text", "measured or estimated"),
@@ -244,11 +247,11 @@ DATASETS: tuple[Dataset, ...] = (
         _fields(
             "portfolioId",
             "periodStart:timestamp",
-            "forecastVolumeMWh:number",
-            "hedgedVolumeMWh:number",
-            "openVolumeMWh:number",
-            "hedgeRatio:number",
-            "averageHedgePriceEurPerMWh:number",
+            "forecastVolumeMWh:number:mwh",
+            "hedgedVolumeMWh:number:mwh",
+            "openVolumeMWh:number:mwh",
+            "hedgeRatio:number:pct",
+            "averageHedgePriceEurPerMWh:number:price",
         ),
         sheet="Positions",
         key=None,
@@ -269,10 +272,10 @@ DATASETS: tuple[Dataset, ...] = (
             "periodEnd:date",
             "issueDate:date",
             "dueDate:date",
-            "consumptionMWh:number",
-            "netAmount:number",
-            "taxAmount:number",
-            "grossAmount:number",
+            "consumptionMWh:number:mwh",
+            "netAmount:number:amount",
+            "taxAmount:number:amount",
+            "grossAmount:number:amount",
             "currency",
             "status",
             "lines:list",
@@ -287,10 +290,10 @@ DATASETS: tuple[Dataset, ...] = (
         (
             Field("invoiceId"),
             Field("component", "text", "energy, grid, taxes, levies or other"),
-            Field("quantity", "number"),
+            Field("quantity", "number", fmt=number_format("number2")),
             Field("unit"),
-            Field("unitPrice", "number"),
-            Field("amount", "number"),
+            Field("unitPrice", "number", fmt=number_format("price")),
+            Field("amount", "number", fmt=number_format("amount")),
         ),
         sheet="InvoiceLines",
         key=None,

@@ -10,9 +10,11 @@ this writer adds on purpose, each named in :func:`_intended`.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from ecore_xl.config import Settings
@@ -40,9 +42,46 @@ def _reference_settings() -> dict[str, Any]:
     return dict(module.REFRESH_SETTINGS)
 
 
-def _intended(what: str, where: str, old: Any, new: Any) -> bool:
-    """The differences this writer makes on purpose."""
-    return False
+def _catalogue_formats() -> dict[str, str]:
+    """Table name -> column -> the number format the catalogue declares for it."""
+    from ecore_xl.catalogue import builtin_catalogue
+
+    return {ds.table: ds.number_formats() for ds in builtin_catalogue()}
+
+
+def _table_column(book: Path) -> Callable[[str], tuple[str, str] | None]:
+    """Where ('Volumes'!D6) -> (table, column header) of the table cell there."""
+    wb = openpyxl.load_workbook(book)
+
+    def find(where: str) -> tuple[str, str] | None:
+        sheet, _, ref = where.rpartition("!")
+        ws = wb[sheet.strip("'")]
+        col, row = openpyxl.utils.cell.coordinate_from_string(ref)
+        c = openpyxl.utils.column_index_from_string(col)
+        for table in ws.tables.values():
+            c1, r1, c2, r2 = openpyxl.utils.cell.range_boundaries(table.ref)
+            if c1 <= c <= c2 and r1 < row <= r2:
+                return table.displayName, table.tableColumns[c - c1].name
+        return None
+
+    return find
+
+
+def _intended(book: Path) -> Callable[[str, str, Any, Any], bool]:
+    """The differences this writer makes on purpose in ``book``:
+
+    - a number column of a refreshed table that was General gets the format its catalogue
+      field declares (MWh, EUR, %...).
+    """
+    formats, column_at = _catalogue_formats(), _table_column(book)
+
+    def allow(what: str, where: str, old: Any, new: Any) -> bool:
+        if what == "number_format" and old == "General":
+            found = column_at(where)
+            return found is not None and formats.get(found[0], {}).get(found[1]) == new
+        return False
+
+    return allow
 
 
 @pytest.mark.parametrize("granularity", ["day", "quarterhour"])
@@ -56,7 +95,7 @@ def test_the_report_equals_the_old_writers(tmp_path: Path, granularity: str) -> 
         service=_service(),
         granularity=granularity,
     )
-    assert differences(REFERENCE / f"report-{granularity}.xlsx", out, allow=_intended) == []
+    assert differences(REFERENCE / f"report-{granularity}.xlsx", out, allow=_intended(out)) == []
 
 
 def test_a_new_workbooks_refresh_equals_the_old_writers(tmp_path: Path) -> None:
@@ -64,7 +103,7 @@ def test_a_new_workbooks_refresh_equals_the_old_writers(tmp_path: Path) -> None:
     refresh_file(
         book, service=_service(), offline=True, snapshot_dir=REFERENCE / "snapshot-refresh"
     )
-    assert differences(REFERENCE / "refresh-new.xlsx", book, allow=_intended) == []
+    assert differences(REFERENCE / "refresh-new.xlsx", book, allow=_intended(book)) == []
 
 
 def test_a_users_workbook_refreshes_as_with_the_old_writer(tmp_path: Path) -> None:
@@ -73,4 +112,4 @@ def test_a_users_workbook_refreshes_as_with_the_old_writer(tmp_path: Path) -> No
     refresh_file(
         book, service=_service(), offline=True, snapshot_dir=REFERENCE / "snapshot-refresh"
     )
-    assert differences(REFERENCE / "refresh-user.xlsx", book, allow=_intended) == []
+    assert differences(REFERENCE / "refresh-user.xlsx", book, allow=_intended(book)) == []

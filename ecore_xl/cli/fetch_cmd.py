@@ -55,7 +55,7 @@ def _write_xlsx(df: pd.DataFrame, target: Path, ds: Dataset) -> None:
     stream_cells(wb)
     ws = wb.active
     ws.title = ds.sheet[:31]
-    write_table(ws, df, table_name=ds.table)
+    write_table(ws, df, table_name=ds.table, formats=ds.number_formats())
     save_workbook(wb, target)
 
 

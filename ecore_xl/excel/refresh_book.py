@@ -239,7 +239,10 @@ def refresh_book(
             f"Rows: {len(df):,} · source: {item.source}",
         ]
         writer.ensure_sheet(item.sheet)
-        ref = writer.write_table(item.sheet, df, table_name=ds.table, anchor="A1", note=note)
+        ref = writer.write_table(
+            item.sheet, df, table_name=ds.table, anchor="A1", note=note,
+            formats=ds.number_formats(),
+        )  # fmt: skip
         report.results.append(
             DatasetResult(
                 ds.name,
