@@ -21,6 +21,7 @@ from ecore_xl.config import Settings
 from ecore_xl.data import DataService
 from ecore_xl.excel.headless import refresh_file
 from ecore_xl.report import build_report
+from ecore_xl.xlsx.widths import DEFAULT_WIDTH
 from tests.refresh_fixtures import new_workbook
 from tests.workbook_compare import differences
 
@@ -71,7 +72,9 @@ def _intended(book: Path) -> Callable[[str, str, Any, Any], bool]:
     """The differences this writer makes on purpose in ``book``:
 
     - a number column of a refreshed table that was General gets the format its catalogue
-      field declares (MWh, EUR, %...).
+      field declares (MWh, EUR, %...);
+    - a column too narrow for what it shows gets wider (``test_xlsx_widths.py`` checks that
+      every width fits its cells), never narrower.
     """
     formats, column_at = _catalogue_formats(), _table_column(book)
 
@@ -79,6 +82,8 @@ def _intended(book: Path) -> Callable[[str, str, Any, Any], bool]:
         if what == "number_format" and old == "General":
             found = column_at(where)
             return found is not None and formats.get(found[0], {}).get(found[1]) == new
+        if what == "width":
+            return new is not None and new > (old or DEFAULT_WIDTH)
         return False
 
     return allow

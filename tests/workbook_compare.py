@@ -24,6 +24,8 @@ from openpyxl.utils import get_column_letter
 Allow = Callable[[str, str, Any, Any], bool]
 
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+#: a snapshot's path names the folder the files were made in: compare it without the folder
+_REFERENCE_DIR = re.compile(r"\S*[/\\]tests[/\\]reference[/\\]")
 
 
 def _same_value(a: Any, b: Any) -> bool:
@@ -104,6 +106,8 @@ def differences(old_path: Path, new_path: Path, *, allow: Allow | None = None) -
                 va, vb = a.value, b.value
                 if isinstance(va, str) and va.startswith("Generated ") and isinstance(vb, str):
                     va, vb = _STAMP.sub("<time>", va), _STAMP.sub("<time>", vb)
+                if isinstance(va, str) and isinstance(vb, str):
+                    va, vb = _REFERENCE_DIR.sub("<ref>/", va), _REFERENCE_DIR.sub("<ref>/", vb)
                 label = ws.cell(r, c - 1).value if c > 1 else None
                 if label == "Generated at (local)" and type(va) is type(vb):
                     va = vb  # when the report was made: its type is all that can agree

@@ -108,6 +108,7 @@ def refresh_file(
 
     from ecore_xl.excel.sheets import OpenpyxlWriter
     from ecore_xl.xlsx import stream_cells
+    from ecore_xl.xlsx.widths import fit_columns
 
     target = Path(path)
     _check_workbook_path(target)
@@ -127,6 +128,11 @@ def refresh_file(
     if blank is not None and len(wb.worksheets) > 1:
         wb.remove(blank)
         wb.active = wb.sheetnames.index(SETTINGS_SHEET)
+    settings = wb.defined_names.get("ecore.from")
+    written = {r.sheet for r in report.results}
+    written |= {sheet for sheet, _ in (settings.destinations if settings is not None else [])}
+    for sheet in written & set(wb.sheetnames):
+        fit_columns(wb[sheet])
     report.warnings[:0] = notes
     _save(wb, target, before)
     return report

@@ -80,6 +80,9 @@ def snapshot_book(wb: Any, values: Any, *, now: dt.datetime | None = None) -> li
             ws.cell(row=ws.max_row, column=2).data_type = "s"
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["G"].width = 60
+    from ecore_xl.xlsx.widths import fit_columns
+
+    fit_columns(ws)
     return missing
 
 

@@ -11,6 +11,7 @@ from ecore_xl.excel.cell_values import DATE_FORMAT, DATETIME_FORMAT
 from ecore_xl.excel.openpyxl_cells import cell_value, column_letter, column_width, style_at
 from ecore_xl.excel.table_refs import remap_columns, retarget_workbook
 from ecore_xl.xlsx.streams import streams_of
+from ecore_xl.xlsx.widths import MAX_WIDTH, SAMPLE_ROWS, needed_width, widen
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -109,6 +110,8 @@ def update_table(plan: TablePlan) -> None:
         _write_values(ws, first_data, col, column, style)
         if key in widths and widths[key] is not None and old_pos[key] != col:
             ws.column_dimensions[column_letter(col)].width = widths[key]
+        fmt = _format_of(ws, style) or column.number_format
+        widen(ws, col, needed_width(column.name, column.head(SAMPLE_ROWS), fmt))
 
     def write_formulas(fc: FormulaColumn, old_col: int, col: int) -> None:
         for offset in range(nrows):
@@ -262,10 +265,23 @@ def _is_general(ws: Worksheet, style: Any) -> bool:
 
 
 def _auto_width(column: ColumnData) -> float:
+    """A new table column's width: its header and first values, as they are shown."""
+    sample = column.head(SAMPLE_ROWS)
+    need = needed_width(column.name, sample, column.number_format)
     if column.number_format == DATETIME_FORMAT:
-        return 17.0
+        return max(17.0, need)
     if column.number_format == DATE_FORMAT:
-        return 11.5
-    sample = [len(str(v)) for v in column.head(200) if v is not None]
-    widest = max([len(column.name), *sample]) if sample else len(column.name)
-    return float(min(max(widest + 2, 8), 50))
+        return max(11.5, need)
+    texts = [len(str(v)) for v in sample if v is not None]
+    widest = max([len(column.name), *texts])
+    return float(min(max(widest + 2, 8, need), MAX_WIDTH))
+
+
+def _format_of(ws: Worksheet, style: Any) -> str | None:
+    """The number format of an openpyxl style array (None: General)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    if style is None:
+        return None
+    fid = int(style.numFmtId)
+    return BUILTIN_FORMATS.get(fid) if fid < 164 else ws.parent._number_formats[fid - 164]

@@ -159,6 +159,7 @@ def _write(
     when ``stack`` closes without an error; every formula carries the value it computes."""
     from ecore_xl.report.cached import formula_columns, named_values
     from ecore_xl.xlsx import save_workbook, stream_cells
+    from ecore_xl.xlsx.widths import fit_columns
 
     formats = {("consumption", "Start"): "yyyy-mm-dd hh:mm"} if granularity != "day" else {}
     template = Template.load(template_path)
@@ -171,6 +172,8 @@ def _write(
         cached_names=named_values(figures, threshold),
         cached_columns=formula_columns(tables, threshold),
     )
+    for ws in workbook.worksheets:
+        fit_columns(ws)
     tmp = stack.enter_context(atomic_write_path(path))
     save_workbook(workbook, tmp)
     workbook.close()
