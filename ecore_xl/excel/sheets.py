@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.cell_values import excel_columns, plain_value
+from ecore_xl.excel.openpyxl_cells import keep_text
 from ecore_xl.excel.table_checks import check_table_name, check_table_target
 from ecore_xl.excel.table_plan import (
     TablePlan,
@@ -264,8 +265,8 @@ class OpenpyxlWriter:
         for ref, value in values.items():
             cell = ws[ref.replace("$", "")]
             cell.value = plain_value(value) if value is not None else None
-            if cell.data_type == "f" and not (isinstance(value, str) and value.startswith("=")):
-                cell.data_type = "s"
+            if not (isinstance(value, str) and value.startswith("=")):
+                keep_text(cell)
         for ref, number_format in (fmt or {}).items():
             ws[ref.replace("$", "")].number_format = number_format
 
@@ -278,8 +279,7 @@ class OpenpyxlWriter:
         for i, value in enumerate(values):
             cell = ws.cell(row=row + i, column=col)
             cell.value = plain_value(value)
-            if cell.data_type == "f":
-                cell.data_type = "s"
+            keep_text(cell)
         for r in range(row + len(values), row + len(values) + clear):
             ws._cells.pop((r, col), None)
         last = row + max(len(values), 1) - 1

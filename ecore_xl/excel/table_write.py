@@ -8,7 +8,13 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.excel.cell_values import DATE_FORMAT, DATETIME_FORMAT
-from ecore_xl.excel.openpyxl_cells import cell_value, column_letter, column_width, style_at
+from ecore_xl.excel.openpyxl_cells import (
+    cell_value,
+    column_letter,
+    column_width,
+    keep_text,
+    style_at,
+)
 from ecore_xl.excel.table_refs import remap_columns, retarget_workbook
 from ecore_xl.xlsx.streams import streams_of
 from ecore_xl.xlsx.widths import MAX_WIDTH, SAMPLE_ROWS, needed_width, widen
@@ -212,9 +218,9 @@ def _write_note(plan: TablePlan, top: int | None) -> None:
 def _write_header(ws: Worksheet, row: int, col: int, name: str, style: Any) -> None:
     cell = ws.cell(row=row, column=col)
     cell.value = name
-    cell.data_type = "s"  # a header like "=x" stays text
     if style is not None:
         cell._style = copy.copy(style)
+    keep_text(cell)  # a header like "=x" stays text
 
 
 def _write_values(ws: Worksheet, row: int, col: int, column: ColumnData, style: Any) -> None:
@@ -233,10 +239,9 @@ def _write_values(ws: Worksheet, row: int, col: int, column: ColumnData, style: 
         cell = ws.cell(row=row + offset, column=col)
         if value is not None:
             cell.value = value
-            if cell.data_type == "f":
-                cell.data_type = "s"
         if style is not None:
             cell._style = copy.copy(style)
+        keep_text(cell)
 
 
 def _default_style(ws: Worksheet, column: ColumnData) -> Any:
