@@ -16,8 +16,8 @@ import pytest
 from ecore_xl.excel.headless import refresh_file
 from ecore_xl.mock import MockServer
 from ecore_xl.xlsx.package import MACRO_WORKBOOK_TYPE, WORKBOOK_TYPE
-from tests.conftest import service_for
-from tests.refresh_fixtures import REFRESH_MOCK, new_workbook
+from tests.conftest import service_for, soffice_missing
+from tests.refresh_fixtures import REFRESH_MOCK, libreoffice_convert, new_workbook
 
 MOCK_KW = REFRESH_MOCK
 
@@ -185,3 +185,16 @@ def test_an_xlsx_never_gets_the_macro_parts(
     assert parts["customUI/customUI14.xml"] == RIBBON_2010  # the ribbon is no macro
     overrides, _ = _types(parts["[Content_Types].xml"])
     assert overrides["/xl/workbook.xml"] == WORKBOOK_TYPE
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(soffice_missing(), reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_the_refreshed_xlsm(
+    srv: MockServer, macro_book: Path, tmp_path: Path
+) -> None:
+    refresh_file(macro_book, service=service_for(srv))
+    out = libreoffice_convert(macro_book, tmp_path / "lo", "xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert {"eCore", "Volumes", "Contracts"} <= set(wb.sheetnames)
+    ws = wb["Volumes"]
+    assert ws["A5"].value == "meterId" and ws["A6"].value

@@ -83,12 +83,15 @@ def row_digits(start: int, stop: int) -> np.ndarray:
     return ((rows // powers) % 10 + 48).astype(np.uint8)
 
 
-def _byte_table(fragments: list[str]) -> np.ndarray:
-    """The fragments as rows of one width (padded with spaces), plus a last row of spaces."""
-    encoded = [f.encode("utf-8") for f in fragments]
-    encoded.append(b"")
-    width = max(max(len(b) for b in encoded), 1)
-    table = np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(encoded), width)
+def _byte_table(fragments: list[str] | np.ndarray, extra: list[str]) -> np.ndarray:
+    """The fragments (then ``extra``) as rows of one width, padded with spaces, plus a last
+    row of spaces (a row without a cell)."""
+    if not isinstance(fragments, np.ndarray):
+        fragments = np.array([f.encode("utf-8") for f in fragments], dtype=np.bytes_)
+    tail = np.array([*(e.encode("utf-8") for e in extra), b""], dtype=np.bytes_)
+    table = np.concatenate([fragments.astype(np.bytes_), tail]) if len(fragments) else tail
+    width = max(table.dtype.itemsize, 1)
+    table = table.astype(f"S{width}").view(np.uint8).reshape(len(table), width).copy()
     table[table == 0] = _SPACE  # numpy pads with NUL bytes; XML text never holds one
     return table
 
@@ -119,13 +122,13 @@ class ColumnCells:
         self._strings = strings
         self._epoch = epoch
         codes, fragments = self._encode(sc)
+        extra: list[str] = []
         if sc.style is not None and (codes < 0).any():
-            fragments.append(f'"{self._s}/>')  # an empty cell that keeps its format
-            codes = np.where(codes < 0, len(fragments) - 1, codes)
+            extra.append(f'"{self._s}/>')  # an empty cell that keeps its format
+            codes = np.where(codes < 0, len(fragments), codes)
         self._skips = bool((codes < 0).any())
         self._codes = codes
-        self._fragments = fragments
-        self._table = _byte_table(fragments)
+        self._table = _byte_table(fragments, extra)
         self._prefix_bytes = np.frombuffer(self._prefix.encode("ascii"), dtype=np.uint8)
 
     # ---- output ----------------------------------------------------------------------------
@@ -152,7 +155,8 @@ class ColumnCells:
         code = int(self._codes[row - self.first_row])
         if code < 0:
             return None
-        return f"{self._prefix}{row}{self._fragments[code]}"
+        fragment = self._table[code].tobytes().rstrip(b" ").decode("utf-8")
+        return f"{self._prefix}{row}{fragment}"
 
     # ---- encoding ----------------------------------------------------------------------------
 
@@ -177,7 +181,13 @@ class ColumnCells:
     def _number(self, text: str) -> str:
         return f'"{self._s}><v>{text}</v></c>'
 
-    def _encode(self, sc: StreamedColumn) -> tuple[np.ndarray, list[str]]:
+    def _numbers(self, texts: list[str]) -> np.ndarray:
+        """The fragments of many numbers (their texts) at once, as bytes."""
+        values = np.array(texts, dtype=np.bytes_)  # number texts are ASCII
+        head = np.bytes_(f'"{self._s}><v>'.encode())
+        return np.strings.add(np.strings.add(head, values), np.bytes_(b"</v></c>"))
+
+    def _encode(self, sc: StreamedColumn) -> tuple[np.ndarray, list[str] | np.ndarray]:
         column = sc.column
         kind = column.kind
         data = column.data
@@ -185,7 +195,7 @@ class ColumnCells:
             return self._floats(np.asarray(data, dtype=np.float64))
         if kind == "int" and isinstance(data, np.ndarray):
             uniques, codes = np.unique(data, return_inverse=True)
-            return codes.astype(np.int64), [self._number(str(u)) for u in uniques.tolist()]
+            return codes.astype(np.int64), self._numbers(list(map(str, uniques.tolist())))
         if (
             kind == "datetime"
             and isinstance(data, np.ndarray)
@@ -197,14 +207,14 @@ class ColumnCells:
             return self._texts(data)
         return self._mixed(column.values)
 
-    def _floats(self, arr: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    def _floats(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         valid = np.isfinite(arr)
         codes = np.full(len(arr), -1, dtype=np.int64)
         uniques, inverse = np.unique(arr[valid], return_inverse=True)
         codes[valid] = inverse
-        return codes, [self._number(repr(u)) for u in uniques.tolist()]
+        return codes, self._numbers(list(map(repr, uniques.tolist())))
 
-    def _datetimes(self, arr: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    def _datetimes(self, arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Excel serial numbers, as openpyxl's ``to_excel`` makes them (1900 date system, with
         its phantom 29 February 1900: days 1-60 shift by one)."""
         valid = ~np.isnat(arr)
@@ -217,7 +227,7 @@ class ColumnCells:
         in_day = (uniques - day.astype("datetime64[us]")).astype(np.int64)
         seconds, micros = np.divmod(in_day, 1_000_000)
         serial = days + (seconds.astype(np.float64) + micros / 1e6) / 86_400
-        return codes, [self._number(repr(v)) for v in serial.tolist()]
+        return codes, self._numbers(list(map(repr, serial.tolist())))
 
     def _texts(self, values: Any) -> tuple[np.ndarray, list[str]]:
         import pandas as pd

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
+import threading
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +31,37 @@ SHEET_COMPRESSLEVEL = 1
 _CONTENT_TYPES = "[Content_Types].xml"
 _ROOT_RELS = "_rels/.rels"
 _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+class _WriteBehind:
+    """Hands each piece to ``write`` on a second thread: deflate and the CRC release the GIL, so
+    compressing one chunk of rows overlaps putting the next one together."""
+
+    def __init__(self, write: Callable[[bytes], Any]) -> None:
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(write,), daemon=True)
+        self._thread.start()
+
+    def _run(self, write: Callable[[bytes], Any]) -> None:
+        while (piece := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    write(piece)
+                except BaseException as exc:  # handed to the caller by __call__ / close
+                    self._error = exc
+
+    def __call__(self, piece: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(piece)
+
+    def close(self) -> None:
+        """Wait until everything is written; raise what writing raised."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 class _Package:
@@ -95,7 +129,11 @@ class _Package:
         self._zip.compresslevel = SHEET_COMPRESSLEVEL
         try:
             with self._zip.open(arcname, "w", force_zip64=True) as out:
-                splice_sheet(part, columns, self._streams.cached(ws), out.write, self._wb.epoch)
+                behind = _WriteBehind(out.write)
+                try:
+                    splice_sheet(part, columns, self._streams.cached(ws), behind, self._wb.epoch)
+                finally:
+                    behind.close()
         finally:
             self._zip.compresslevel = level
 
