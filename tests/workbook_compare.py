@@ -25,7 +25,7 @@ Allow = Callable[[str, str, Any, Any], bool]
 
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
 #: a snapshot's path names the folder the files were made in: compare it without the folder
-_REFERENCE_DIR = re.compile(r"\S*[/\\]tests[/\\]reference[/\\]")
+_REFERENCE_DIR = re.compile(r"(\S*[/\\])?tests[/\\]reference[/\\]")
 
 
 def _same_value(a: Any, b: Any) -> bool:
