@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,17 +42,58 @@ def _check_workbook_path(path: Path) -> None:
             )
 
 
-def _load(path: Path, warnings_out: list[str]) -> Any:
-    import zipfile
+def _refreshed_tables(
+    path: Path, datasets: Sequence[str] | None, service: DataService | None
+) -> set[str]:
+    """The tables this refresh rewrites (``datasets``, else the workbook's settings), read
+    without loading the workbook's sheets; empty when that cannot be told cheaply (the refresh
+    then loads every cell, as it would anyway)."""
+    import openpyxl
 
+    from ecore_xl.errors import EcoreError
+    from ecore_xl.excel.sheets import OpenpyxlWriter
+    from ecore_xl.excel.workbook_settings import read_settings
+
+    try:
+        names = list(datasets or [])
+        if not names:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(path, read_only=True, keep_links=False)
+            try:
+                names = list(read_settings(OpenpyxlWriter(wb)).datasets)
+            finally:
+                wb.close()
+        if service is None:
+            from ecore_xl.data import get_service
+
+            service = get_service()
+        catalogue = service.catalogue
+    except (EcoreError, OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        return set()
+    tables: set[str] = set()
+    for name in names:
+        try:
+            tables.add(catalogue.get(name.strip()).table)
+        except EcoreError:
+            continue  # refresh_book names the unknown dataset
+    return tables
+
+
+def _load(path: Path, warnings_out: list[str], skip_tables: set[str] | None = None) -> Any:
+    """The workbook at ``path``; the value rows of ``skip_tables`` (which the refresh rewrites)
+    are not loaded (:func:`ecore_xl.xlsx.trim.trimmed_package`)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
+
+    from ecore_xl.xlsx.trim import trimmed_package
 
     keep_vba = path.suffix.lower() == ".xlsm"
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            wb = openpyxl.load_workbook(path, keep_vba=keep_vba, keep_links=True)
+            source: Any = trimmed_package(path, skip_tables or set()) or path
+            wb = openpyxl.load_workbook(source, keep_vba=keep_vba, keep_links=True)
     except PermissionError:
         raise UsageError(
             f"{path.name} cannot be read (permission denied or locked): close it in Excel and "
@@ -118,7 +160,7 @@ def refresh_file(
         wb = Workbook()
         blank = wb.active
     else:
-        wb = _load(target, notes)
+        wb = _load(target, notes, _refreshed_tables(target, datasets, service))
         blank = None
     stream_cells(wb)
     writer = OpenpyxlWriter(wb)
