@@ -153,6 +153,13 @@ def trimmed_package(path: str | Path, tables: Collection[str]) -> io.BytesIO | N
     wanted = {t.casefold() for t in tables}
     if not wanted:
         return None
+    try:
+        return _trimmed(path, wanted)
+    except (ET.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        return None  # a damaged package: loading it as it is says what is wrong
+
+
+def _trimmed(path: str | Path, wanted: set[str]) -> io.BytesIO | None:
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         bodies = _bodies(z, names, wanted)
