@@ -58,3 +58,35 @@ def test_every_formula_has_a_cached_value(srv: MockServer, tmp_path: Path) -> No
     daily = pd.read_excel(out, sheet_name="Consumption", header=4, usecols="H:I").dropna()
     daily.columns = ["Day", "MWh"]  # pandas renames the second MWh of the sheet MWh.1
     assert len(daily) == 30 and daily["MWh"].min() > 0
+
+
+def test_every_chart_series_carries_its_values(srv: MockServer, tmp_path: Path) -> None:
+    """A preview that draws a chart from its own cache (no recalculation) shows the figures."""
+    import re
+
+    out = tmp_path / "report.xlsx"
+    build_report("2026-09", out=out, service=service_for(srv))
+    wb = openpyxl.load_workbook(out)
+    values = openpyxl.load_workbook(out, data_only=True)
+    checked: set[str] = set()
+    for chart in wb["Summary"]._charts:
+        for sub in [chart, *chart._charts]:  # openpyxl lists a chart among its own _charts
+            for series in sub.series:
+                for source in (series.val, series.cat):
+                    ref = source.numRef or source.strRef
+                    cache = ref.numCache if source.numRef is not None else ref.strCache
+                    sheet, col, r1, _, r2 = re.fullmatch(
+                        r"'([^']+)'!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)", ref.f
+                    ).groups()
+                    cells = [values[sheet][f"{col}{r}"].value for r in range(int(r1), int(r2) + 1)]
+                    assert cache is not None and cache.ptCount == len(cells), ref.f
+                    cached = {p.idx: p.v for p in cache.pt}
+                    for i, cell in enumerate(cells):
+                        if isinstance(cell, str):
+                            assert cached[i] == cell, ref.f
+                        elif isinstance(cell, float):
+                            assert float(cached[i]) == pytest.approx(cell, rel=1e-12), ref.f
+                        else:  # dates: their serial numbers
+                            assert float(cached[i]) > 40000, ref.f
+                    checked.add(ref.f)
+    assert len(checked) >= 6  # three charts, values and categories each

@@ -330,6 +330,7 @@ class Template:
         from ecore_xl.errors import TooManyRowsError, UsageError
         from ecore_xl.excel.sheets import write_table
 
+        known: dict[tuple[str, int], list[tuple[int, list[Any]]]] = {}  # what charts show
         self._fill_cells(values)
         for (table, header), fmt in (formats or {}).items():
             slot = self.slots.get(table)
@@ -357,10 +358,30 @@ class Template:
                 raise
             except UsageError as exc:
                 raise TemplateError(f"Template {self.source}, {slot.spec.marker}: {exc}") from None
-            self._cache_columns(slot, (cached_columns or {}).get(slot.spec.name, {}))
+            columns = (cached_columns or {}).get(slot.spec.name, {})
+            self._cache_columns(slot, columns)
+            for i, header in enumerate(slot.headers):
+                column = known.setdefault((slot.ws.title, slot.col + i), [])
+                if header in slot.data_headers:
+                    column.append((slot.row + 1, list(frame[header])))
+                elif header in slot.report_formulas and header in columns:
+                    column.append((slot.row + 1, list(columns[header])))
         self._set_threshold(values.get("threshold"))
         self._cache_names(cached_names or {})
+        if cached_columns is not None:
+            self._cache_charts(known)
         return self.workbook
+
+    def _cache_charts(self, known: Mapping[tuple[str, int], list[tuple[int, list[Any]]]]) -> None:
+        """Each chart series over a table column gets that column's values as its cache, so a
+        preview that draws charts without recalculating shows them."""
+        for ws in self.workbook.worksheets:
+            for chart in ws._charts:
+                for sub in [chart, *getattr(chart, "_charts", [])]:
+                    for series in getattr(sub, "series", None) or []:
+                        for source in (series.val, series.cat):
+                            if source is not None:
+                                _cache_series(source, known)
 
     def _cache_columns(self, slot: Slot, columns: Mapping[str, list[Any]]) -> None:
         from ecore_xl.xlsx import streams_of
@@ -451,6 +472,51 @@ def _row_formula(column: Column, letters: Mapping[str, str], row: int) -> str:
     for ref in column.formula_refs():
         formula = formula.replace("{" + ref + "}", f"{letters[ref]}{row}")
     return formula
+
+
+_SERIES_REF = re.compile(r"^'?(.+?)'?!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def _cache_series(
+    source: Any, known: Mapping[tuple[str, int], list[tuple[int, list[Any]]]]
+) -> None:
+    """Fill a series' numbers or texts cache from the known column values it refers to (the
+    table column, of those in that sheet column, whose rows hold the series' range)."""
+    from openpyxl.chart.data_source import NumData, NumVal, StrData, StrVal
+    from openpyxl.utils import column_index_from_string
+    from openpyxl.utils.datetime import to_excel
+
+    ref = source.numRef if getattr(source, "numRef", None) is not None else source.strRef
+    if ref is None or not ref.f:
+        return
+    m = _SERIES_REF.match(ref.f)
+    if m is None or m[2] != m[4]:
+        return
+    col, r1, r2 = column_index_from_string(m[2]), int(m[3]), int(m[5])
+    found = [
+        (first, values)
+        for first, values in known.get((m[1].replace("''", "'"), col), [])
+        if first <= r1 and r2 < first + max(len(values), 1)
+    ]
+    if not found:
+        return
+    first, values = found[0]
+    picked = values[r1 - first : r2 - first + 1]
+    if ref is getattr(source, "strRef", None):
+        points = [StrVal(idx=i, v=str(v)) for i, v in enumerate(picked) if _present(v)]
+        ref.strCache = StrData(ptCount=len(picked), pt=points)
+        return
+    numbers = []
+    for i, v in enumerate(picked):
+        if isinstance(v, dt.date | dt.datetime):
+            v = to_excel(v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+        if isinstance(v, int | float) and not isinstance(v, bool) and _present(v):
+            numbers.append(NumVal(idx=i, v=float(v)))
+    ref.numCache = NumData(formatCode="General", ptCount=len(picked), pt=numbers)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value and value != ""
 
 
 def _cell_value(value: Any) -> Any:
