@@ -330,7 +330,7 @@ class Template:
         from ecore_xl.errors import TooManyRowsError, UsageError
         from ecore_xl.excel.sheets import write_table
 
-        known: dict[tuple[str, int], list[tuple[int, list[Any]]]] = {}  # what charts show
+        known: dict[tuple[str, int], list[tuple[int, Any]]] = {}  # what the charts show
         self._fill_cells(values)
         for (table, header), fmt in (formats or {}).items():
             slot = self.slots.get(table)
@@ -362,17 +362,17 @@ class Template:
             self._cache_columns(slot, columns)
             for i, header in enumerate(slot.headers):
                 column = known.setdefault((slot.ws.title, slot.col + i), [])
-                if header in slot.data_headers:
-                    column.append((slot.row + 1, list(frame[header])))
+                if header in slot.data_headers:  # the Series itself: a chart takes a slice
+                    column.append((slot.row + 1, frame[header]))
                 elif header in slot.report_formulas and header in columns:
-                    column.append((slot.row + 1, list(columns[header])))
+                    column.append((slot.row + 1, columns[header]))
         self._set_threshold(values.get("threshold"))
         self._cache_names(cached_names or {})
         if cached_columns is not None:
             self._cache_charts(known)
         return self.workbook
 
-    def _cache_charts(self, known: Mapping[tuple[str, int], list[tuple[int, list[Any]]]]) -> None:
+    def _cache_charts(self, known: Mapping[tuple[str, int], list[tuple[int, Any]]]) -> None:
         """Each chart series over a table column gets that column's values as its cache, so a
         preview that draws charts without recalculating shows them."""
         for ws in self.workbook.worksheets:
@@ -478,7 +478,7 @@ _SERIES_REF = re.compile(r"^'?(.+?)'?!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?
 
 
 def _cache_series(
-    source: Any, known: Mapping[tuple[str, int], list[tuple[int, list[Any]]]]
+    source: Any, known: Mapping[tuple[str, int], list[tuple[int, Any]]]
 ) -> None:
     """Fill a series' numbers or texts cache from the known column values it refers to (the
     table column, of those in that sheet column, whose rows hold the series' range)."""
@@ -501,7 +501,8 @@ def _cache_series(
     if not found:
         return
     first, values = found[0]
-    picked = values[r1 - first : r2 - first + 1]
+    rows = slice(r1 - first, r2 - first + 1)
+    picked = values.iloc[rows].tolist() if hasattr(values, "iloc") else list(values[rows])
     if ref is getattr(source, "strRef", None):
         points = [StrVal(idx=i, v=str(v)) for i, v in enumerate(picked) if _present(v)]
         ref.strCache = StrData(ptCount=len(picked), pt=points)
