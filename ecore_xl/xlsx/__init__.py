@@ -18,7 +18,10 @@ never become openpyxl cell objects:
 4. parts openpyxl does not model are carried over byte for byte from the file being replaced:
    the VBA project, its signatures and their relationships, the ribbon (customUI) and its
    relationships, with their content types (:mod:`ecore_xl.xlsx.package`); an ``.xlsm`` target
-   is always written as a macro-enabled package.
+   is always written as a macro-enabled package;
+5. a workbook being refreshed is loaded without the value rows of the tables the refresh
+   rewrites (:mod:`ecore_xl.xlsx.trim`), and every written sheet's columns are widened to what
+   they show (:mod:`ecore_xl.xlsx.widths`).
 
 Text cells are strings, never formulas; a text that :func:`ecore_xl.escaping.formula_like` calls
 formula-like keeps its exact value and gets a *quote prefix* style, so Excel keeps it text when

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import types
 import weakref
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -128,22 +127,6 @@ class Streams:
                     found.append((start + offset, sc.col))
                     break
         return min(found) if found else None
-
-    def bounds(self, ws: Worksheet) -> Box | None:
-        """The area the streamed columns cover, or None."""
-        cols = self.columns(ws)
-        if not cols:
-            return None
-        return (
-            min(c.col for c in cols),
-            min(c.first_row for c in cols),
-            max(c.col for c in cols),
-            max(c.last_row for c in cols),
-        )
-
-    def sheets(self) -> Iterator[Worksheet]:
-        for ws, _ in self._sheets.values():
-            yield ws
 
 
 _REGISTRY: weakref.WeakKeyDictionary[Workbook, Streams] = weakref.WeakKeyDictionary()
