@@ -130,6 +130,8 @@ class Settings:
     max_workers: int = 4
     #: requests one fetch may plan (meters x months); more is a formula gone wrong
     max_requests: int = 1_000
+    #: API text that looks like a formula is written as text (quote prefix, ``'`` in CSV)
+    escape_formulas: bool = True
 
     # ---- construction -------------------------------------------------------------------------
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ecore_xl.atomic import atomic_write_path
-from ecore_xl.cli.options import offline_option, snapshot_dir_option
+from ecore_xl.cli.options import no_escape_option, offline_option, snapshot_dir_option
 from ecore_xl.errors import UsageError
+from ecore_xl.escaping import csv_frame, sheet_title
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,18 +53,22 @@ def _write_xlsx(df: pd.DataFrame, target: Path, ds: Dataset) -> None:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = ds.sheet[:31]
+    ws.title = sheet_title(ds.sheet)
     write_table(ws, df, table_name=ds.table)
     wb.save(target)
 
 
-def write_frame(df: pd.DataFrame, path: str | Path, ds: Dataset) -> Path:
-    """Write ``df`` to ``path`` as .csv / .xlsx / .json (by extension), atomically."""
+def write_frame(df: pd.DataFrame, path: str | Path, ds: Dataset, *, escape: bool = True) -> Path:
+    """Write ``df`` to ``path`` as .csv / .xlsx / .json (by extension), atomically.
+
+    ``escape``: CSV text (and column names) that a spreadsheet would read as a formula gets a
+    leading ``'`` (:mod:`ecore_xl.escaping`); JSON is data and is written as sent.
+    """
     target = Path(path)
     suffix = _check_format(target)
     with atomic_write_path(target) as tmp:
         if suffix == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8")
+            (csv_frame(df) if escape else df).to_csv(tmp, index=False, encoding="utf-8")
         elif suffix == ".json":
             df.to_json(tmp, orient="records", date_format="iso", date_unit="s", force_ascii=False)
         else:
@@ -152,6 +157,7 @@ def _print_head(df: pd.DataFrame) -> None:
 @snapshot_dir_option
 @offline_option
 @click.option("--refresh", is_flag=True, help="Ignore cached data.")
+@no_escape_option
 def fetch(
     dataset: str,
     from_: str | None,
@@ -163,6 +169,7 @@ def fetch(
     snapshot: Path | None,
     offline: bool,
     refresh: bool,
+    no_escape: bool,
 ) -> None:
     """Fetch DATASET (contracts, volumes, invoices, ...) as a table.
 
@@ -199,5 +206,5 @@ def fetch(
     if out is None:
         _print_head(df)
         return
-    write_frame(df, out, ds)
+    write_frame(df, out, ds, escape=service.settings.escape_formulas and not no_escape)
     click.echo(f"Wrote {len(df):,} rows to {out}")
