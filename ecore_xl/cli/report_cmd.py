@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ecore_xl.cli.options import offline_option
+from ecore_xl.cli.options import no_escape_option, offline_option
 from ecore_xl.errors import UsageError
 
 __all__ = ["report"]
@@ -73,6 +73,7 @@ _KINDS = {
     type=click.Path(dir_okay=False, path_type=Path),
     help="The .xlsx to write; with --split, {legal_entity} in the name is replaced by the id.",
 )
+@no_escape_option
 def report(
     month: str,
     legal_entity: str | None,
@@ -84,6 +85,7 @@ def report(
     split: bool,
     granularity: str,
     out: Path,
+    no_escape: bool,
 ) -> None:
     """Build the monthly report: consumption, costs, hedging and the invoice check.
 
@@ -112,6 +114,7 @@ def report(
         service=get_service(),
         split=split,
         granularity=granularity,
+        escape=False if no_escape else None,
     )
     for note in result.warnings:
         click.echo(f"Warning (template): {note}", err=True)

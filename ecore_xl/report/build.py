@@ -74,6 +74,7 @@ def build_report(
     service: DataService | None = None,
     split: bool = False,
     granularity: str = "day",
+    escape: bool | None = None,
 ) -> ReportResult:
     """Build the monthly report of ``month`` (``YYYY-MM``, local calendar month) into ``out``.
 
@@ -82,13 +83,15 @@ def build_report(
     :meth:`~ecore_xl.data.DataService.fetch` (offline reads snapshots; online with a folder also
     writes them). ``split`` writes one workbook per legal entity: ``out`` may hold
     ``{legal_entity}``, else the id is appended to its name. An existing file is replaced only by
-    a complete new one; with ``split``, none is replaced unless all were written.
+    a complete new one; with ``split``, none is replaced unless all were written. ``escape``
+    (default ``ECORE_ESCAPE_FORMULAS``) marks formula-like placeholder text quote prefix.
     """
     if service is None:
         from ecore_xl.data import get_service
 
         service = get_service()
     pct = _check_threshold(threshold)
+    escape = service.settings.escape_formulas if escape is None else escape
     if granularity not in GRANULARITIES:
         raise UsageError(f"Granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.")
     when = ReportMonth.parse(month, service.settings.timezone)
@@ -110,7 +113,8 @@ def build_report(
         )
         if not split:
             del data  # the raw frames are in the tables now: free them before the big write
-            _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
+            values = context.values(legal_entity)
+            _write(template_path, tables, values, granularity, out, stack, escape=escape)
             return ReportResult([out], figures, flagged, warnings=notes)
 
         ids = chosen or [str(i) for i in data.legal_entities["id"]]
@@ -118,7 +122,8 @@ def build_report(
         for entity in ids:
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
             path = _split_path(out, entity)
-            _write(template_path, part, context.values(entity), granularity, path, stack)
+            _write(template_path, part, context.values(entity), granularity, path, stack,
+                   escape=escape)  # fmt: skip
             by_entity[entity] = (path, summary_figures(part, when, part_flagged))
         paths = [p for p, _ in by_entity.values()]
         return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
@@ -150,11 +155,14 @@ def _write(
     granularity: str,
     path: Path,
     stack: contextlib.ExitStack,
+    *,
+    escape: bool,
 ) -> None:
     """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
     when ``stack`` closes without an error."""
     formats = {("consumption", "Start"): "yyyy-mm-dd hh:mm"} if granularity != "day" else {}
-    workbook = Template.load(template_path).fill(values, tables, formats=formats)
+    template = Template.load(template_path)
+    workbook = template.fill(values, tables, formats=formats, escape=escape)
     tmp = stack.enter_context(atomic_write_path(path))
     workbook.save(tmp)
     workbook.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import re
 import warnings
 import zipfile
@@ -42,6 +43,13 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ecore_xl.errors import TemplateError
+from ecore_xl.escaping import (
+    formula_like,
+    formula_string,
+    header_footer_text,
+    strip_control,
+)
+from ecore_xl.excel.cell_values import MAX_CELL_CHARS
 from ecore_xl.report.schema import (
     MARKER_PREFIX,
     PLACEHOLDERS,
@@ -301,17 +309,19 @@ class Template:
         tables: Mapping[str, Any],
         *,
         formats: Mapping[tuple[str, str], str] | None = None,
+        escape: bool = True,
     ) -> Workbook:
         """Put ``values`` into placeholder cells and ``tables`` (DataFrames) into their slots.
 
         ``formats`` overrides the number format of a column's rows, e.g.
         ``{("consumption", "Start"): "yyyy-mm-dd hh:mm"}`` for quarter-hours. The workbook is
-        changed in place and returned: a loaded template fills once.
+        changed in place and returned: a loaded template fills once. A value is never a formula
+        (see :meth:`_fill_cells`); ``escape`` marks formula-like text *quote prefix* as well.
         """
         from ecore_xl.errors import TooManyRowsError, UsageError
         from ecore_xl.excel.sheets import write_table
 
-        self._fill_cells(values)
+        self._fill_cells(values, escape=escape)
         for (table, header), fmt in (formats or {}).items():
             slot = self.slots.get(table)
             if slot is not None and header in slot.headers:
@@ -341,18 +351,30 @@ class Template:
         self._set_threshold(values.get("threshold"))
         return self.workbook
 
-    def _fill_cells(self, values: Mapping[str, Any]) -> None:
+    def _fill_cells(self, values: Mapping[str, Any], *, escape: bool = True) -> None:
+        """Placeholders get their values; no value ever becomes formula or header/footer code.
+
+        A cell of nothing but one placeholder gets the typed value, a text one stays text
+        (quote prefix when it looks like a formula and ``escape``); in longer text the value is
+        written into the text; in the template's own formula it becomes a literal (a text one a
+        string literal with its quotes doubled). In a page header or footer ``&`` is doubled.
+        """
         for tc in self.cells:
             cell = tc.ws.cell(tc.row, tc.col)
             text = str(cell.value)
             whole = PLACEHOLDER_RE.fullmatch(text.strip())
-            if whole and not text.startswith("="):
-                cell.value = _cell_value(values.get(whole[1]))
+            if cell.data_type == "f" or text.startswith("="):
+                cell.value = _fill_formula(text, values)
+            elif whole:
+                _set_value(cell, _cell_value(values.get(whole[1])), escape=escape)
             else:
-                cell.value = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                filled = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                _set_value(cell, filled, escape=escape)
         for ws in self.workbook.worksheets:
             for text, part in _header_footer_texts(ws):
-                part.text = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                part.text = PLACEHOLDER_RE.sub(
+                    lambda m: header_footer_text(_as_text(values.get(m[1]))), text
+                )
 
     def _set_threshold(self, threshold: Any) -> None:
         """Point ``FlagThreshold`` at the first ``{{threshold}}`` cell, else hold the number."""
@@ -402,6 +424,51 @@ def _cell_value(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+def _set_value(cell: Any, value: Any, *, escape: bool) -> None:
+    """``value`` into ``cell``; a text is stored as text (never a formula), without the control
+    characters XML cannot hold, cut to what a cell holds, quote prefix when formula-like."""
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    text = strip_control(value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    cell.value = text
+    cell.data_type = "s"
+    if escape and formula_like(text):
+        cell.quotePrefix = True
+
+
+def _formula_literal(value: Any, in_string: bool) -> str:
+    """A placeholder's value inside a template formula: a literal, never formula code."""
+    if in_string:  # already between quotes: the text, its quotes doubled
+        return strip_control(_as_text(value)).replace('"', '""')
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dt.date):
+        day = f"DATE({value.year},{value.month},{value.day})"
+        if not isinstance(value, dt.datetime):
+            return day
+        return f"({day}+TIME({value.hour},{value.minute},{value.second}))"
+    return formula_string(_as_text(value))
+
+
+def _fill_formula(formula: str, values: Mapping[str, Any]) -> str:
+    """The template's formula with each placeholder replaced by a literal of its value."""
+    out: list[str] = []
+    in_string = False
+    done = 0
+    for m in PLACEHOLDER_RE.finditer(formula):
+        before = formula[done : m.start()]
+        in_string ^= before.count('"') % 2 == 1
+        out += [before, _formula_literal(values.get(m[1]), in_string)]
+        done = m.end()
+    out.append(formula[done:])
+    return "".join(out)
 
 
 def _as_text(value: Any) -> str:
