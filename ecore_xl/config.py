@@ -17,6 +17,7 @@ characters.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ __all__ = [
     "Settings",
     "config_dir",
     "config_file_path",
+    "is_loopback_host",
     "keyring_get",
     "keyring_set",
     "log_dir",
@@ -44,6 +46,43 @@ KEYRING_SERVICE = "ecore_xl"
 SECRET_FIELDS = ("client_secret", "subscription_key", "subscription_key_secondary")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for a host that is loopback *by rule*: ``localhost``, 127.0.0.0/8, ``::1``.
+
+    Decided from the text alone, never by asking DNS: ``2130706433`` or ``127.1`` (which the
+    resolver maps to 127.0.0.1) and any name in a hosts file are not loopback here.
+    """
+    name = (host or "").strip().strip("[]").lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secure_url(variable: str, url: str, what: str) -> None:
+    """ConfigError unless ``url`` is https://, or http:// to a loopback host (the mock)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host, parts = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        raise ConfigError(
+            f"{variable} must start with https:// and name a host (got {url!r}).",
+            variable=variable,
+        )
+    if parts.scheme.lower() == "http" and not is_loopback_host(host):
+        raise ConfigError(
+            f"{variable} is plain http:// to {host}: {what} would travel in clear text. Use "
+            "https:// (http:// only for a loopback host: 127.0.0.1, ::1, localhost).",
+            variable=variable,
+        )
 
 
 def config_dir() -> Path:
@@ -133,6 +172,12 @@ class Settings:
     #: API text that looks like a formula is written as text (quote prefix, ``'`` in CSV)
     escape_formulas: bool = True
 
+    def __post_init__(self) -> None:
+        # every Settings, however built (load, replace, the constructor), sends secrets safely
+        check_secure_url("ECORE_BASE_URL", self.base_url, "the access token and subscription key")
+        if self.token_url:
+            check_secure_url("ECORE_TOKEN_URL", self.token_url, "the client secret")
+
     # ---- construction -------------------------------------------------------------------------
 
     @classmethod
@@ -188,13 +233,6 @@ class Settings:
     # ---- checks -------------------------------------------------------------------------------
 
     def _validate(self) -> None:
-        for name in ("base_url", "token_url"):
-            value = getattr(self, name)
-            if value and not value.startswith(("http://", "https://")):
-                raise ConfigError(
-                    f"ECORE_{name.upper()} must start with https:// (got {value!r}).",
-                    variable=f"ECORE_{name.upper()}",
-                )
         try:
             from zoneinfo import ZoneInfo
 
