@@ -2,20 +2,22 @@
 
 :func:`refresh_file` runs the shared :func:`~ecore_xl.excel.refresh_book.refresh_book` on an
 openpyxl workbook: a new workbook when the file does not exist, ``.xlsm`` macros kept, a file open
-in Excel or LibreOffice refused, and an atomic save, so a crash or a failed fetch leaves the
-original byte-identical.
+in Excel or LibreOffice, read-only, damaged or protected refused (:mod:`.workbook_file`), and an
+atomic save under the writer lock held from the read on (:mod:`ecore_xl.atomic`): a crash or a
+failed fetch leaves the original byte-identical, and two refreshes of one file run one after the
+other instead of one silently undoing the other.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.refresh_book import RefreshReport, refresh_book
+from ecore_xl.excel.workbook_file import load_workbook_file
 from ecore_xl.excel.workbook_settings import SETTINGS_SHEET
 
 if TYPE_CHECKING:
@@ -33,64 +35,15 @@ def _check_workbook_path(path: Path) -> None:
             f"{path.name}: only .xlsx and .xlsm workbooks can be refreshed (save it as an Excel "
             "workbook first)."
         )
-    for lock in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")):
-        if lock.exists():
-            raise UsageError(
-                f"{path.name} is open in Excel or LibreOffice (lock file {lock.name}): close it "
-                "there, or use the eCore ribbon's Refresh inside Excel."
-            )
 
 
-def _load(path: Path, warnings_out: list[str]) -> Any:
-    import zipfile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    keep_vba = path.suffix.lower() == ".xlsm"
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            wb = openpyxl.load_workbook(path, keep_vba=keep_vba, keep_links=True)
-    except PermissionError:
-        raise UsageError(
-            f"{path.name} cannot be read (permission denied or locked): close it in Excel and "
-            "check you may write to it."
-        ) from None
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise UsageError(
-            f"{path.name} is not a readable .xlsx/.xlsm workbook ({type(exc).__name__}): open "
-            "and re-save it in Excel, or give another file."
-        ) from None
-    for w in caught:
-        warnings_out.append(f"openpyxl: {w.message}")
-    return wb
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_mtime_ns, st.st_size
-
-
-def _save(wb: Any, path: Path, before: tuple[int, int] | None) -> None:
+def _save(wb: Any, path: Path) -> None:
+    """Replace ``path`` with ``wb`` (inside :func:`~ecore_xl.atomic.hold`: only if nobody
+    changed the file since it was read)."""
     from ecore_xl.atomic import atomic_write_path
 
-    if _stamp(path) != before:
-        raise UsageError(
-            f"{path.name} was changed by someone else during the refresh: nothing was saved. "
-            "Refresh again."
-        )
-    try:
-        with atomic_write_path(path) as tmp:
-            wb.save(tmp)
-    except PermissionError:
-        raise UsageError(
-            f"{path.name} cannot be replaced (it is open in Excel, or read-only): close it and "
-            "refresh again. The file is unchanged."
-        ) from None
+    with atomic_write_path(path) as tmp:
+        wb.save(tmp)
 
 
 def refresh_file(
@@ -104,25 +57,27 @@ def refresh_file(
     """Refresh a workbook file without Excel (a new one when it does not exist), atomically."""
     from openpyxl import Workbook
 
+    from ecore_xl.atomic import hold
     from ecore_xl.excel.sheets import OpenpyxlWriter
 
     target = Path(path)
     _check_workbook_path(target)
     notes: list[str] = []
-    before = _stamp(target)
-    if before is None:
-        wb = Workbook()
-        blank = wb.active
-    else:
-        wb = _load(target, notes)
-        blank = None
-    writer = OpenpyxlWriter(wb)
-    report = refresh_book(
-        writer, datasets=datasets, service=service, offline=offline, snapshot_dir=snapshot_dir
-    )
-    if blank is not None and len(wb.worksheets) > 1:
-        wb.remove(blank)
-        wb.active = wb.sheetnames.index(SETTINGS_SHEET)
-    report.warnings[:0] = notes
-    _save(wb, target, before)
+    with hold(target) as guard:  # from the read to the replace: no lost update
+        if guard.stamp is None:
+            wb = Workbook()
+            blank = wb.active
+        else:
+            wb = load_workbook_file(target, keep_vba=target.suffix.lower() == ".xlsm",
+                                    warnings_out=notes, for_writing=True)  # fmt: skip
+            blank = None
+        writer = OpenpyxlWriter(wb)
+        report = refresh_book(
+            writer, datasets=datasets, service=service, offline=offline, snapshot_dir=snapshot_dir
+        )
+        if blank is not None and len(wb.worksheets) > 1:
+            wb.remove(blank)
+            wb.active = wb.sheetnames.index(SETTINGS_SHEET)
+        report.warnings[:0] = notes
+        _save(wb, target)
     return report
