@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ecore_xl.errors import ConfigError, mask_secret
+from ecore_xl.redaction import register_secret
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -177,6 +178,8 @@ class Settings:
         check_secure_url("ECORE_BASE_URL", self.base_url, "the access token and subscription key")
         if self.token_url:
             check_secure_url("ECORE_TOKEN_URL", self.token_url, "the client secret")
+        for name in SECRET_FIELDS:  # from now on no message shows them (ecore_xl.redaction)
+            register_secret(getattr(self, name))
 
     # ---- construction -------------------------------------------------------------------------
 

@@ -143,3 +143,29 @@ def silent(seconds: float) -> Handler:
         time.sleep(seconds)
 
     return handle
+
+
+def echo_secrets(token: str) -> Handler:
+    """A token endpoint (POST: 200 with ``token``) and an API whose every GET fails with an
+    error message that echoes the bearer token, the subscription key and the query string."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        import json
+
+        if h.command == "POST":
+            body = {"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+            status = 200
+        else:
+            echoed = (
+                f"Invalid request {h.path} with {h.headers.get('Authorization')} and key "
+                f"{h.headers.get('Ocp-Apim-Subscription-Key')}"
+            )
+            body, status = {"error": {"code": "BadRequest", "message": echoed}}, 400
+        payload = json.dumps(body).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        h.wfile.write(payload)
+
+    return handle

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -13,7 +14,7 @@ from ecore_xl.errors import AuthenticationError, SubscriptionKeyError
 from ecore_xl.mock import MockServer
 from tests.api_fixtures import Sleeps
 from tests.conftest import settings_for
-from tests.listener_fixtures import Listener, TinyHTTP, redirect_to
+from tests.listener_fixtures import Listener, TinyHTTP, echo_secrets, redirect_to
 
 
 def test_no_secret_anywhere_through_a_busy_run(caplog: pytest.LogCaptureFixture) -> None:
@@ -186,3 +187,48 @@ def test_a_redirect_is_not_followed_with_credentials(status: int) -> None:
         assert "\n" not in str(err)
         assert not any(s in str(err) for s in secrets)
     assert "redirect" in str(data_err.value).lower()
+
+
+# ---- a server that echoes secrets in its error messages -------------------------------------
+
+
+def test_secrets_echoed_by_the_server_are_never_shown() -> None:
+    """The API answers every GET with an error that repeats the bearer token, the subscription
+    key and the query (holding the client secret, URL-encoded): the CLI's Error line, a cell's
+    #ECORE! text and ECORE_STATUS show none of them."""
+    from click.testing import CliRunner
+
+    from ecore_xl.cli import cli
+    from ecore_xl.config import Settings
+    from ecore_xl.data import DataService, reset_service, set_service
+    from ecore_xl.excel import udfs
+
+    token = "eyJhbGciOi.echoed-bearer-token-0123456789"
+    secret = "client secret/with+odd&chars=42"
+    key = "subscription-key-0123456789abcdef"
+    with TinyHTTP(echo_secrets(token)) as api:
+        env = {
+            "ECORE_BASE_URL": api.url + "/v1",
+            "ECORE_TOKEN_URL": api.url + "/token",
+            "ECORE_CLIENT_ID": "client",
+            "ECORE_CLIENT_SECRET": secret,
+            "ECORE_SCOPE": "https://tenant/api/.default",
+            "ECORE_SUBSCRIPTION_KEY": key,
+        }
+        args = ["fetch", "contracts", "--filter", f"legalEntityId={secret}"]
+        cli_run = CliRunner().invoke(cli, args, env=env)
+        set_service(DataService(Settings.load(use_file=False, use_keyring=False, environ=env)))
+        try:
+            cell = udfs.ECORE_GET("/echo", f"q={secret}")
+            status = udfs.ECORE_STATUS()
+        finally:
+            reset_service()
+    shown = [cli_run.output, str(cell), repr(status)]
+    assert api.requests, "the server was asked"
+    assert any(key in str(h) for _, _, h in api.requests)  # it did get the key it echoes
+    assert "Error:" in cli_run.output and cli_run.exit_code in (1, 2)
+    assert str(cell).startswith("#ECORE! ")
+    for text in shown:
+        for value in (token, key, secret, quote(secret, safe=""), quote_plus(secret)):
+            assert value[: len(value) // 2] not in text  # not even cut short
+    assert "subs…" in str(cell)  # masked, not dropped
