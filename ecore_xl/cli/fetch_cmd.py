@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ecore_xl.atomic import atomic_write_path
+from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.cli.options import no_escape_option, offline_option, snapshot_dir_option
 from ecore_xl.errors import UsageError
 from ecore_xl.escaping import csv_frame, sheet_title
@@ -184,6 +184,7 @@ def fetch(
 
     if out is not None:
         _check_format(out)  # before any request
+        check_not_open(out)
     values = _parse_filters(filters)
     for name, value in (("from", from_), ("to", to), ("granularity", granularity)):
         if value is not None:

@@ -60,12 +60,29 @@ class _RedactingFormatter(logging.Formatter):
 
 
 class _RotatingFile(logging.handlers.RotatingFileHandler):
-    """Skips a rotation that fails (on Windows another process may hold the file open) and
-    keeps appending: a full log file is better than a traceback on stderr."""
+    """A log file that never fails the program that logs: a rotation that fails (on Windows
+    another process may hold the file open) is skipped, and a record that cannot be written (a
+    full or vanished log disk, no permission) is dropped silently — no "--- Logging error ---"
+    traceback on stderr, no OSError when the file is flushed or closed at the end."""
 
     def doRollover(self) -> None:
         with contextlib.suppress(OSError):  # the stream is reopened by the next emit (delay)
             super().doRollover()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.dropped += 1
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().flush()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except (OSError, ValueError):
+            self.stream = None  # type: ignore[assignment]  # its buffer could not be written
+
+    dropped = 0
 
 
 def file_level() -> int:

@@ -19,6 +19,7 @@ A protected *sheet* is refused by the writer when the refresh is about to write 
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -108,10 +109,13 @@ def load_workbook_file(
     if for_writing:
         check_not_read_only(target)
     try:
+        # from memory: openpyxl leaves the file open when a damaged part stops it, and a
+        # workbook kept with its macros reads them from this buffer again when it is saved
+        package = io.BytesIO(target.read_bytes())
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             wb = openpyxl.load_workbook(
-                target, keep_vba=keep_vba, data_only=data_only, keep_links=keep_links
+                package, keep_vba=keep_vba, data_only=data_only, keep_links=keep_links
             )
     except (OSError, MemoryError) as exc:
         if isinstance(exc, FileNotFoundError):

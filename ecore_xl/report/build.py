@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ecore_xl import __version__
-from ecore_xl.atomic import atomic_write_path
+from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.errors import UsageError
 from ecore_xl.report.collect import GRANULARITIES, Collector, collect_month
 from ecore_xl.report.figures import report_tables, summary_figures
@@ -98,6 +98,8 @@ def build_report(
     out = Path(out)
     if out.suffix.lower() != ".xlsx" and not (split and "{legal_entity}" in out.name):
         raise UsageError(f"--out {out} must name an .xlsx file.")
+    if not split:
+        check_not_open(out)  # before fetching a month of data for nothing
 
     with contextlib.ExitStack() as stack:
         template_path = Path(template) if template else stack.enter_context(default_template())

@@ -25,14 +25,11 @@ import copy
 import datetime as dt
 import math
 import re
-import warnings
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils.cell import (
     get_column_letter,
     range_boundaries,
@@ -42,7 +39,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ecore_xl.errors import TemplateError
+from ecore_xl.errors import TemplateError, WorkbookError
 from ecore_xl.escaping import (
     formula_like,
     formula_string,
@@ -50,6 +47,7 @@ from ecore_xl.escaping import (
     strip_control,
 )
 from ecore_xl.excel.cell_values import MAX_CELL_CHARS
+from ecore_xl.excel.workbook_file import load_workbook_file
 from ecore_xl.report.schema import (
     MARKER_PREFIX,
     PLACEHOLDERS,
@@ -123,18 +121,20 @@ class Template:
             raise TemplateError(
                 f"Template {path.name} is not an .xlsx workbook: save it as .xlsx (no macros)."
             )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                wb = load_workbook(path)
-            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-                raise TemplateError(
-                    f"Template {path.name} cannot be read as an .xlsx workbook "
-                    f"({type(exc).__name__}): open and save it again in Excel."
-                ) from None
+        notes: list[str] = []
+        try:
+            wb = load_workbook_file(path, warnings_out=notes)
+        except WorkbookError as exc:
+            raise TemplateError(
+                f"Template {path.name} cannot be read as an .xlsx workbook ({exc.detail or exc})"[
+                    :300
+                ]
+                + ": open and save it again in Excel.",
+                detail=exc.detail,
+            ) from None
         if path.suffix.lower() == ".xltx":
             wb.template = False
-        template = cls(wb, path.name, load_warnings=[str(w.message) for w in caught])
+        template = cls(wb, path.name, load_warnings=[n.removeprefix("openpyxl: ") for n in notes])
         template._scan()
         return template
 
