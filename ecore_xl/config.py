@@ -172,6 +172,12 @@ class Settings:
     max_requests: int = 1_000
     #: API text that looks like a formula is written as text (quote prefix, ``'`` in CSV)
     escape_formulas: bool = True
+    #: seconds one API request may take in all (connect, waits, retries, the whole body)
+    request_deadline: float = 300.0
+    #: seconds one worksheet-function call may take before its cell gets an answer
+    formula_deadline: float = 30.0
+    #: bytes one response body may have once decompressed (a page is ~0.2 MB)
+    max_response_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         # every Settings, however built (load, replace, the constructor), sends secrets safely
@@ -236,6 +242,12 @@ class Settings:
     # ---- checks -------------------------------------------------------------------------------
 
     def _validate(self) -> None:
+        for name in ("request_deadline", "formula_deadline", "max_response_bytes"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(
+                    f"ECORE_{name.upper()} must be a positive number (got {getattr(self, name)}).",
+                    variable=f"ECORE_{name.upper()}",
+                )
         try:
             from zoneinfo import ZoneInfo
 

@@ -25,8 +25,9 @@ EcoreError                      root; ``exit_code`` is what ``ecore-xl`` exits w
 │   ├── NotFoundError           404: unknown route or id
 │   ├── BadRequestError         400: the API rejected a parameter (``target``)
 │   ├── NetworkError            connection, TLS, proxy or timeout failure
-│   │   └── DeadlineExceededError  a request (or a worksheet function) outlived its total
-│   │                              deadline: ECORE_REQUEST_DEADLINE / ECORE_FORMULA_DEADLINE
+│   │   └── DeadlineExceededError  a request outlived ECORE_REQUEST_DEADLINE
+│   │       └── FormulaDeadlineError  a worksheet function outlived ECORE_FORMULA_DEADLINE
+│   │                                 (its load goes on into the cache)
 │   ├── ServerError             5xx that outlived the retries
 │   ├── UnexpectedResponseError a body that is not the JSON the contract promises
 │   │   └── ResponseTooLargeError  a (decoded) body beyond ECORE_MAX_RESPONSE_BYTES
@@ -46,6 +47,7 @@ __all__ = [
     "EcoreError",
     "FileChangedError",
     "FileInUseError",
+    "FormulaDeadlineError",
     "InvalidFilterError",
     "LocalFileError",
     "NetworkError",
@@ -219,6 +221,10 @@ class NetworkError(ApiError):
 
 class DeadlineExceededError(NetworkError):
     """A request, or one worksheet-function call, took longer than its total deadline."""
+
+
+class FormulaDeadlineError(DeadlineExceededError):
+    """A worksheet function outlived its deadline; the load it started goes on (cached)."""
 
 
 class ServerError(ApiError):

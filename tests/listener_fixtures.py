@@ -4,6 +4,7 @@ gzip bomb). All bind 127.0.0.1 and stop when their ``with`` block ends."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -169,3 +170,66 @@ def echo_secrets(token: str) -> Handler:
         h.wfile.write(payload)
 
     return handle
+
+
+def token_then(data: Handler) -> Handler:
+    """POST: a valid token answer; GET: ``data``."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        if h.command == "POST":
+            payload = (
+                b'{"access_token": "tok-0123456789", "token_type": "Bearer", "expires_in": 3600}'
+            )
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            h.wfile.write(payload)
+            return
+        data(h)
+
+    return handle
+
+
+def trickle_headers(interval: float, count: int) -> Handler:
+    """The status line and headers one byte every ``interval`` seconds (read timeouts never
+    strike: each byte comes in time)."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        head = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * count + b"\r\n"
+        try:
+            for byte in head:
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass
+        h.close_connection = True
+
+    return handle
+
+
+def gzip_body(payload: bytes, *, declared: int | None = None) -> Handler:
+    """200 JSON, ``Content-Encoding: gzip``, the body ``payload`` (already compressed)."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Encoding", "gzip")
+        h.send_header("Content-Length", str(declared or len(payload)))
+        h.end_headers()
+        with contextlib.suppress(OSError):
+            h.wfile.write(payload)
+
+    return handle
+
+
+def gzip_bomb(inflated: int) -> bytes:
+    """A gzip stream of ``inflated`` zero bytes (about a thousandth of that compressed)."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"\0" * (1 << 20)
+    parts = [packer.compress(block) for _ in range(inflated >> 20)]
+    parts.append(packer.flush())
+    return b"".join(parts)
