@@ -233,3 +233,30 @@ def gzip_bomb(inflated: int) -> bytes:
     parts = [packer.compress(block) for _ in range(inflated >> 20)]
     parts.append(packer.flush())
     return b"".join(parts)
+
+
+def empty_pages() -> Handler:
+    """200 with an empty collection page for every GET (the request is recorded)."""
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        payload = b'{"value": []}'
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        h.wfile.write(payload)
+
+    return handle
+
+
+def api_env(url: str, **extra: str) -> dict[str, str]:
+    """``ECORE_*`` settings for a :class:`TinyHTTP` API at ``url`` (token at ``/token``)."""
+    return {
+        "ECORE_BASE_URL": url + "/v1",
+        "ECORE_TOKEN_URL": url + "/token",
+        "ECORE_CLIENT_ID": "client",
+        "ECORE_CLIENT_SECRET": "secret-0123456789",
+        "ECORE_SCOPE": "https://tenant/api/.default",
+        "ECORE_SUBSCRIPTION_KEY": "key-0123456789",
+        **extra,
+    }

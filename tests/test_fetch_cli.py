@@ -248,3 +248,31 @@ def test_libreoffice_imports_the_csv_without_a_formula(  # type: ignore[no-untyp
     assert "HYPERLINK(&quot;http://evil.example" in strings  # kept, as text
     raw, _ = formulas_after_import("--no-escape")
     assert raw > 0
+
+
+# ---- an id holding a comma stays one id (issue 12) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ["--filter", 'meterId="A,1",B'],
+        ["--filter", 'meterId="A,1"', "--filter", "meterId=B"],
+    ],
+)
+def test_a_quoted_id_with_a_comma_is_asked_for_as_one_id(filters: list[str]) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.listener_fixtures import TinyHTTP, api_env, empty_pages, token_then
+
+    with TinyHTTP(token_then(empty_pages())) as api:
+        reset_service()
+        result = CliRunner().invoke(
+            cli,
+            ["fetch", "volumes", *filters, "--from", "2026-03-01", "--to", "2026-03-02"],
+            env=api_env(api.url),
+        )
+        reset_service()
+    assert result.exit_code == 0, result.output
+    asked = [parse_qs(urlsplit(path).query)["meterId"] for m, path, _ in api.requests if m == "GET"]
+    assert sorted(asked) == [["A,1"], ["B"]]  # two requests, in parallel

@@ -425,3 +425,20 @@ def test_a_slow_api_gives_the_cell_an_answer_by_the_formula_deadline() -> None:
     header, row = second[0], second[1]
     assert row[header.index("id")] == "C-1" and row[header.index("name")] == "Strom 2027"
     assert len(api.requests) == 2  # the token POST and one GET: the second call was cached
+
+
+def test_a_range_of_ids_keeps_a_quoted_comma() -> None:
+    """A range of cells: each cell's text is split at commas outside quotes, so ``"A,1"`` in a
+    cell is one meter and ``M-1, M-2`` two."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ecore_xl.config import Settings
+    from tests.listener_fixtures import TinyHTTP, api_env, empty_pages, token_then
+
+    with TinyHTTP(token_then(empty_pages())) as api:
+        env = api_env(api.url)
+        set_service(DataService(Settings.load(use_file=False, use_keyring=False, environ=env)))
+        answer = udfs.ECORE_VOLUMES([['"A,1"'], ["M-1, M-2"]], "2026-03-01", "2026-03-02")
+    assert "No volumes" in str(answer[0][0])
+    asked = [parse_qs(urlsplit(p).query)["meterId"][0] for m, p, _ in api.requests if m == "GET"]
+    assert sorted(asked) == ["A,1", "M-1", "M-2"]

@@ -12,16 +12,23 @@ refused before a byte is read. Between chunks it checks the request's
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import requests
 
 from ecore_xl.api.deadline import Deadline
 from ecore_xl.errors import DeadlineExceededError, ResponseTooLargeError
+from ecore_xl.excel_limits import MAX_EXACT_INTEGER
 
-__all__ = ["CHUNK", "deadline_error", "read_body", "too_large"]
+__all__ = ["CHUNK", "deadline_error", "quote_big_integers", "read_body", "too_large"]
 
 CHUNK = 64 * 1024
+_DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))  # digits -> 0, rest -> ' '
+#: orjson turns an integer of 20 digits or more (beyond 2**64) into a float: digits are lost
+_LOSSY_RUN = b"0" * 20
+#: a JSON string (skipped) or a bare integer of 17 digits or more (captured)
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\w.+-])(-?\d{17,})(?![\w.])')
 
 
 def _mib(n: int) -> str:
@@ -78,3 +85,27 @@ def read_body(
     response._content = bytes(body)
     response._content_consumed = True
     return len(body)
+
+
+def quote_big_integers(body: bytes) -> tuple[bytes, str | None]:
+    """``body`` with every bare JSON integer beyond 2**53 made a JSON string, and the first one.
+
+    orjson parses an integer of 20 digits or more as a float (``1.2345678901234568e+22`` for a
+    23-digit id): digits are lost before any code sees them. When a body holds such a run of
+    digits (a fast check: digits mapped to one byte, one ``find``), its big integers become
+    text, exactly as sent; the data layer keeps them as text (with a warning). Other bodies
+    are returned unchanged (``None``: nothing found).
+    """
+    if body.translate(_DIGITS_ONLY).find(_LOSSY_RUN) < 0:
+        return body, None
+    found: list[str] = []
+
+    def quoted(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        if digits is None or abs(int(digits)) <= MAX_EXACT_INTEGER:
+            return match.group(0)
+        found.append(digits.decode())
+        return b'"' + digits + b'"'
+
+    fixed = _TOKEN.sub(quoted, body)
+    return (fixed, found[0]) if found else (body, None)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -21,7 +22,7 @@ from requests.auth import AuthBase
 from ecore_xl.api._log import logger, register_secret
 from ecore_xl.api.auth import TokenProvider
 from ecore_xl.api.backoff import backoff_delay
-from ecore_xl.api.body import deadline_error, read_body
+from ecore_xl.api.body import deadline_error, quote_big_integers, read_body
 from ecore_xl.api.deadline import Deadline
 from ecore_xl.api.errors_map import (
     RETRYABLE_STATUS,
@@ -281,6 +282,15 @@ class EcoreClient:
                 (time.perf_counter() - started) * 1000,
             )
             if status == 200:
+                exact, example = quote_big_integers(response.content)
+                if example is not None:
+                    response._content = exact
+                    logger.warning(
+                        "The API sent integers beyond 2^53, e.g. %s, for %s: kept as text, "
+                        "exactly as sent (Excel holds 15 digits of a number).",
+                        example,
+                        urlsplit(response.url).path,
+                    )
                 return response, decode_json(response, response.url)
             if status == 401:
                 kind = kind_of_401(response)

@@ -16,6 +16,7 @@ import click
 
 from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.cli.options import no_escape_option, offline_option, snapshot_dir_option
+from ecore_xl.data.filters import split_ids
 from ecore_xl.errors import UsageError
 from ecore_xl.escaping import csv_frame, sheet_title
 
@@ -116,9 +117,9 @@ def _parse_filters(items: tuple[str, ...]) -> dict[str, Any]:
                 param_hint="--filter",
             )
         name = name.strip()
-        if name in out:  # the option given twice for one filter: several values
-            previous = out[name] if isinstance(out[name], list) else [out[name]]
-            out[name] = [*previous, value]
+        if name in out:  # the option given twice for one filter: several values, a list
+            previous = out[name] if isinstance(out[name], list) else split_ids(out[name])
+            out[name] = [*previous, *split_ids(value)]
         else:
             out[name] = value
     return out
@@ -145,7 +146,8 @@ def _print_head(df: pd.DataFrame) -> None:
     "filters",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Any dataset filter, e.g. meterId=MTR-0001 (A,B or repeated: several values).",
+    help="Any dataset filter, e.g. meterId=MTR-0001 (A,B or repeated: several values; "
+    "quote an id that holds a comma: meterId='\"A,1\",B').",
 )
 @click.option("--granularity", metavar="G", help="quarterhour, hour, day, month (volumes).")
 @click.option("--wide", is_flag=True, help="Volumes as one column per meter.")

@@ -7,6 +7,7 @@ Both writers (:class:`~ecore_xl.excel.sheets.OpenpyxlWriter` and
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Iterable
@@ -14,7 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ecore_xl.errors import UsageError
+from ecore_xl.excel_limits import (
+    FIRST_EXACT_DATE,
+    FIRST_EXACT_DAY,
+    MAX_CELL_CHARS,
+    MAX_EXACT_INTEGER,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,9 +35,10 @@ __all__ = [
     "plain_value",
 ]
 
-MAX_CELL_CHARS = 32_767
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
+
+log = logging.getLogger("ecore_xl.excel")
 
 _ILLEGAL_CHARS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
@@ -68,12 +75,64 @@ def excel_columns(df: pd.DataFrame) -> list[ColumnData]:
     tz-aware timestamps become naive UTC (Excel has no time zones; a ``xLocal`` sibling carries
     local time), NaN/NaT/NA become None (empty cells), numpy scalars become Python numbers,
     lists and dicts become text, and text loses characters that XML cannot hold.
+
+    What Excel cannot hold exactly is kept as text, with a warning naming the column (once):
+    a date before 1900-03-01 (Excel's serials start at 1900 and count a 29 February 1900 that
+    never was) becomes ISO text; a text longer than a cell holds is cut to 32,767 characters;
+    an integer beyond 2**53 (a float rounds it) becomes its digits.
     """
     names = header_names(df.columns)
-    return [_convert(names[i], df.iloc[:, i]) for i in range(df.shape[1])]
+    return [_exact(_convert(names[i], df.iloc[:, i])) for i in range(df.shape[1])]
 
 
-def _convert(name: str, s: pd.Series) -> ColumnData:
+def _inexact(value: Any, *, dates: bool = False) -> tuple[Any, str] | None:
+    """``(text, why)`` for a value Excel cannot hold exactly, else None (``dates``: a column
+    of days, whose midnight is written as the day alone)."""
+    kind = type(value)
+    if kind is str:
+        if len(value) <= MAX_CELL_CHARS:
+            return None
+        return value[: MAX_CELL_CHARS - 1] + "…", (
+            f"a text of {len(value):,} characters is cut to {MAX_CELL_CHARS:,}"
+        )
+    if kind is int:
+        if abs(value) <= MAX_EXACT_INTEGER:
+            return None
+        return str(value), f"the integer {value} is kept as text (beyond 2^53)"
+    if (kind is datetime and value < FIRST_EXACT_DATE) or (
+        kind is date and value < FIRST_EXACT_DAY
+    ):
+        if kind is datetime and not (dates and value.time() == datetime.min.time()):
+            text = value.isoformat(sep=" ")
+        else:
+            text = value.isoformat()[:10]
+        return text, f"the date {text} is kept as text (Excel's dates start in 1900)"
+    return None
+
+
+def _exact(converted: tuple[ColumnData, bool]) -> ColumnData:
+    """The column with what Excel cannot hold exactly made text (see :func:`excel_columns`);
+    only a column :func:`_convert` flagged is looked at value by value."""
+    column, suspect = converted
+    if not suspect:
+        return column
+    changed: list[str] = []
+    values = column.values
+    dates = column.number_format == DATE_FORMAT
+    for i, v in enumerate(values):
+        found = _inexact(v, dates=dates)
+        if found is not None:
+            values[i], why = found
+            changed.append(why)
+    if changed:
+        more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+        log.warning("Column %r: %s%s.", column.name, changed[0], more)
+    return column
+
+
+def _convert(name: str, s: pd.Series) -> tuple[ColumnData, bool]:
+    """The column's values and default format, and whether a value may be one Excel cannot
+    hold exactly (decided with numpy for the big dtypes)."""
     import numpy as np
     import pandas as pd
 
@@ -86,20 +145,25 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
         values = arr.astype(object).tolist()  # NaT -> None
         valid = arr[~np.isnat(arr)]
         midnight = bool((valid.astype("datetime64[D]") == valid).all()) if len(valid) else False
-        return ColumnData(name, values, DATE_FORMAT if midnight else DATETIME_FORMAT)
+        early = bool(len(valid)) and valid.min() < np.datetime64(FIRST_EXACT_DATE)
+        return ColumnData(name, values, DATE_FORMAT if midnight else DATETIME_FORMAT), early
     if isinstance(dtype, np.dtype) and dtype.kind == "m":
         arr = s.to_numpy(dtype="timedelta64[us]")
-        return ColumnData(name, arr.astype(object).tolist(), "[h]:mm:ss")
+        return ColumnData(name, arr.astype(object).tolist(), "[h]:mm:ss"), False
     if pd.api.types.is_bool_dtype(dtype):
-        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)])
+        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)]), False
     if pd.api.types.is_numeric_dtype(dtype):
         if pd.api.types.is_integer_dtype(dtype) and not s.hasnans:
-            return ColumnData(name, s.to_numpy(dtype="int64").tolist())
+            ints = s.to_numpy(dtype="int64")
+            big = bool(len(ints)) and not -MAX_EXACT_INTEGER <= ints.min() <= ints.max() <= (
+                MAX_EXACT_INTEGER
+            )
+            return ColumnData(name, ints.tolist()), big
         arr = s.to_numpy(dtype="float64", na_value=np.nan)
         values = arr.tolist()
         if not np.isfinite(arr).all():
             values = [v if math.isfinite(v) else None for v in values]
-        return ColumnData(name, values)
+        return ColumnData(name, values), False
     values = [plain_value(v) for v in _objects(s)]
     kinds = {type(v) for v in values if v is not None}
     fmt = None
@@ -107,7 +171,7 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
         fmt = DATETIME_FORMAT
     elif kinds and kinds <= {date}:
         fmt = DATE_FORMAT
-    return ColumnData(name, values, fmt)
+    return ColumnData(name, values, fmt), True
 
 
 def _objects(s: pd.Series) -> list[Any]:
@@ -159,11 +223,6 @@ def plain_value(v: Any) -> Any:
 
 
 def _clean_text(text: str) -> str:
-    """Drop control characters that XML (and so .xlsx) cannot store; refuse overlong text."""
-    text = _ILLEGAL_CHARS.sub("", text)
-    if len(text) > MAX_CELL_CHARS:
-        raise UsageError(
-            f"A text of {len(text):,} characters does not fit in an Excel cell "
-            f"(at most {MAX_CELL_CHARS:,}): remove that field with a catalogue override."
-        )
-    return text
+    """Drop control characters that XML (and so .xlsx) cannot store (overlong text is cut by
+    :func:`_exact`, with a warning)."""
+    return _ILLEGAL_CHARS.sub("", text)

@@ -172,7 +172,7 @@ def refresh_book(
             ds = catalogue.get(dataset)
             extra = {}
             if cfg.legal_entity and "legalEntityId" in {f.name for f in ds.filters}:
-                extra["legalEntityId"] = ",".join(cfg.legal_entity)
+                extra["legalEntityId"] = list(cfg.legal_entity)
             frame = svc.fetch(dataset, **kwargs, **extra)
             key = ds.key or "id"
             ids[dataset] = [str(v) for v in frame[key].dropna()] if key in frame else []

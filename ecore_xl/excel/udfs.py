@@ -422,7 +422,7 @@ def _call_dataset(
     filters: dict[str, Any] = {}
     layout: Any = None
     for p in params:
-        value = _a.clean(values[p.name])
+        value = _a.split_cells(_a.clean(values[p.name]))
         if value is None:
             continue
         if p.target == "layout":
