@@ -395,3 +395,45 @@ def test_a_change_made_during_the_refresh_is_kept(srv: MockServer, book: Path) -
         refresh_file(book, service=service)
     assert openpyxl.load_workbook(book)["eCore"]["D1"].value == "typed by the user meanwhile"
     assert sorted(p.name for p in book.parent.iterdir()) == ["book.xlsx"]
+
+
+# ---- rolling windows in the settings cells (issue 12) ---------------------------------------
+
+
+def test_settings_formulas_are_evaluated_by_the_headless_refresh(
+    srv: MockServer, tmp_path: Path
+) -> None:
+    """``=EOMONTH(D1,-2)+1`` .. ``=EOMONTH(D1,-1)+1`` with D1 in May: April's volumes; and
+    ``=TODAY()-…`` with the refresh's clock."""
+    from ecore_xl.excel.refresh_book import refresh_book
+    from ecore_xl.excel.sheets import OpenpyxlWriter
+
+    book = new_workbook(tmp_path / "book.xlsx", granularity="day", datasets="volumes",
+                        from_="=EOMONTH(D1,-2)+1", to="=EOMONTH(D1,-1)+1")  # fmt: skip
+    wb = openpyxl.load_workbook(book)
+    wb["eCore"]["D1"] = dt.date(2026, 5, 15)
+    wb.save(book)
+    report = refresh_file(book, service=service_for(srv))
+    assert report.results[0].filters["from"] == dt.date(2026, 4, 1)
+    assert report.results[0].filters["to"] == dt.date(2026, 5, 1)
+    assert report.results[0].rows == 30 * len(srv.portfolio.meters)
+    kept = openpyxl.load_workbook(book)["eCore"]
+    assert {kept["B5"].value, kept["B6"].value} == {"=EOMONTH(D1,-2)+1", "=EOMONTH(D1,-1)+1"}
+
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, from_="=TODAY()-7", to="=TODAY()")
+    clock = dt.datetime(2026, 6, 10, 22, 30, tzinfo=dt.UTC)  # already 11 June in Berlin
+    result = refresh_book(OpenpyxlWriter(wb), service=service_for(srv), now=lambda: clock)
+    assert result.results[0].filters["from"] == dt.date(2026, 6, 4)
+    assert result.results[0].filters["to"] == dt.date(2026, 6, 11)
+
+
+def test_a_settings_formula_the_refresh_cannot_evaluate_is_one_line(
+    srv: MockServer, tmp_path: Path
+) -> None:
+    book = new_workbook(tmp_path / "book.xlsx", datasets="volumes", from_='=INDIRECT("D1")')
+    before = book.read_bytes()
+    with pytest.raises(UsageError) as info:
+        refresh_file(book, service=service_for(srv))
+    assert str(info.value).startswith("ecore.from (eCore!B5) holds the formula '=INDIRECT")
+    assert book.read_bytes() == before

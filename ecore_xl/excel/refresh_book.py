@@ -148,7 +148,8 @@ def refresh_book(
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     report = RefreshReport()
     report.created_settings = ensure_settings_sheet(writer)
-    cfg = read_settings(writer)
+    today = clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    cfg = read_settings(writer, today=today)  # TODAY() is today in the portfolio's zone
     is_offline = cfg.offline if offline is None else bool(offline)
     catalogue = svc.catalogue
     wanted = [d.strip() for d in (datasets or cfg.datasets) if d and d.strip()]
