@@ -309,15 +309,16 @@ def _target_mode(target: Path, private: bool) -> int:
         return 0o666 & ~umask
 
 
-def make_private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` (and missing parents) with mode 0700 on POSIX; an existing one is left
-    as it is, apart from a folder we own that others may write into: it is tightened."""
+def make_private_dir(path: str | os.PathLike[str], *, tighten: bool = False) -> Path:
+    """Create ``path`` (and missing parents) with mode 0700 on POSIX. ``tighten`` (a folder of
+    ours: config, logs) also sets an existing one we own to 0700; a folder the user chose (a
+    shared snapshot folder) is left as it is."""
     folder = Path(path)
     folder.mkdir(mode=_PRIVATE_DIR, parents=True, exist_ok=True)
-    if os.name != "nt":
+    if tighten and os.name != "nt":
         with contextlib.suppress(OSError):
             st = folder.stat()
-            if st.st_uid == os.getuid() and st.st_mode & 0o022:
+            if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != _PRIVATE_DIR:
                 os.chmod(folder, _PRIVATE_DIR)
     return folder
 

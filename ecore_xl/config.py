@@ -293,10 +293,33 @@ class Settings:
     __str__ = __repr__
 
 
+def check_config_permissions(path: Path) -> None:
+    """Refuse a config file others may write (POSIX): it decides where the client secret and
+    the keys are sent, so anyone who can edit it can collect them with a token URL of theirs."""
+    if os.name == "nt":
+        return
+    import stat
+
+    for what, target in (("file", path), ("folder", path.parent)):
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            continue
+        sticky = what == "folder" and mode & stat.S_ISVTX
+        if mode & stat.S_IWOTH and not sticky:
+            raise ConfigError(
+                f"The config {what} {target} may be written by every user of this machine, "
+                "who could send your secrets to a server of theirs: refused. Run "
+                f"'chmod o-w {target}' (ecore-xl configure writes it 0600).",
+                variable="ECORE_CONFIG_FILE",
+            )
+
+
 def read_config_file() -> dict[str, Any]:
     path = config_file_path()
     if not path.is_file():
         return {}
+    check_config_permissions(path)
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
