@@ -334,3 +334,15 @@ def test_the_client_quotes_integers_orjson_would_round() -> None:
         "id": "12345678901234567890123", "v": 1.5, "t": "12345678901234567890123",
     }  # fmt: skip
     assert quote_big_integers(b'{"value":[{"id":12}]}') == (b'{"value":[{"id":12}]}', None)
+
+
+def test_the_end_of_time_instant_is_a_clean_result(caplog: pytest.LogCaptureFixture) -> None:
+    """``9999-12-31T23:59:59Z`` (an "open end") has no local time in Berlin before the year
+    10000: the UTC value is kept, the local one left empty, with a warning; no OverflowError."""
+    recs = [{"id": "K-1", "executedAt": "9999-12-31T23:59:59Z"},
+            {"id": "K-2", "executedAt": "2026-01-01T00:00:00Z"}]  # fmt: skip
+    df = frame_of("clicks", recs)
+    assert df["executedAt"].iloc[0] == pd.Timestamp("9999-12-31T23:59:59Z")
+    assert pd.isna(df["executedAtLocal"].iloc[0])
+    assert df["executedAtLocal"].iloc[1] == pd.Timestamp("2026-01-01T01:00:00")
+    assert "no local time in Europe/Berlin" in caplog.text

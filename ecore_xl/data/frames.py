@@ -395,7 +395,21 @@ def _instants(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[An
 
 
 def _wall_clock(utc: pd.Series, tz: str) -> pd.Series:
-    return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(_NAIVE_UNIT)
+    """The naive local wall-clock time of UTC instants; an instant whose local time is past
+    the last representable one (``9999-12-31T23:59:59Z``, an "open end") is left empty there,
+    with a warning (its UTC value is kept)."""
+    try:
+        return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(_NAIVE_UNIT)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        edge = pd.Timestamp("9999-12-30T00:00:00Z")
+        late = utc > edge
+        log.warning(
+            "%d instant(s) after %s (e.g. %s) have no local time in %s before the year "
+            "10000: left empty in the local column.",
+            int(late.sum()), edge.date(), utc[late].iloc[0], tz,
+        )  # fmt: skip
+        local = utc.where(~late).dt.tz_convert(tz).dt.tz_localize(None)
+        return local.astype(_NAIVE_UNIT)
 
 
 def _dates(ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any]) -> pd.Series:

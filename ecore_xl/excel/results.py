@@ -70,7 +70,10 @@ def no_rows_text(what: str) -> str:
 
 def _local_naive(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     if value.tzinfo is not None:
-        value = value.astimezone(zone).replace(tzinfo=None)
+        try:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59:59Z east of UTC: the UTC time, naive
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
     # a pandas Timestamp is a datetime subclass: hand over the plain type
     return dt.datetime(
         value.year,
@@ -135,7 +138,10 @@ def _column(series: pd.Series, zone: ZoneInfo, *, utc: bool = False) -> list[Any
 
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC" if utc else zone).dt.tz_localize(None)
+        try:
+            series = series.dt.tz_convert("UTC" if utc else zone).dt.tz_localize(None)
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):  # past the year 9999 locally
+            return [cell_value(v, zone) for v in series.tolist()]
         dtype = series.dtype
     if pd.api.types.is_datetime64_dtype(dtype):
         # microseconds: numpy turns each into a datetime.datetime, and NaT into None
