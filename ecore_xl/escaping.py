@@ -43,6 +43,9 @@ __all__ = [
 
 #: first characters that make a spreadsheet program read a text as a formula (OWASP)
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: what an importer may trim before it looks (LibreOffice's "Trim spaces", a field's line break,
+#: a byte-order mark): a trigger behind these counts too
+_TRIMMED = " \n\u00a0\ufeff\u200b"
 #: characters of one value in a page header or footer (Excel allows 255 for the whole part)
 MAX_HEADER_FOOTER_VALUE = 80
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -50,8 +53,9 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 
 
 def formula_like(text: str) -> bool:
-    """True when a spreadsheet program could read ``text`` as a formula."""
-    return text.startswith(FORMULA_TRIGGERS)
+    """True when a spreadsheet program could read ``text`` as a formula: it starts with a
+    trigger, or with one behind spaces, line breaks or invisible characters an importer trims."""
+    return text.startswith(FORMULA_TRIGGERS) or text.lstrip(_TRIMMED).startswith(FORMULA_TRIGGERS)
 
 
 def csv_text(text: str) -> str:

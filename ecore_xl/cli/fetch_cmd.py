@@ -69,7 +69,11 @@ def write_frame(df: pd.DataFrame, path: str | Path, ds: Dataset, *, escape: bool
     suffix = _check_format(target)
     with atomic_write_path(target) as tmp:
         if suffix == ".csv":
-            (csv_frame(df) if escape else df).to_csv(tmp, index=False, encoding="utf-8")
+            # CRLF (RFC 4180): a field holding a bare CR is then quoted, so no reader starts a
+            # new line (and a formula) in the middle of it
+            (csv_frame(df) if escape else df).to_csv(
+                tmp, index=False, encoding="utf-8", lineterminator="\r\n"
+            )
         elif suffix == ".json":
             df.to_json(tmp, orient="records", date_format="iso", date_unit="s", force_ascii=False)
         else:

@@ -336,8 +336,9 @@ def _numbers(
         arr = np.asarray([float(v) if type(v) is str else v for v in values], dtype="float64")
     if integer:
         finite = arr[np.isfinite(arr)]
-        if np.array_equal(finite, np.round(finite)) and not np.isinf(arr).any():
-            return pd.Series(pd.array(arr, dtype="Int64"))
+        exact = not len(finite) or float(np.abs(finite).max()) <= MAX_EXACT_INTEGER
+        if exact and np.array_equal(finite, np.round(finite)) and not np.isinf(arr).any():
+            return pd.Series(pd.array(arr, dtype="Int64"))  # 1e308 stays a float: no overflow
     return pd.Series(arr, dtype="float64")
 
 
