@@ -142,6 +142,7 @@ class Hostility:
     spare: frozenset[str] = frozenset()
     reverse: dict[str, str] = field(default_factory=dict)
     sent_texts: dict[str, set[str]] = field(default_factory=dict)  # path -> hostile texts
+    texts_sent: int = 0
     numbers_sent: int = 0
     junk_sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -155,6 +156,7 @@ class Hostility:
         payload = TEXT_PAYLOADS[sum(map(ord, value)) % len(TEXT_PAYLOADS)]
         hostile = payload + value
         with self.lock:
+            self.texts_sent += 1
             self.reverse[hostile] = value
             if exact:
                 self.sent_texts.setdefault(path, set()).add(hostile)

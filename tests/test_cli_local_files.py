@@ -288,3 +288,27 @@ def test_no_permission_on_the_target_folder_is_one_line(srv: MockServer, tmp_pat
     assert "Traceback" not in done.stderr
     assert "permission denied" in done.stderr and done.stderr.strip().count("\n") == 0
     assert (folder / "c.csv").read_text() == "old"
+
+
+def test_out_of_memory_is_one_line(srv: MockServer, tmp_path: Path) -> None:
+    """A MemoryError (a year of quarter-hours for too many meters on a small laptop) while
+    fetching or while writing: one line with advice, exit 2, the old file kept."""
+    from ecore_xl.atomic import atomic_write_path
+    from ecore_xl.data import DataService, set_service
+    from ecore_xl.errors import LocalFileError
+    from tests.conftest import settings_for
+
+    class Hungry(DataService):
+        def fetch(self, *args: object, **kwargs: object) -> object:
+            raise MemoryError
+
+    target = tmp_path / "c.csv"
+    target.write_text("old")
+    set_service(Hungry(settings_for(srv)))
+    result = CliRunner().invoke(cli, ["fetch", "contracts", "--out", str(target)])
+    assert_one_line(result, 2, "Not enough memory", "ask for less data")
+    with pytest.raises(LocalFileError, match="Not enough memory"), atomic_write_path(target) as tmp:
+        tmp.write_text("half")
+        raise MemoryError
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
