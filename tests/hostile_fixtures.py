@@ -325,12 +325,16 @@ def header_footer_codes(path: Path, values: set[str]) -> list[str]:
     return bad
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
 def csv_triggers(path: Path) -> list[str]:
-    """CSV fields that a spreadsheet would read as a formula."""
+    """CSV fields that a spreadsheet would read as a formula (a negative number is a number)."""
     import csv
 
     with path.open(encoding="utf-8", newline="") as fh:
-        return [c[:40] for row in csv.reader(fh) for c in row if formula_like(c)]
+        return [c[:40] for row in csv.reader(fh) for c in row
+                if formula_like(c) and not _PLAIN_NUMBER.fullmatch(c)]  # fmt: skip
 
 
 def json_lost(path: Path, sent: set[str]) -> list[str]:

@@ -98,8 +98,8 @@ def test_the_checks_find_what_they_look_for(tmp_path: Path) -> None:
     wb.save(good)
     assert api_formulas(good) == [] and header_footer_codes(good, {"S&P Strom & Gas"}) == []
     csv = tmp_path / "x.csv"
-    csv.write_text('a,b\r\n\'=1+1,"\r=2"\r\n=3,x\r\n', encoding="utf-8")
-    assert csv_triggers(csv) == ["\r=2", "=3"]
+    csv.write_text('a,b\r\n\'=1+1,"\r=2"\r\n=3,-2.5\r\n-2+3,x\r\n', encoding="utf-8")
+    assert csv_triggers(csv) == ["\r=2", "=3", "-2+3"]  # -2.5 is a number, not a formula
     data = tmp_path / "x.json"
     data.write_text(json.dumps([{"n": "kept"}, {"l": "a;b"}]), encoding="utf-8")
     assert json_lost(data, {"kept", "a", "gone"}) == ["gone"]
