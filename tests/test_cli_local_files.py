@@ -166,7 +166,18 @@ def test_protected_workbooks_and_sheets_are_refused(srv: MockServer, tmp_path: P
 
 
 def _can_mount() -> bool:
-    return sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("mount")
+    """Root on Linux, and a tmpfs really mounts here (a container may forbid it)."""
+    import tempfile
+
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("mount")):
+        return False
+    with tempfile.TemporaryDirectory() as where:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", where],
+                              capture_output=True, check=False)  # fmt: skip
+        if done.returncode != 0:
+            return False
+        subprocess.run(["umount", where], capture_output=True, check=False)
+    return True
 
 
 @contextlib.contextmanager
