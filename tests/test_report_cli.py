@@ -32,7 +32,8 @@ def test_report_prints_what_it_wrote(srv: MockServer, tmp_path: Path) -> None:
     result = run(["--month", "2026-09", "--out", str(out)], srv.env())
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}" in result.output
-    assert "Flagged invoices" in result.output and "Flagged: INV-000122" in result.output
+    assert "Flagged invoices: INV-000122" in result.output
+    assert "Over-hedged: PF-0002 (power) 2026-10" in result.output  # the mock's deliberate one
     assert openpyxl.load_workbook(out)["Summary"]["A1"].value.endswith("September 2026")
 
 

@@ -17,7 +17,7 @@ from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.errors import UsageError
 from ecore_xl.progress import Step, StepCallback
 from ecore_xl.report.collect import GRANULARITIES, REPORT_PARTS, Collector, collect_month
-from ecore_xl.report.figures import report_tables, summary_figures
+from ecore_xl.report.figures import click_prices, over_hedged, report_tables, summary_figures
 from ecore_xl.report.period import ReportMonth
 from ecore_xl.report.template import Template
 
@@ -39,7 +39,8 @@ class ReportResult:
     """What :func:`build_report` wrote and found."""
 
     paths: list[Path]
-    #: Summary figures (keys of :data:`ecore_xl.report.figures.FIGURES`) of the whole selection
+    #: Summary figures of the whole selection, rounded as the Summary shows them: keys
+    #: ``hedge_ratio.power``, ``cost_eur`` (a total), … (``report.summary.figure_keys()``)
     figures: dict[str, float | int | None]
     flagged_invoice_ids: list[str]
     #: with ``split``: legal entity id -> (path, its Summary figures)
@@ -48,6 +49,11 @@ class ReportResult:
     )
     #: what openpyxl could not keep from the template (e.g. shapes), to tell the user
     warnings: list[str] = field(default_factory=list)
+    #: over-hedged positions of the year: (portfolio id, commodity, month ``YYYY-MM``)
+    over_hedged: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the month's clicks per commodity and delivery year: (commodity, year, clicks, MWh,
+    #: MWh-weighted EUR/MWh or None), rounded as the Summary shows them
+    click_prices: list[tuple[str, int, int, float, float | None]] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -116,6 +122,7 @@ def build_report(
 
         tables, flagged = report_tables(data, legal_entities=chosen, threshold=pct / 100)
         figures = summary_figures(tables, when, flagged)
+        found = {"over_hedged": _over_hedged(tables), "click_prices": _click_prices(tables)}
         context = _Context(
             when, data.legal_entities, collector.source, template_path, pct, granularity
         )
@@ -125,7 +132,7 @@ def build_report(
             values = context.values(legal_entity)
             _write(template_path, tables, figures, values, granularity, out, stack, escape=escape)
             _told(progress, f"{out.name} written", REPORT_PARTS)
-            return ReportResult([out], figures, flagged, warnings=notes)
+            return ReportResult([out], figures, flagged, warnings=notes, **found)
 
         ids = chosen or [str(i) for i in data.legal_entities["id"]]
         by_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = {}
@@ -141,7 +148,33 @@ def build_report(
             by_entity[entity] = (path, part_figures)
         paths = [p for p, _ in by_entity.values()]
         _told(progress, f"{len(paths)} reports written", REPORT_PARTS)
-        return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
+        return ReportResult(paths, figures, flagged, by_entity, warnings=notes, **found)
+
+
+def _over_hedged(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, str]]:
+    pos = tables["positions"]
+    rows = zip(pos["Portfolio"], pos["Commodity"], pos["Month"], pos["Hedge ratio"],
+               pos["Open MWh"], strict=True)  # fmt: skip
+    return [
+        (str(p), str(c), f"{m:%Y-%m}") for p, c, m, r, o in rows if over_hedged(r, o)
+    ]
+
+
+def _click_prices(
+    tables: dict[str, pd.DataFrame],
+) -> list[tuple[str, int, int, float, float | None]]:
+    groups = tables["click_prices"]
+    values = click_prices(tables["clicks"], groups)
+    return list(
+        zip(
+            groups["Commodity"].astype("str"),
+            groups["Delivery year"].astype("int"),
+            values["Clicks"],
+            values["MWh"],
+            values["Avg EUR/MWh"],
+            strict=True,
+        )
+    )
 
 
 def _told(progress: StepCallback | None, text: str, done: int) -> None:
@@ -219,7 +252,8 @@ class _Context:
         if entity is not None:
             match = les.loc[les["id"].astype("str") == entity, "name"]
             name = str(match.iloc[0]) if len(match) else entity
-        now = dt.datetime.now(ZoneInfo(self.month.timezone)).replace(tzinfo=None, microsecond=0)
+        # aware: in text it reads "2026-12-01 09:30 CET (UTC+01:00)", in a cell the local time
+        now = dt.datetime.now(ZoneInfo(self.month.timezone)).replace(microsecond=0)
         return {
             "month": str(self.month),
             "month_name": self.month.name,
