@@ -75,6 +75,12 @@ def _copy_template(ctx: click.Context, _param: click.Parameter, value: Path | No
 )
 @click.option("--split", is_flag=True, help="One workbook per legal entity.")
 @click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each report to a PDF beside it (needs LibreOffice; replaced together "
+    "with the .xlsx).",
+)
+@click.option(
     "--granularity",
     type=click.Choice(["day", "hour", "quarterhour"]),
     default="day",
@@ -97,6 +103,7 @@ def report(
     save_snapshot: Path | None,
     threshold: float | None,
     split: bool,
+    pdf: bool,
     granularity: str,
     out: Path,
     no_escape: bool,
@@ -109,6 +116,7 @@ def report(
       ecore-xl report --month 2026-10 --save-snapshot snap/ --out report.xlsx
       ecore-xl report --month 2026-10 --snapshot snap/ --out report.xlsx   # no network
       ecore-xl report --month 2026-10 --split --out "report-{legal_entity}.xlsx"
+      ecore-xl report --month 2026-10 --pdf --out report.xlsx      # and report.pdf
       ecore-xl report --copy-template my-template.xlsx
     """
     from ecore_xl.data import get_service
@@ -133,10 +141,11 @@ def report(
             granularity=granularity,
             progress=bar,
             escape=False if no_escape else None,
+            pdf=pdf,
         )
     for note in result.warnings:
         click.echo(f"Warning (template): {note}", err=True)
-    for path in result.paths:
+    for path in [*result.paths, *result.pdfs]:
         click.echo(f"Wrote {path}")
     for line in summary_lines(
         result.figures,

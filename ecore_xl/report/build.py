@@ -54,6 +54,8 @@ class ReportResult:
     #: the month's clicks per commodity and delivery year: (commodity, year, clicks, MWh,
     #: MWh-weighted EUR/MWh or None), rounded as the Summary shows them
     click_prices: list[tuple[str, int, int, float, float | None]] = field(default_factory=list)
+    #: with ``pdf``: the PDF printed beside each workbook
+    pdfs: list[Path] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -83,6 +85,7 @@ def build_report(
     granularity: str = "day",
     progress: StepCallback | None = None,
     escape: bool | None = None,
+    pdf: bool = False,
 ) -> ReportResult:
     """Build the monthly report of ``month`` (``YYYY-MM``, local calendar month) into ``out``.
 
@@ -94,7 +97,9 @@ def build_report(
     a complete new one; with ``split``, none is replaced unless all were written.
     ``progress`` gets each step (:mod:`ecore_xl.progress`): the fetches, then the writing.
     ``escape`` (default ``ECORE_ESCAPE_FORMULAS``) marks formula-like placeholder text quote
-    prefix.
+    prefix. ``pdf`` also prints each workbook to a PDF beside it (LibreOffice headless; without
+    it the report stops before fetching): workbook and PDF are replaced together, under their
+    writer locks, or neither is.
     """
     if service is None:
         from ecore_xl.data import get_service
@@ -108,8 +113,15 @@ def build_report(
     out = Path(out)
     if out.suffix.lower() != ".xlsx" and not (split and "{legal_entity}" in out.name):
         raise UsageError(f"--out {out} must name an .xlsx file.")
+    if pdf:
+        from ecore_xl.report.soffice import SofficeError, find_soffice, missing_soffice
+
+        if find_soffice() is None:
+            raise SofficeError(missing_soffice())
     if not split:
         check_not_open(out)  # before fetching a month of data for nothing
+        if pdf:
+            check_not_open(out.with_suffix(".pdf"))
 
     with contextlib.ExitStack() as stack:
         template_path = Path(template) if template else stack.enter_context(default_template())
@@ -130,25 +142,47 @@ def build_report(
             del data  # the raw frames are in the tables now: free them before the big write
             _told(progress, f"writing {out.name}", REPORT_PARTS - 1)
             values = context.values(legal_entity)
-            _write(template_path, tables, figures, values, granularity, out, stack, escape=escape)
+            tmp = _write(
+                template_path, tables, figures, values, granularity, out, stack, escape=escape
+            )
+            pdfs = [_print(tmp, out, stack, progress)] if pdf else []
             _told(progress, f"{out.name} written", REPORT_PARTS)
-            return ReportResult([out], figures, flagged, warnings=notes, **found)
+            return ReportResult([out], figures, flagged, warnings=notes, pdfs=pdfs, **found)
 
         ids = chosen or [str(i) for i in data.legal_entities["id"]]
         by_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = {}
+        written: list[tuple[Path, Path]] = []
         for entity in ids:
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
             path = _split_path(out, entity)
             _told(progress, f"writing {path.name}", REPORT_PARTS - 1)
             part_figures = summary_figures(part, when, part_flagged)
             values = context.values(entity)
-            _write(
+            tmp = _write(
                 template_path, part, part_figures, values, granularity, path, stack, escape=escape
             )
+            written.append((tmp, path))
             by_entity[entity] = (path, part_figures)
         paths = [p for p, _ in by_entity.values()]
+        pdfs = [_print(tmp, p, stack, progress) for tmp, p in written] if pdf else []
         _told(progress, f"{len(paths)} reports written", REPORT_PARTS)
-        return ReportResult(paths, figures, flagged, by_entity, warnings=notes, **found)
+        return ReportResult(
+            paths, figures, flagged, by_entity, warnings=notes, pdfs=pdfs, **found
+        )
+
+
+def _print(
+    workbook: Path, path: Path, stack: contextlib.ExitStack, progress: StepCallback | None
+) -> Path:
+    """The PDF of ``workbook`` (the temporary file that becomes ``path``) into a temporary file of
+    its own, which replaces ``path`` with a ``.pdf`` suffix when ``stack`` closes cleanly."""
+    from ecore_xl.report.soffice import export_pdf
+
+    target = path.with_suffix(".pdf")
+    _told(progress, f"printing {target.name}", REPORT_PARTS - 1)
+    tmp = stack.enter_context(atomic_write_path(target))
+    export_pdf(workbook, tmp, name=path.stem)
+    return target
 
 
 def _over_hedged(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, str]]:
@@ -211,9 +245,10 @@ def _write(
     stack: contextlib.ExitStack,
     *,
     escape: bool | None,
-) -> None:
-    """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
-    when ``stack`` closes without an error; every formula carries the value it computes."""
+) -> Path:
+    """Fill a fresh copy of the template and save it to a temporary file (returned) that
+    replaces ``path`` when ``stack`` closes without an error; every formula carries the value it
+    computes."""
     from ecore_xl.report.cached import formula_columns, named_values
     from ecore_xl.xlsx import save_workbook, stream_cells
     from ecore_xl.xlsx.widths import fit_columns
@@ -235,6 +270,7 @@ def _write(
     tmp = stack.enter_context(atomic_write_path(path))
     save_workbook(workbook, tmp)
     workbook.close()
+    return tmp
 
 
 @dataclass(frozen=True)
