@@ -110,6 +110,21 @@ class FakeColumns:
         pass
 
 
+class FakeFont:
+    """``range.font``: what is set lands in the sheet's ``styles`` per cell."""
+
+    def __init__(self, rng: FakeRange) -> None:
+        object.__setattr__(self, "_rng", rng)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        for key in self._rng.cells():
+            self._rng.sheet.styles.setdefault(key, {})[f"font.{name}"] = value
+
+    def __getattr__(self, name: str) -> Any:
+        key = (self._rng.r1, self._rng.c1)
+        return self._rng.sheet.styles.get(key, {}).get(f"font.{name}")
+
+
 class FakeRange:
     def __init__(self, sheet: FakeSheet, r1: int, c1: int, r2: int, c2: int, **options: Any):
         self.sheet = sheet
@@ -249,6 +264,19 @@ class FakeRange:
     def data_validation(self) -> FakeValidation:
         return FakeValidation(self)
 
+    @property
+    def font(self) -> FakeFont:
+        return FakeFont(self)
+
+    @property
+    def color(self) -> Any:
+        return self.sheet.styles.get((self.r1, self.c1), {}).get("fill")
+
+    @color.setter
+    def color(self, value: Any) -> None:
+        for key in self.cells():
+            self.sheet.styles.setdefault(key, {})["fill"] = value
+
     def clear_contents(self) -> None:
         for key in self.cells():
             self.sheet.values.pop(key, None)
@@ -295,6 +323,7 @@ class FakeSheet:
         self.values: dict[tuple[int, int], Any] = {}
         self.formulas: dict[tuple[int, int], str] = {}
         self.formats: dict[tuple[int, int], str] = {}
+        self.styles: dict[tuple[int, int], dict[str, Any]] = {}
         self.validations: dict[str, Any] = {}
         self.tables = FakeTables(self)
         self.visible = True

@@ -125,6 +125,22 @@ class XlwingsWriter:
         with contextlib.suppress(Exception):  # several ids allowed: no error alert (COM only)
             rng.api.Validation.ShowError = False
 
+    def style_cells(self, sheet: str, refs: Sequence[str], style: str) -> None:
+        from ecore_xl.excel.sheets import CELL_STYLES
+
+        look = CELL_STYLES[style]
+        ws = self.book.sheets[sheet]
+        for ref in refs:
+            rng = ws.range(ref.replace("$", ""))
+            rng.font.bold = look.bold
+            rng.font.italic = look.italic
+            if look.size:
+                rng.font.size = look.size
+            if look.color:
+                rng.font.color = look.rgb(look.color)
+            if look.fill:
+                rng.color = look.rgb(look.fill)
+
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text if text else False
 

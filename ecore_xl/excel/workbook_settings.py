@@ -218,6 +218,19 @@ def _absolute(sheet: str, cell: str) -> str:
     return f"{_quoted(sheet)}!${m[1]}${m[2]}"
 
 
+def _lay_out(writer: SheetWriter, block: int) -> None:
+    """A new settings sheet's look: title, header rows, labels, the help texts as notes."""
+    last = _FIRST_ROW + len(SETTINGS) - 1
+    writer.style_cells(SETTINGS_SHEET, ["A1"], "title")
+    writer.style_cells(SETTINGS_SHEET, ["A2"], "note")
+    writer.style_cells(SETTINGS_SHEET, ["A4", "B4", "C4"], "header")
+    writer.style_cells(SETTINGS_SHEET, [f"A{r}" for r in range(_FIRST_ROW, last + 1)], "label")
+    writer.style_cells(SETTINGS_SHEET, [f"C{r}" for r in range(_FIRST_ROW, last + 1)], "note")
+    writer.style_cells(SETTINGS_SHEET, [f"A{block - 1}"], "label")
+    heads = [f"{chr(ord('A') + j)}{block}" for j in range(len(LAST_REFRESH_COLUMNS))]
+    writer.style_cells(SETTINGS_SHEET, heads, "header")
+
+
 def ensure_settings_sheet(writer: SheetWriter, *, today: dt.date | None = None) -> bool:
     """Create the ``eCore`` sheet with defaults when missing, and any missing name; True if new.
 
@@ -253,6 +266,7 @@ def ensure_settings_sheet(writer: SheetWriter, *, today: dt.date | None = None) 
         for j, label in enumerate(LAST_REFRESH_COLUMNS):
             cells[f"{chr(ord('A') + j)}{block}"] = label
         writer.write_cells(SETTINGS_SHEET, cells, fmt=fmt)
+        _lay_out(writer, block)
         writer.define_name(LAST_REFRESH_NAME, _absolute(SETTINGS_SHEET, f"A{block}"))
         names[LAST_REFRESH_NAME.casefold()] = "new"
     for i, s in enumerate(SETTINGS):

@@ -188,6 +188,7 @@ export async function apply(context, ops) {
     else if (op.op === "writeColumn") writeColumn(sheet, op);
     else if (op.op === "defineName") defineName(wb, op, names);
     else if (op.op === "listValidation") listValidation(sheet, op);
+    else if (op.op === "style") style(sheet, op);
   }
   await context.sync();
 }
@@ -256,6 +257,17 @@ function listValidation(sheet, op) {
   range.dataValidation.rule = { list: { inCellDropDown: true, source } };
   range.dataValidation.errorAlert = { showAlert: false }; // several ids in one cell are allowed
   if (op.prompt) range.dataValidation.prompt = { message: op.prompt, showPrompt: true, title: "eCore" };
+}
+
+function style(sheet, op) {
+  for (const ref of op.refs) {
+    const format = sheet.getRange(ref).format;
+    format.font.bold = op.bold;
+    format.font.italic = op.italic;
+    if (op.size) format.font.size = op.size;
+    if (op.color) format.font.color = op.color;
+    if (op.fill) format.fill.color = op.fill;
+  }
 }
 
 /** Where the user is: the active sheet and the selection ("B7:C9"). */

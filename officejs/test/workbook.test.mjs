@@ -35,7 +35,7 @@ describe("refresh all of a new workbook", () => {
     assert.match(first.result.summary, /^eCore refreshed: contracts \d+ rows, clicks/);
     assert.ok(first.progress.length >= 1);
     const sheets = model.sheets.map((s) => s.name);
-    for (const name of ["eCore", "Contracts", "Clicks", "Volumes", "Positions", "Invoices", "eCoreLists"]) {
+    for (const name of ["eCore", "Contracts", "Clicks", "Volumes", "Positions", "Invoices", "InvoiceLines", "eCoreLists"]) {
       assert.ok(sheets.includes(name), name);
     }
     assert.equal(model.sheet("eCoreLists").visibility, "Hidden");
@@ -61,6 +61,31 @@ describe("refresh all of a new workbook", () => {
     assert.equal(model.sheet("Volumes").formats.get(`${letter}${top + 1}`), "yyyy-mm-dd hh:mm");
   });
 
+  test("invoice lines are a table of their own, period ends read as the last day", () => {
+    const [header] = model.tableValues("tblInvoices"); // the default month may hold no invoice
+    assert.ok(!header.includes("lines"), "no JSON text column");
+    assert.equal(header[header.indexOf("periodEnd") + 1], "periodLastDay");
+    const lines = model.tableValues("tblInvoiceLines");
+    assert.deepEqual(lines[0].slice(0, 2), ["invoiceId", "component"]);
+    const [head, ...contracts] = model.tableValues("tblContracts");
+    const end = head.indexOf("deliveryEnd");
+    assert.equal(head[end + 1], "deliveryLastDay");
+    assert.ok(contracts.length > 0);
+    for (const row of contracts) assert.equal(row[end] - row[end + 1], 1, "the last day is the day before the end");
+    const top = Number(model.table("tblContracts").address.split(":")[0].replace(/\D/g, ""));
+    const column = String.fromCharCode(65 + end + 1);
+    assert.equal(model.sheet("Contracts").formats.get(`${column}${top + 1}`), "yyyy-mm-dd");
+  });
+
+  test("the settings sheet is laid out: title, header row, labels", () => {
+    const styles = model.sheet("eCore").styles;
+    assert.equal(styles.get("A1")["font.bold"], true);
+    assert.equal(styles.get("A1")["font.size"], 14);
+    for (const ref of ["A4", "B4", "C4"]) assert.equal(styles.get(ref).fill, "#D9E1F2");
+    assert.equal(styles.get("A5")["font.bold"], true);
+    assert.equal(styles.get("C5")["font.italic"], true);
+  });
+
   test("names and drop-down lists of the settings sheet", () => {
     assert.equal(model.names.get("ecore.datasets"), "=eCore!$B$13");
     assert.ok(model.names.get("lstMeters").startsWith("=eCoreLists!$A$2"));
@@ -73,7 +98,7 @@ describe("refresh all of a new workbook", () => {
     const second = await refresh(Excel);
     assert.equal(second.result.summary, first.result.summary);
     assert.equal(model.table("tblContracts").address, before);
-    assert.equal(model.tables.length, 5);
+    assert.equal(model.tables.length, 6);
   });
 
   test("this sheet refreshes only the table on it", async () => {

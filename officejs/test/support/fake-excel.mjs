@@ -45,7 +45,7 @@ export class WorkbookModel {
   }
 
   addSheet(name, { visibility = "Visible" } = {}) {
-    const sheet = { name, cells: new Map(), formats: new Map(), formulas: new Map(), validations: new Map(), visibility };
+    const sheet = { name, cells: new Map(), formats: new Map(), formulas: new Map(), validations: new Map(), styles: new Map(), visibility };
     this.sheets.push(sheet);
     if (!this.selection.sheet) this.selection.sheet = name;
     return sheet;
@@ -185,7 +185,22 @@ export function createFakeExcel(model = new WorkbookModel()) {
           sheetOf().formulas.delete(ref);
         }),
       );
-    range.format = { autofitColumns: () => undefined };
+    // font and fill settings land in sheet.styles per cell: { "font.bold": true, fill: "#D9E1F2" }
+    const styled = (key) => (value) =>
+      ctx.queue.push(() =>
+        each((r, c, ref) => {
+          const cell = sheetOf().styles.get(ref) || {};
+          cell[key] = value;
+          sheetOf().styles.set(ref, cell);
+        }),
+      );
+    const font = {};
+    for (const key of ["bold", "italic", "size", "color"]) {
+      Object.defineProperty(font, key, { set: styled(`font.${key}`) });
+    }
+    const fill = {};
+    Object.defineProperty(fill, "color", { set: styled("fill") });
+    range.format = { autofitColumns: () => undefined, font, fill };
     range.worksheet = sheetProxy(ctx, sheetName);
     const validation = {};
     range.dataValidation = {
