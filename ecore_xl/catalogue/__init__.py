@@ -109,6 +109,7 @@ from ecore_xl.catalogue.dialect import (
     ParamRules,
     describe_dialect,
 )
+from ecore_xl.catalogue.faces import Choices, Wide, WorkbookSetting
 from ecore_xl.catalogue.files import (
     builtin_catalogue,
     load_catalogue,
@@ -135,6 +136,7 @@ __all__ = [
     "FIELD_TYPES",
     "FILTER_TYPES",
     "Catalogue",
+    "Choices",
     "Dataset",
     "Dialect",
     "Envelope",
@@ -147,6 +149,8 @@ __all__ = [
     "Paging",
     "ParamRules",
     "Under",
+    "Wide",
+    "WorkbookSetting",
     "builtin_catalogue",
     "describe_dialect",
     "infer_field_type",

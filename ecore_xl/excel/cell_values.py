@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.errors import UsageError
+from ecore_xl.limits import EXCEL_MAX_CELL_CHARS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +30,7 @@ __all__ = [
     "plain_value",
 ]
 
-MAX_CELL_CHARS = 32_767
+MAX_CELL_CHARS = EXCEL_MAX_CELL_CHARS
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 
