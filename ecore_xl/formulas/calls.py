@@ -284,9 +284,15 @@ def volume_total(
         (contracts if kind == "contract" else meters).append(ident)
     ds = require(
         caller.service.catalogue, VOLUMES, fields=["value"],
-        filters=["meterId", "contractId", "from", "to", "granularity", "type"],
-        by="ECORE_VOLUME_TOTAL",
+        filters=["meterId", "from", "to", "granularity"], by="ECORE_VOLUME_TOTAL",
     )  # fmt: skip
+    has_contracts = any(f.name == "contractId" for f in ds.filters)
+    if contracts and not has_contracts:
+        raise InvalidFilterError(
+            f"ECORE_VOLUME_TOTAL: the API's volumes take no contract (datasets.{ds.name} has no "
+            f"contractId filter): give the meters of {contracts[0]} instead (its meterIds).",
+            parameter="contractId",
+        )
     total = 0.0
     for key, group in (("meterId", meters), ("contractId", contracts)):
         if group:
