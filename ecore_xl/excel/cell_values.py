@@ -71,7 +71,7 @@ def excel_columns(df: pd.DataFrame) -> list[ColumnData]:
     lists and dicts become text, and text loses characters that XML cannot hold.
     """
     names = header_names(df.columns)
-    return [_convert(names[i], df.iloc[:, i]) for i in range(df.shape[1])]
+    return [_convert(name, s) for name, (_, s) in zip(names, df.items(), strict=True)]
 
 
 def _convert(name: str, s: pd.Series) -> ColumnData:
@@ -101,7 +101,11 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
         if not np.isfinite(arr).all():
             values = [v if math.isfinite(v) else None for v in values]
         return ColumnData(name, values)
-    values = [plain_value(v) for v in _objects(s)]
+    objects = _objects(s)
+    texts = _texts(objects)
+    if texts is not None:
+        return ColumnData(name, texts)
+    values = [plain_value(v) for v in objects]
     kinds = {type(v) for v in values if v is not None}
     fmt = None
     if kinds and kinds <= {datetime}:
@@ -113,6 +117,21 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
 
 def _objects(s: pd.Series) -> list[Any]:
     return s.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _texts(objects: list[Any]) -> list[str | None] | None:
+    """A column of texts (and empties), each distinct text cleaned once; None for any other."""
+    cleaned: dict[str, str] = {}
+    out: list[str | None] = []
+    for v in objects:
+        if v is None:
+            out.append(None)
+        elif type(v) is str:
+            text = cleaned.get(v)
+            out.append(text if text is not None else cleaned.setdefault(v, _clean_text(v)))
+        else:
+            return None
+    return out
 
 
 def plain_value(v: Any) -> Any:
