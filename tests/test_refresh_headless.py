@@ -297,3 +297,34 @@ def test_renamed_settings_sheet_is_still_used(srv: MockServer, book: Path) -> No
     report = refresh_file(book, service=service_for(srv))
     assert [r.dataset for r in report.results] == ["contracts"]
     assert "eCore" not in openpyxl.load_workbook(book).sheetnames
+
+
+def test_number_columns_get_the_catalogues_formats(srv: MockServer, tmp_path: Path) -> None:
+    """MWh, prices, amounts and ratios of refreshed tables are formatted as the catalogue's
+    fields declare (one place: ``Field.fmt``), not General."""
+    from ecore_xl.catalogue import builtin_catalogue
+
+    book = new_workbook(
+        tmp_path / "formats.xlsx",
+        from_=dt.date(2026, 3, 1),
+        to=dt.date(2026, 4, 1),
+        granularity="day",
+        datasets="volumes, clicks, positions, invoices",
+    )
+    refresh_file(book, service=service_for(srv))
+    wb = openpyxl.load_workbook(book)
+    checked = 0
+    for ds in builtin_catalogue():
+        formats = ds.number_formats()
+        if ds.sheet not in wb.sheetnames or ds.table not in wb[ds.sheet].tables:
+            continue
+        ws = wb[ds.sheet]
+        table = ws.tables[ds.table]
+        c1, r1, _, r2 = range_boundaries(table.ref)
+        for i, column in enumerate(table.tableColumns):
+            if column.name in formats:
+                cells = [ws.cell(r, c1 + i) for r in range(r1 + 1, r2 + 1)]
+                assert {c.number_format for c in cells} == {formats[column.name]}, column.name
+                assert any(isinstance(c.value, float) for c in cells), column.name
+                checked += 1
+    assert checked >= 10

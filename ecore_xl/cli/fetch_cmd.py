@@ -93,12 +93,14 @@ def _write_xlsx(df: pd.DataFrame, target: Path, ds: Dataset) -> None:
     from openpyxl import Workbook
 
     from ecore_xl.excel.sheets import write_table
+    from ecore_xl.xlsx import save_workbook, stream_cells
 
     wb = Workbook()
+    stream_cells(wb)
     ws = wb.active
     ws.title = ds.sheet[:31]
-    write_table(ws, df, table_name=ds.table)
-    wb.save(target)
+    write_table(ws, df, table_name=ds.table, formats=ds.number_formats())
+    save_workbook(wb, target)
 
 
 def write_frame(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.errors import UsageError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
+    "KINDS",
     "MAX_CELL_CHARS",
     "ColumnData",
     "excel_columns",
@@ -37,13 +39,54 @@ DATE_FORMAT = "yyyy-mm-dd"
 _ILLEGAL_CHARS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
-@dataclass(frozen=True)
+#: what a :class:`ColumnData` holds: typed columns keep a numpy array (the fast writer reads it),
+#: the others a list of plain values
+KINDS = ("float", "int", "datetime", "timedelta", "bool", "text", "mixed")
+
+
+@dataclass(frozen=True, eq=False)
 class ColumnData:
-    """One DataFrame column as plain Python values Excel can hold, and its default format."""
+    """One DataFrame column as plain Python values Excel can hold, and its default format.
+
+    ``data`` is a list of plain values, or for the typed kinds a numpy array: ``float``
+    (float64, NaN and infinities are empty cells), ``int`` (int64), ``datetime`` (naive
+    ``datetime64[us]``, NaT empty) and ``timedelta`` (``timedelta64[us]``). ``text`` is a list
+    of str or None; ``bool`` and ``mixed`` lists of anything :func:`plain_value` returns.
+    """
 
     name: str
-    values: list[Any]
+    data: Sequence[Any]
     number_format: str | None = None  # None: General
+    kind: str = "mixed"
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @cached_property
+    def values(self) -> list[Any]:
+        """The cells as plain Python values (None: empty), as openpyxl and xlwings take them."""
+        return _as_values(self.data, self.kind)
+
+    def head(self, n: int) -> list[Any]:
+        """The first ``n`` values (without converting the whole column)."""
+        if isinstance(self.data, list):
+            return self.data[:n]
+        return _as_values(self.data[:n], self.kind)
+
+
+def _as_values(data: Any, kind: str) -> list[Any]:
+    import numpy as np
+
+    if isinstance(data, list):
+        return data
+    if kind == "float":
+        values = data.tolist()
+        if not np.isfinite(data).all():
+            values = [v if math.isfinite(v) else None for v in values]
+        return values
+    if kind in ("datetime", "timedelta"):
+        return data.astype(object).tolist()  # NaT -> None
+    return data.tolist()
 
 
 def header_names(columns: Iterable[Any]) -> list[str]:
@@ -63,15 +106,26 @@ def header_names(columns: Iterable[Any]) -> list[str]:
     return out
 
 
-def excel_columns(df: pd.DataFrame) -> list[ColumnData]:
+def excel_columns(
+    df: pd.DataFrame, formats: Mapping[str, str | None] | None = None
+) -> list[ColumnData]:
     """The frame as columns of Excel-ready values.
 
     tz-aware timestamps become naive UTC (Excel has no time zones; a ``xLocal`` sibling carries
     local time), NaN/NaT/NA become None (empty cells), numpy scalars become Python numbers,
-    lists and dicts become text, and text loses characters that XML cannot hold.
+    lists and dicts become text, and text loses characters that XML cannot hold. ``formats``
+    (column label -> number format, e.g. from the catalogue's fields) replaces the default
+    format of a column that holds numbers.
     """
     names = header_names(df.columns)
-    return [_convert(name, s) for name, (_, s) in zip(names, df.items(), strict=True)]
+    columns = [_convert(name, s) for name, (_, s) in zip(names, df.items(), strict=True)]
+    if formats:
+        for i, label in enumerate(df.columns):
+            fmt = formats.get(label) if isinstance(label, str) else None
+            if fmt and columns[i].kind in ("float", "int", "mixed"):
+                c = columns[i]
+                columns[i] = ColumnData(c.name, c.data, fmt, c.kind)
+    return columns
 
 
 def _convert(name: str, s: pd.Series) -> ColumnData:
@@ -84,54 +138,51 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
         dtype = s.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         arr = s.to_numpy(dtype="datetime64[us]")
-        values = arr.astype(object).tolist()  # NaT -> None
         valid = arr[~np.isnat(arr)]
         midnight = bool((valid.astype("datetime64[D]") == valid).all()) if len(valid) else False
-        return ColumnData(name, values, DATE_FORMAT if midnight else DATETIME_FORMAT)
+        return ColumnData(name, arr, DATE_FORMAT if midnight else DATETIME_FORMAT, "datetime")
     if isinstance(dtype, np.dtype) and dtype.kind == "m":
         arr = s.to_numpy(dtype="timedelta64[us]")
-        return ColumnData(name, arr.astype(object).tolist(), "[h]:mm:ss")
+        return ColumnData(name, arr, "[h]:mm:ss", "timedelta")
     if pd.api.types.is_bool_dtype(dtype):
-        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)])
+        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)], None, "bool")
     if pd.api.types.is_numeric_dtype(dtype):
         if pd.api.types.is_integer_dtype(dtype) and not s.hasnans:
-            return ColumnData(name, s.to_numpy(dtype="int64").tolist())
-        arr = s.to_numpy(dtype="float64", na_value=np.nan)
-        values = arr.tolist()
-        if not np.isfinite(arr).all():
-            values = [v if math.isfinite(v) else None for v in values]
-        return ColumnData(name, values)
-    objects = _objects(s)
-    texts = _texts(objects)
-    if texts is not None:
-        return ColumnData(name, texts)
-    values = [plain_value(v) for v in objects]
+            return ColumnData(name, s.to_numpy(dtype="int64"), None, "int")
+        return ColumnData(name, s.to_numpy(dtype="float64", na_value=np.nan), None, "float")
+    text = _text_column(name, s)
+    if text is not None:
+        return text
+    values = [plain_value(v) for v in _objects(s)]
     kinds = {type(v) for v in values if v is not None}
     fmt = None
     if kinds and kinds <= {datetime}:
         fmt = DATETIME_FORMAT
     elif kinds and kinds <= {date}:
         fmt = DATE_FORMAT
-    return ColumnData(name, values, fmt)
+    return ColumnData(name, values, fmt, "text" if kinds <= {str} else "mixed")
+
+
+def _text_column(name: str, s: pd.Series) -> ColumnData | None:
+    """A column of texts (and empties), each distinct text converted once; None for any other
+    column (numbers, dates or lists among the values, which :func:`plain_value` takes one by
+    one: equal numbers of different types must not be merged)."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable values: lists, dicts
+        return None
+    distinct = list(uniques)
+    if not all(type(u) is str for u in distinct):
+        return None
+    cleaned = np.array([None, *(_clean_text(u) for u in distinct)], dtype=object)
+    return ColumnData(name, cleaned[codes + 1], None, "text")
 
 
 def _objects(s: pd.Series) -> list[Any]:
     return s.to_numpy(dtype=object, na_value=None).tolist()
-
-
-def _texts(objects: list[Any]) -> list[str | None] | None:
-    """A column of texts (and empties), each distinct text cleaned once; None for any other."""
-    cleaned: dict[str, str] = {}
-    out: list[str | None] = []
-    for v in objects:
-        if v is None:
-            out.append(None)
-        elif type(v) is str:
-            text = cleaned.get(v)
-            out.append(text if text is not None else cleaned.setdefault(v, _clean_text(v)))
-        else:
-            return None
-    return out
 
 
 def plain_value(v: Any) -> Any:

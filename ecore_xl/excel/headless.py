@@ -42,17 +42,60 @@ def _check_workbook_path(path: Path) -> None:
             )
 
 
-def _load(path: Path, warnings_out: list[str]) -> Any:
+def _refreshed_tables(
+    path: Path, datasets: Sequence[str] | None, service: DataService | None
+) -> set[str]:
+    """The tables this refresh rewrites (``datasets``, else the workbook's settings), read
+    without loading the workbook's sheets; empty when that cannot be told cheaply (the refresh
+    then loads every cell, as it would anyway)."""
+    import openpyxl
+
+    from ecore_xl.errors import EcoreError
+    from ecore_xl.excel.sheets import OpenpyxlWriter
+    from ecore_xl.excel.workbook_settings import read_settings
+
+    try:
+        if service is None:
+            from ecore_xl.data import get_service
+
+            service = get_service()
+        catalogue = service.catalogue
+        names = list(datasets or [])
+        if not names:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = openpyxl.load_workbook(path, read_only=True, keep_links=False)
+            try:
+                names = list(read_settings(OpenpyxlWriter(wb), catalogue).datasets)
+            finally:
+                wb.close()
+    except Exception:  # a peek only: whatever is wrong with the file, _load says it in one line
+        return set()
+    tables: set[str] = set()
+    for name in names:
+        try:
+            tables.add(catalogue.get(name.strip()).table)
+        except EcoreError:
+            continue  # refresh_book names the unknown dataset
+    return tables
+
+
+def _load(path: Path, warnings_out: list[str], skip_tables: set[str] | None = None) -> Any:
+    """The workbook at ``path``; the value rows of ``skip_tables`` (which the refresh rewrites)
+    are not loaded (:func:`ecore_xl.xlsx.trim.trimmed_package`)."""
     import zipfile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    from ecore_xl.xlsx.trim import trimmed_package
+
     keep_vba = path.suffix.lower() == ".xlsm"
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            wb = openpyxl.load_workbook(path, keep_vba=keep_vba, keep_links=True)
+            source: Any = trimmed_package(path, skip_tables or set()) or path
+            wb = openpyxl.load_workbook(source, keep_vba=keep_vba, keep_links=True)
     except PermissionError:
         raise UsageError(
             f"{path.name} cannot be read (permission denied or locked): close it in Excel and "
@@ -84,9 +127,11 @@ def _save(wb: Any, path: Path, before: tuple[int, int] | None) -> None:
             f"{path.name} was changed by someone else during the refresh: nothing was saved. "
             "Refresh again."
         )
+    from ecore_xl.xlsx import save_workbook
+
     try:
         with atomic_write_path(path) as tmp:
-            wb.save(tmp)
+            save_workbook(wb, tmp, source=path if before is not None else None)
     except PermissionError:
         raise UsageError(
             f"{path.name} cannot be replaced (it is open in Excel, or read-only): close it and "
@@ -108,6 +153,8 @@ def refresh_file(
     from openpyxl import Workbook
 
     from ecore_xl.excel.sheets import OpenpyxlWriter
+    from ecore_xl.xlsx import stream_cells
+    from ecore_xl.xlsx.widths import fit_columns
 
     target = Path(path)
     _check_workbook_path(target)
@@ -117,8 +164,9 @@ def refresh_file(
         wb = Workbook()
         blank = wb.active
     else:
-        wb = _load(target, notes)
+        wb = _load(target, notes, _refreshed_tables(target, datasets, service))
         blank = None
+    stream_cells(wb)
     writer = OpenpyxlWriter(wb)
     report = refresh_book(
         writer,
@@ -131,6 +179,11 @@ def refresh_file(
     if blank is not None and len(wb.worksheets) > 1:
         wb.remove(blank)
         wb.active = wb.sheetnames.index(SETTINGS_SHEET)
+    settings = wb.defined_names.get("ecore.from")
+    written = {r.sheet for r in report.results}
+    written |= {sheet for sheet, _ in (settings.destinations if settings is not None else [])}
+    for sheet in written & set(wb.sheetnames):
+        fit_columns(wb[sheet])
     report.warnings[:0] = notes
     _save(wb, target, before)
     return report

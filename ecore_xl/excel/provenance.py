@@ -15,6 +15,7 @@ from typing import Any
 
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.headless import WORKBOOK_SUFFIXES
+from ecore_xl.excel.openpyxl_cells import keep_text
 from ecore_xl.excel.workbook_settings import read_last_refresh
 
 __all__ = ["PROVENANCE_SHEET", "snapshot_book", "snapshot_file"]
@@ -77,9 +78,12 @@ def snapshot_book(wb: Any, values: Any, *, now: dt.datetime | None = None) -> li
         ws.append(["Cell", "Formula (replaced by its value)"])
         for where, formula in formulas:
             ws.append([where, formula])
-            ws.cell(row=ws.max_row, column=2).data_type = "s"
+            keep_text(ws.cell(row=ws.max_row, column=2))
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["G"].width = 60
+    from ecore_xl.xlsx.widths import fit_columns
+
+    fit_columns(ws)
     return missing
 
 
@@ -109,7 +113,8 @@ def snapshot_file(
         values = openpyxl.load_workbook(src, data_only=True, keep_links=False)
     missing = snapshot_book(wb, values, now=stamp)
     from ecore_xl.atomic import atomic_write_path
+    from ecore_xl.xlsx import save_workbook
 
     with atomic_write_path(target) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     return target, missing

@@ -292,7 +292,10 @@ def refresh_book(
         note = table_note(ds.name, item.fetched_at, item.kind, item.source, described, len(df),
                           zone, item.notes)  # fmt: skip
         writer.ensure_sheet(item.sheet)
-        ref = writer.write_table(item.sheet, df, table_name=ds.table, anchor="A1", note=note)
+        ref = writer.write_table(
+            item.sheet, df, table_name=ds.table, anchor="A1", note=note,
+            formats=ds.number_formats(),
+        )  # fmt: skip
         report.results.append(
             DatasetResult(
                 ds.name,

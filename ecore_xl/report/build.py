@@ -116,7 +116,8 @@ def build_report(
         if not split:
             del data  # the raw frames are in the tables now: free them before the big write
             _told(progress, f"writing {out.name}", REPORT_PARTS - 1)
-            _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
+            values = context.values(legal_entity)
+            _write(template_path, tables, figures, values, granularity, out, stack)
             _told(progress, f"{out.name} written", REPORT_PARTS)
             return ReportResult([out], figures, flagged, warnings=notes)
 
@@ -126,8 +127,10 @@ def build_report(
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
             path = _split_path(out, entity)
             _told(progress, f"writing {path.name}", REPORT_PARTS - 1)
-            _write(template_path, part, context.values(entity), granularity, path, stack)
-            by_entity[entity] = (path, summary_figures(part, when, part_flagged))
+            part_figures = summary_figures(part, when, part_flagged)
+            values = context.values(entity)
+            _write(template_path, part, part_figures, values, granularity, path, stack)
+            by_entity[entity] = (path, part_figures)
         paths = [p for p, _ in by_entity.values()]
         _told(progress, f"{len(paths)} reports written", REPORT_PARTS)
         return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
@@ -160,17 +163,33 @@ def _split_path(out: Path, entity: str) -> Path:
 def _write(
     template_path: Path,
     tables: dict[str, Any],
+    figures: dict[str, float | int | None],
     values: dict[str, Any],
     granularity: str,
     path: Path,
     stack: contextlib.ExitStack,
 ) -> None:
     """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
-    when ``stack`` closes without an error."""
+    when ``stack`` closes without an error; every formula carries the value it computes."""
+    from ecore_xl.report.cached import formula_columns, named_values
+    from ecore_xl.xlsx import save_workbook, stream_cells
+    from ecore_xl.xlsx.widths import fit_columns
+
     formats = {("consumption", "Start"): "yyyy-mm-dd hh:mm"} if granularity != "day" else {}
-    workbook = Template.load(template_path).fill(values, tables, formats=formats)
+    template = Template.load(template_path)
+    stream_cells(template.workbook)
+    threshold = values["threshold"]
+    workbook = template.fill(
+        values,
+        tables,
+        formats=formats,
+        cached_names=named_values(figures, threshold),
+        cached_columns=formula_columns(tables, threshold),
+    )
+    for ws in workbook.worksheets:
+        fit_columns(ws)
     tmp = stack.enter_context(atomic_write_path(path))
-    workbook.save(tmp)
+    save_workbook(workbook, tmp)
     workbook.close()
 
 

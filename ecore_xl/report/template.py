@@ -74,6 +74,8 @@ class Slot:
     table_name: str
     data_headers: list[str]  # report columns to write, in the template's order
     headers: list[str]  # every header of the template's table, in order
+    #: formula columns that hold the report's own formula (their values are known)
+    report_formulas: list[str] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -200,6 +202,7 @@ class Template:
         data_headers: list[str] = []
         present: set[str] = set()
         defaults: dict[int, Column] = {}  # formula columns that get the report's formula
+        formulas: dict[int, Column] = {}  # formula columns with the template's own formula
         for c in range(t_col, t_col2 + 1):
             head = ws.cell(row, c)
             text = "" if head.value is None else str(head.value).strip()
@@ -225,8 +228,16 @@ class Template:
                 data_headers.append(found.header)
             elif not user_formula:
                 defaults[c] = found
+            else:
+                formulas[c] = found
         headers = _headers(ws, row, t_col, t_col2)
         letters = {h: get_column_letter(t_col + i) for i, h in enumerate(headers)}
+        own = [
+            column.header
+            for c, column in formulas.items()
+            if set(column.formula_refs()) <= set(letters)
+            and ws.cell(first, c).value == _row_formula(column, letters, first)
+        ]
         for c, column in defaults.items():
             missing = [ref for ref in column.formula_refs() if ref not in letters]
             if missing:
@@ -236,7 +247,8 @@ class Template:
                     f"{spec.marker}, or write your own formula in {cell_name(ws, first, c)}."
                 )
             ws.cell(first, c).value = _row_formula(column, letters, first)
-        return Slot(spec, ws, row, col, table.displayName, data_headers, headers)
+            own.append(column.header)
+        return Slot(spec, ws, row, col, table.displayName, data_headers, headers, own)
 
     def _make_table(self, spec: ReportTable, ws: Worksheet, row: int, col: int) -> Table:
         """No table at the marker: lay out every column with its default format and formula."""
@@ -301,16 +313,24 @@ class Template:
         tables: Mapping[str, Any],
         *,
         formats: Mapping[tuple[str, str], str] | None = None,
+        cached_names: Mapping[str, Any] | None = None,
+        cached_columns: Mapping[str, Mapping[str, list[Any]]] | None = None,
     ) -> Workbook:
         """Put ``values`` into placeholder cells and ``tables`` (DataFrames) into their slots.
 
         ``formats`` overrides the number format of a column's rows, e.g.
         ``{("consumption", "Start"): "yyyy-mm-dd hh:mm"}`` for quarter-hours. The workbook is
         changed in place and returned: a loaded template fills once.
+
+        In a workbook that streams its cells (:func:`ecore_xl.xlsx.stream_cells`), formulas
+        carry cached values: ``cached_names`` (defined name -> value) for the cell a name marks
+        and for every formula that is just ``=Name``; ``cached_columns`` (table -> header ->
+        one value per row) for the report's own formula columns (:mod:`ecore_xl.report.cached`).
         """
         from ecore_xl.errors import TooManyRowsError, UsageError
         from ecore_xl.excel.sheets import write_table
 
+        known: dict[tuple[str, int], list[tuple[int, Any]]] = {}  # what the charts show
         self._fill_cells(values)
         for (table, header), fmt in (formats or {}).items():
             slot = self.slots.get(table)
@@ -338,8 +358,64 @@ class Template:
                 raise
             except UsageError as exc:
                 raise TemplateError(f"Template {self.source}, {slot.spec.marker}: {exc}") from None
+            columns = (cached_columns or {}).get(slot.spec.name, {})
+            self._cache_columns(slot, columns)
+            for i, header in enumerate(slot.headers):
+                column = known.setdefault((slot.ws.title, slot.col + i), [])
+                if header in slot.data_headers:  # the Series itself: a chart takes a slice
+                    column.append((slot.row + 1, frame[header]))
+                elif header in slot.report_formulas and header in columns:
+                    column.append((slot.row + 1, columns[header]))
         self._set_threshold(values.get("threshold"))
+        self._cache_names(cached_names or {})
+        if cached_columns is not None:
+            self._cache_charts(known)
         return self.workbook
+
+    def _cache_charts(self, known: Mapping[tuple[str, int], list[tuple[int, Any]]]) -> None:
+        """Each chart series over a table column gets that column's values as its cache, so a
+        preview that draws charts without recalculating shows them."""
+        for ws in self.workbook.worksheets:
+            for chart in ws._charts:
+                for sub in [chart, *getattr(chart, "_charts", [])]:
+                    for series in getattr(sub, "series", None) or []:
+                        for source in (series.val, series.cat):
+                            if source is not None:
+                                _cache_series(source, known)
+
+    def _cache_columns(self, slot: Slot, columns: Mapping[str, list[Any]]) -> None:
+        from ecore_xl.xlsx import streams_of
+
+        streams = streams_of(self.workbook)
+        if streams is None:
+            return
+        for header in slot.report_formulas:
+            col = slot.col + slot.headers.index(header)
+            for i, value in enumerate(columns.get(header, [])):
+                streams.set_cached(slot.ws, slot.row + 1 + i, col, value)
+
+    def _cache_names(self, named: Mapping[str, Any]) -> None:
+        from ecore_xl.xlsx import streams_of
+
+        streams = streams_of(self.workbook)
+        if streams is None or not named:
+            return
+        for name, value in named.items():
+            dn = self.workbook.defined_names.get(name)
+            dest = next(iter(dn.destinations), None) if dn is not None else None
+            if dest is None or dest[0] not in self.workbook.sheetnames:
+                continue
+            ws = self.workbook[dest[0]]
+            c1, r1, _, _ = range_boundaries(dest[1].replace("$", ""))
+            if ws.cell(r1, c1).data_type == "f":
+                streams.set_cached(ws, r1, c1, value)
+        wanted = {f"={name}".casefold(): value for name, value in named.items()}
+        for ws in self.workbook.worksheets:
+            for cell in ws._cells.values():
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    key = cell.value.replace(" ", "").casefold()
+                    if key in wanted:
+                        streams.set_cached(ws, cell.row, cell.column, wanted[key])
 
     def _fill_cells(self, values: Mapping[str, Any]) -> None:
         for tc in self.cells:
@@ -396,6 +472,52 @@ def _row_formula(column: Column, letters: Mapping[str, str], row: int) -> str:
     for ref in column.formula_refs():
         formula = formula.replace("{" + ref + "}", f"{letters[ref]}{row}")
     return formula
+
+
+_SERIES_REF = re.compile(r"^'?(.+?)'?!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def _cache_series(
+    source: Any, known: Mapping[tuple[str, int], list[tuple[int, Any]]]
+) -> None:
+    """Fill a series' numbers or texts cache from the known column values it refers to (the
+    table column, of those in that sheet column, whose rows hold the series' range)."""
+    from openpyxl.chart.data_source import NumData, NumVal, StrData, StrVal
+    from openpyxl.utils import column_index_from_string
+    from openpyxl.utils.datetime import to_excel
+
+    ref = source.numRef if getattr(source, "numRef", None) is not None else source.strRef
+    if ref is None or not ref.f:
+        return
+    m = _SERIES_REF.match(ref.f)
+    if m is None or m[2] != m[4]:
+        return
+    col, r1, r2 = column_index_from_string(m[2]), int(m[3]), int(m[5])
+    found = [
+        (first, values)
+        for first, values in known.get((m[1].replace("''", "'"), col), [])
+        if first <= r1 and r2 < first + max(len(values), 1)
+    ]
+    if not found:
+        return
+    first, values = found[0]
+    rows = slice(r1 - first, r2 - first + 1)
+    picked = values.iloc[rows].tolist() if hasattr(values, "iloc") else list(values[rows])
+    if ref is getattr(source, "strRef", None):
+        points = [StrVal(idx=i, v=str(v)) for i, v in enumerate(picked) if _present(v)]
+        ref.strCache = StrData(ptCount=len(picked), pt=points)
+        return
+    numbers = []
+    for i, v in enumerate(picked):
+        if isinstance(v, dt.date | dt.datetime):
+            v = to_excel(v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+        if isinstance(v, int | float) and not isinstance(v, bool) and _present(v):
+            numbers.append(NumVal(idx=i, v=float(v)))
+    ref.numCache = NumData(formatCode="General", ptCount=len(picked), pt=numbers)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value and value != ""
 
 
 def _cell_value(value: Any) -> Any:
