@@ -55,7 +55,13 @@ def _load(tmp_path: Path, datasets: dict[str, Any]) -> Catalogue:
 def test_the_builtin_declares_what_the_faces_used_to_hard_code() -> None:
     volumes = CAT.get("volumes")
     assert volumes.positional == ("meterId", "from", "to", "granularity", "layout")
-    assert volumes.wide == Wide("start", "meterId", "value", volumes.wide.doc)  # type: ignore[union-attr]
+    wide = volumes.wide
+    assert wide is not None and (wide.index, wide.columns, wide.values) == (
+        "start",
+        "meterId",
+        "value",
+    )
+    assert wide.setting is not None and wide.setting.label == "Volume layout"
     assert volumes.layouts == ("long", "wide")
     assert [ds.name for ds in CAT if ds.wide] == ["volumes"]
     assert default_refresh(CAT) == ("contracts", "clicks", "volumes", "positions", "invoices")

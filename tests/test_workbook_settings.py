@@ -56,16 +56,16 @@ def test_a_new_sheet_from_the_builtin_catalogue() -> None:
     rows = [r[:3] for r in ws.iter_rows(min_row=5, max_row=14, values_only=True)]
     assert [r[0] for r in rows] == [
         "From", "To", "Meters", "Contracts", "Portfolio", "Legal entity", "Granularity",
-        "Layout", "Datasets", "Offline",
+        "Volume layout", "Datasets", "Offline",
     ]  # fmt: skip
     assert rows[0][1] == dt.date(2026, 2, 1) and rows[1][1] == dt.date(2026, 3, 1)
     assert rows[6][1:] == (
         "hour",
         "volumes: quarterhour, hour, day or month; positions: month or quarter",
     )
-    assert rows[7][1:] == (
+    assert rows[7][1:] == (  # the built-in wide declaration's row texts
         "long",
-        "volumes: long (a row per interval) or wide (a column per meter)",
+        "long (one row per meter and interval) or wide (one column per meter)",
     )
     assert rows[8][1] == "contracts, clicks, volumes, positions, invoices"
     assert ws["B5"].number_format == "yyyy-mm-dd"

@@ -58,7 +58,8 @@ declarations too, so a dataset a file adds gets every face with no code change::
   layout``); without it, the first six filters; the rest go in ``option1``..``option4``.
 - ``wide`` — the wide layout: one row per ``index`` instant (with ``…Local`` and ``utcOffset``),
   one column per ``columns`` value, ``values`` in the cells; ``"wide": true`` is ``start`` /
-  ``meterId`` / ``value``; ``doc`` is the layout argument's help. Without it only ``long``.
+  ``meterId`` / ``value``; ``doc`` is the layout argument's help, ``setting`` (``{"label",
+  "help"}``) the settings sheet's ``ecore.layout`` row. Without it only ``long``.
   A grid whose columns came in different granularities (gas days among hours) is refused.
 - ``default_refresh`` — in a new workbook's ``ecore.datasets`` (built in: contracts, clicks,
   volumes, positions, invoices).

@@ -306,7 +306,15 @@ DATASETS: tuple[Dataset, ...] = (
         granularity=GranularityRule(),
         positional=("meterId", "from", "to", "granularity", "layout"),
         wide=Wide(
-            "start", "meterId", "value", "long (a row per interval) or wide (a column per meter)."
+            "start",
+            "meterId",
+            "value",
+            "long (a row per interval) or wide (a column per meter).",
+            WorkbookSetting(
+                "layout",
+                "Volume layout",
+                "long (one row per meter and interval) or wide (one column per meter)",
+            ),
         ),
         default_refresh=True,
     ),

@@ -68,12 +68,14 @@ class Choices:
 class Wide:
     """The wide layout: one row per ``index`` (a timestamp field), one column per distinct
     ``columns`` value (in order of appearance), the ``values`` field in the cells. ``doc``
-    is the formulas' help of their ``layout`` argument."""
+    is the formulas' help of their ``layout`` argument; ``setting`` the label and help of the
+    settings sheet's ``ecore.layout`` row (its name is always ``layout``)."""
 
     index: str = "start"
     columns: str = "meterId"
     values: str = "value"
     doc: str = ""
+    setting: WorkbookSetting | None = None
 
     @property
     def help(self) -> str:

@@ -122,7 +122,10 @@ def _item_to_dict(item: Field | Filter, cls: type) -> dict[str, Any]:
 
 def _declared(item: Any) -> dict[str, Any]:
     """A face declaration (setting, choices, wide) as its keys that are set."""
-    return {f.name: getattr(item, f.name) for f in fields(item) if getattr(item, f.name)}
+    out = {f.name: getattr(item, f.name) for f in fields(item) if getattr(item, f.name)}
+    if isinstance(item, Wide) and item.setting is not None:  # the layout row: name implied
+        out["setting"] = {k: v for k, v in _declared(item.setting).items() if k != "name"}
+    return out
 
 
 # ---- overlay -----------------------------------------------------------------------------------
@@ -328,7 +331,18 @@ def _wide(spec: Any, key: str, where: _Where) -> Wide | None:
         raise where.error(
             key, 'must be {"index": "start", "columns": "meterId", "values": "value"}.'
         )
-    return Wide(**_text_keys(spec, Wide, key, where))
+    row = spec.get("setting")
+    values: dict[str, Any] = _text_keys(
+        {k: v for k, v in spec.items() if k != "setting"}, Wide, key, where
+    )
+    if isinstance(row, WorkbookSetting):
+        values["setting"] = row
+    elif row is not None:
+        if not isinstance(row, Mapping) or set(row) - {"label", "help"}:
+            raise where.error(f"{key}.setting", 'must be {"label": …, "help": …} (the layout row).')
+        texts = _text_keys(row, WorkbookSetting, f"{key}.setting", where)
+        values["setting"] = WorkbookSetting("layout", **texts)
+    return Wide(**values)
 
 
 def _text_keys(spec: Mapping[str, Any], cls: type, key: str, where: _Where) -> dict[str, str]:

@@ -92,8 +92,14 @@ def sheet_settings(catalogue: Catalogue) -> tuple[Setting, ...]:
     wide = wide_datasets(catalogue)
     if wide:
         layouts = tuple(dict.fromkeys(layout for ds in wide for layout in ds.layouts))
-        text = "; ".join(f"{ds.name}: {ds.wide.help.rstrip('.')}" for ds in wide if ds.wide)
-        rows.append(Setting("layout", "ecore.layout", "Layout", text, layouts))
+        row = next((ds.wide.setting for ds in wide if ds.wide and ds.wide.setting), None)
+        label = row.label if row and row.label else "Layout"
+        text = (
+            row.help
+            if row and row.help
+            else "; ".join(f"{ds.name}: {ds.wide.help.rstrip('.')}" for ds in wide if ds.wide)
+        )
+        rows.append(Setting("layout", "ecore.layout", label, text, layouts))
     rows.append(
         Setting(
             "datasets",
