@@ -201,7 +201,7 @@ def test_refresh_all_of_a_new_workbook(mock: MockServer, svc: DataService, tmp_p
     readings = next(r for r in report.results if r.dataset == "readings")
     assert readings.sheet == "Readings" and readings.table == "tblReadings"
     assert readings.filters["type"] == "forecast" and readings.filters["granularity"] == "hour"
-    assert readings.filters["meterId"] == ",".join(_meters(mock))  # every meter: meters' ids
+    assert readings.filters["meterId"] == _meters(mock)  # every meter: the meters' ids
     assert readings.rows == 48 * len(_meters(mock))
     wb = openpyxl.load_workbook(path)
     table = wb["Readings"].tables["tblReadings"]
@@ -234,7 +234,7 @@ def test_refresh_of_an_existing_workbook_adds_the_settings_cell(
     blocks = [r[0] for r in ws.iter_rows(min_row=19, max_col=1, values_only=True) if r[0]]
     assert blocks == ["contracts", "readings"]
     readings = next(r for r in report.results if r.dataset == "readings")
-    assert readings.filters["meterId"] == _meters(mock)[1]  # the workbook's meters cell
+    assert readings.filters["meterId"] == [_meters(mock)[1]]  # the workbook's meters cell
     expected = _expected(svc, mock, meterId=_meters(mock)[1], type="forecast")
     values = [r[3] for r in wb["Readings"].iter_rows(min_row=6, values_only=True)]
     assert values == pytest.approx(expected["value"].tolist(), rel=1e-12)

@@ -14,9 +14,9 @@ import pytest
 
 from ecore_xl.errors import InvalidFilterError, TooManyRowsError, UsageError
 from ecore_xl.excel import logsetup, results
+from ecore_xl.excel_limits import EXCEL_MAX_ROWS
 from ecore_xl.formulas import args
 from ecore_xl.formulas.signatures import excel_arg_name
-from ecore_xl.limits import EXCEL_MAX_ROWS
 
 TZ = "Europe/Berlin"
 
@@ -184,7 +184,9 @@ def test_frame_to_rows_refuses_more_rows_than_a_sheet() -> None:
     assert len(results.frame_to_rows(big, header=False)) == EXCEL_MAX_ROWS
 
 
-def test_cells_come_from_the_one_converter_and_errors_are_one_line() -> None:
+def test_cells_come_from_the_one_converter_and_errors_are_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     df = pd.DataFrame(
         {
             "n": np.array([4, 5], dtype="int64"),
@@ -199,8 +201,9 @@ def test_cells_come_from_the_one_converter_and_errors_are_one_line() -> None:
     assert header == ["n", "x", "t", "a", "d", "o"]
     assert first == [4.0, None, None, None, 0.25, 7.0] and type(first[0]) is float
     assert second[:4] == [5.0, 1.0, dt.datetime(2026, 1, 1), 1.0] and second[4] is None
-    with pytest.raises(UsageError, match="does not fit in an Excel cell"):  # never cut silently
-        results.frame_to_rows(pd.DataFrame({"text": ["x" * 40_000]}))
+    (_, (cut,)) = results.frame_to_rows(pd.DataFrame({"text": ["x" * 40_000]}))
+    assert len(cut) == 32_767 and cut.endswith("…")  # cut as on a sheet, and said (not silent)
+    assert "'text': a text of 40,000 characters is cut to 32,767" in caplog.text
     assert results.error_text("bad\n  thing") == "#ECORE! bad thing"
     assert len(results.error_text("x" * 1000)) == len("#ECORE! ") + 250
 
@@ -236,3 +239,19 @@ def test_log_dir_that_cannot_be_created_is_not_an_error(tmp_path: Path) -> None:
         assert logsetup.configure_logging() is None
     finally:
         logsetup.close_logging()
+
+
+def test_results_keep_what_a_cell_cannot_hold_as_text() -> None:
+    df = pd.DataFrame(
+        {
+            "id": np.array([2**53 + 1, 5], dtype="int64"),
+            "big": [12345678901234567890123, 1],
+            "day": pd.to_datetime(["1899-12-31", "2026-03-01"]),
+        }
+    )
+    rows = results.frame_to_rows(df)
+    # the converter's texts, as on a refreshed sheet (a column of days: the day alone)
+    assert rows[1] == [str(2**53 + 1), "12345678901234567890123", "1899-12-31"]
+    assert rows[2] == [5.0, 1.0, dt.datetime(2026, 3, 1)]
+    objects = results.frame_to_rows(pd.DataFrame({"o": [dt.date(1899, 1, 1), 2**63]}))
+    assert [r[0] for r in objects[1:]] == ["1899-01-01", str(2**63)]

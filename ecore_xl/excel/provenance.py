@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +104,11 @@ def snapshot_file(
     target = Path(out) if out else src.with_name(f"{src.stem} snapshot {stamp:%Y-%m-%d %H%M}.xlsx")
     if target.suffix.lower() != ".xlsx":
         raise UsageError(f"{target.name}: a snapshot is saved as .xlsx (no macros).")
-    import openpyxl
+    from ecore_xl.excel.workbook_file import load_workbook_file
 
-    with warnings.catch_warnings():  # extensions openpyxl drops are not values: fine here
-        warnings.simplefilter("ignore")
-        wb = openpyxl.load_workbook(src, keep_links=False)
-        values = openpyxl.load_workbook(src, data_only=True, keep_links=False)
+    # what openpyxl warns about (extensions it drops) is no value: not collected here
+    wb = load_workbook_file(src, keep_links=False)
+    values = load_workbook_file(src, data_only=True, keep_links=False)
     missing = snapshot_book(wb, values, now=stamp)
     from ecore_xl.atomic import atomic_write_path
     from ecore_xl.xlsx import save_workbook

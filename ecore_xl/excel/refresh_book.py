@@ -195,7 +195,9 @@ def refresh_book(
     report = RefreshReport()
     catalogue = svc.catalogue
     report.created_settings = ensure_settings_sheet(writer, catalogue)
-    cfg = read_settings(writer, catalogue)
+    today = clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    # TODAY() in a settings formula is today in the portfolio's zone
+    cfg = read_settings(writer, catalogue, today=today)
     is_offline = cfg.offline if offline is None else bool(offline)
     wanted = [d.strip() for d in (datasets or cfg.datasets) if d and d.strip()]
     if not wanted:

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.errors import TooManyRowsError
+from ecore_xl.excel_limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 from ecore_xl.formulas.calls import no_rows_text, number_or_none
-from ecore_xl.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 
 if TYPE_CHECKING:
     import pandas as pd

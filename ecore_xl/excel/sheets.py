@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ecore_xl.errors import UsageError
+from ecore_xl.errors import UsageError, WorkbookError
 from ecore_xl.excel.cell_values import excel_columns, plain_value
 from ecore_xl.excel.openpyxl_cells import keep_text
 from ecore_xl.excel.table_checks import check_table_name, check_table_target
@@ -216,6 +216,16 @@ class OpenpyxlWriter:
             raise UsageError(f"The workbook has no sheet {sheet!r}.")
         return self.wb[sheet]
 
+    def _writable(self, sheet: str) -> Worksheet:
+        """The sheet to write into; WorkbookError when it is protected (never overwritten)."""
+        ws = self._ws(sheet)
+        if ws.protection.sheet:
+            raise WorkbookError(
+                f"The sheet {sheet!r} is protected: nothing was changed. Unprotect it (Review > "
+                "Unprotect Sheet) to refresh it, or move the eCore table to another sheet."
+            )
+        return ws
+
     def sheet_names(self) -> list[str]:
         return [ws.title for ws in self.wb.worksheets]
 
@@ -223,7 +233,7 @@ class OpenpyxlWriter:
         created = title not in self.wb.sheetnames
         if created:
             self.wb.create_sheet(title, 0 if first else None)
-        if hidden:
+        if hidden and self.wb[title].sheet_state == "visible":
             self.wb[title].sheet_state = "hidden"
         return created
 
@@ -235,7 +245,7 @@ class OpenpyxlWriter:
 
     def check_table(self, sheet: str, df: pd.DataFrame, *, table_name: str) -> None:
         if sheet in self.wb.sheetnames:
-            plan_table(self.wb[sheet], df, table_name=table_name, style=self.style)
+            plan_table(self._writable(sheet), df, table_name=table_name, style=self.style)
 
     def write_table(
         self,
@@ -247,7 +257,7 @@ class OpenpyxlWriter:
         note: Sequence[str] | None = None,
         formats: Mapping[str, str] | None = None,
     ) -> str:
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         plan = plan_table(
             ws, df, table_name=table_name, anchor=anchor, note=note, style=self.style,
             formats=formats,
@@ -261,7 +271,7 @@ class OpenpyxlWriter:
     def write_cells(
         self, sheet: str, values: dict[str, Any], *, fmt: dict[str, str] | None = None
     ) -> None:
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         for ref, value in values.items():
             cell = ws[ref.replace("$", "")]
             cell.value = plain_value(value) if value is not None else None
@@ -273,7 +283,7 @@ class OpenpyxlWriter:
     def write_column(self, sheet: str, anchor: str, values: Sequence[Any], *, clear: int) -> str:
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         letters, row = coordinate_from_string(anchor.replace("$", ""))
         col = column_index_from_string(letters)
         for i, value in enumerate(values):
@@ -296,7 +306,7 @@ class OpenpyxlWriter:
     def set_list_validation(self, sheet: str, ref: str, source: str, *, prompt: str = "") -> None:
         from openpyxl.worksheet.datavalidation import DataValidation
 
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         target = ref.replace("$", "")
         for dv in list(ws.data_validations.dataValidation):
             if target in dv.sqref:

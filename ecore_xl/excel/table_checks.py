@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ecore_xl.errors import TooManyRowsError, UsageError
-from ecore_xl.limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
+from ecore_xl.excel_limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -29,8 +29,8 @@ AllIds = Callable[["Choices"], list[str]]
 def settings_filters(ds: Dataset, cfg: WorkbookSettings) -> dict[str, Any]:
     """The filters the settings give ``ds`` as they are (only those it has and allows).
 
-    Lists become comma-separated text (the data layer asks once per id). A value the dataset's
-    filter does not allow (``hour`` for positions) is left out.
+    Lists stay lists (the data layer asks once per id; an id holding a comma stays one id). A
+    value the dataset's filter does not allow (``hour`` for positions) is left out.
     """
     out: dict[str, Any] = {}
     for f in ds.filters:
@@ -38,7 +38,7 @@ def settings_filters(ds: Dataset, cfg: WorkbookSettings) -> dict[str, Any]:
         if value is None or value == () or value == "":
             continue
         if isinstance(value, tuple):
-            value = ",".join(value)
+            value = list(value)
         if f.allowed and str(value).lower() not in {a.lower() for a in f.allowed}:
             continue
         out[f.name] = value
@@ -60,18 +60,23 @@ def dataset_filters(ds: Dataset, cfg: WorkbookSettings, all_ids: AllIds) -> dict
         if not given:
             first = ds.filter(ds.one_of[0])
             if first.choices is not None:
-                out[first.name] = ",".join(all_ids(first.choices)) or None
+                out[first.name] = all_ids(first.choices) or None
     for f in ds.filters:
         if f.required and f.name not in out and f.choices is not None:
-            out[f.name] = ",".join(all_ids(f.choices)) or None
+            out[f.name] = all_ids(f.choices) or None
     return {k: v for k, v in out.items() if v is not None}
 
 
 def describe_filters(filters: Mapping[str, Any], layout: str | None) -> str:
     """``name=value; …`` for the note above a table (a long id list cut short), else ``none``."""
+    from ecore_xl.data.filters import join_ids
+
     parts = []
     for name, value in filters.items():
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        if isinstance(value, list | tuple):
+            text = join_ids(map(str, value))
+        else:
+            text = value.isoformat() if isinstance(value, dt.date) else str(value)
         if len(text) > _MAX_NOTE_IDS:
             count = text.count(",") + 1
             text = text[:_MAX_NOTE_IDS].rsplit(",", 1)[0] + f",… ({count} ids)"

@@ -158,7 +158,7 @@ def dataset_table(
     for p in params:
         if p.target is None:
             continue
-        value = _a.clean(values.get(p.name))
+        value = _a.split_cells(_a.clean(values.get(p.name)))
         if value is None:
             continue
         if p.target == LAYOUT:
@@ -246,6 +246,14 @@ def in_mwh(df: pd.DataFrame, ds: Dataset, column: str) -> pd.Series:
             f"{ds.name}.{column} {said}, not energy: declare "
             f'{{"name": "{column}", "unit": "{_ENERGY}"}} in datasets.{ds.name}.fields.'
         )
+    said_by = declared.unit_field if declared else None
+    if said_by and said_by in df.columns:  # the records' own unit column must agree
+        for text in df[said_by].dropna().astype(str).unique():
+            if conversion(text, unit) != 1:
+                raise UsageError(
+                    f"{ds.name}: a record's {said_by} is {text[:40]!r}, not {unit}: the values "
+                    f"cannot be summed (datasets.{ds.name}.fields {column}.unit_field)."
+                )
     values = df[column].astype("float64")
     return values if factor == 1 else values * float(factor)
 

@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import re
-import warnings
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils.cell import (
     get_column_letter,
     range_boundaries,
@@ -41,7 +39,15 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ecore_xl.errors import TemplateError
+from ecore_xl.errors import TemplateError, WorkbookError
+from ecore_xl.escaping import (
+    formula_like,
+    formula_string,
+    header_footer_text,
+    strip_control,
+)
+from ecore_xl.excel.cell_values import MAX_CELL_CHARS
+from ecore_xl.excel.workbook_file import load_workbook_file
 from ecore_xl.report.schema import (
     MARKER_PREFIX,
     PLACEHOLDERS,
@@ -117,18 +123,20 @@ class Template:
             raise TemplateError(
                 f"Template {path.name} is not an .xlsx workbook: save it as .xlsx (no macros)."
             )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                wb = load_workbook(path)
-            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-                raise TemplateError(
-                    f"Template {path.name} cannot be read as an .xlsx workbook "
-                    f"({type(exc).__name__}): open and save it again in Excel."
-                ) from None
+        notes: list[str] = []
+        try:
+            wb = load_workbook_file(path, warnings_out=notes)
+        except WorkbookError as exc:
+            raise TemplateError(
+                f"Template {path.name} cannot be read as an .xlsx workbook ({exc.detail or exc})"[
+                    :300
+                ]
+                + ": open and save it again in Excel.",
+                detail=exc.detail,
+            ) from None
         if path.suffix.lower() == ".xltx":
             wb.template = False
-        template = cls(wb, path.name, load_warnings=[str(w.message) for w in caught])
+        template = cls(wb, path.name, load_warnings=[n.removeprefix("openpyxl: ") for n in notes])
         template._scan()
         return template
 
@@ -315,12 +323,14 @@ class Template:
         formats: Mapping[tuple[str, str], str] | None = None,
         cached_names: Mapping[str, Any] | None = None,
         cached_columns: Mapping[str, Mapping[str, list[Any]]] | None = None,
+        escape: bool = True,
     ) -> Workbook:
         """Put ``values`` into placeholder cells and ``tables`` (DataFrames) into their slots.
 
         ``formats`` overrides the number format of a column's rows, e.g.
         ``{("consumption", "Start"): "yyyy-mm-dd hh:mm"}`` for quarter-hours. The workbook is
-        changed in place and returned: a loaded template fills once.
+        changed in place and returned: a loaded template fills once. A value is never a formula
+        (see :meth:`_fill_cells`); ``escape`` marks formula-like text *quote prefix* as well.
 
         In a workbook that streams its cells (:func:`ecore_xl.xlsx.stream_cells`), formulas
         carry cached values: ``cached_names`` (defined name -> value) for the cell a name marks
@@ -331,7 +341,7 @@ class Template:
         from ecore_xl.excel.sheets import write_table
 
         known: dict[tuple[str, int], list[tuple[int, Any]]] = {}  # what the charts show
-        self._fill_cells(values)
+        self._fill_cells(values, escape=escape)
         for (table, header), fmt in (formats or {}).items():
             slot = self.slots.get(table)
             if slot is not None and header in slot.headers:
@@ -417,18 +427,30 @@ class Template:
                     if key in wanted:
                         streams.set_cached(ws, cell.row, cell.column, wanted[key])
 
-    def _fill_cells(self, values: Mapping[str, Any]) -> None:
+    def _fill_cells(self, values: Mapping[str, Any], *, escape: bool = True) -> None:
+        """Placeholders get their values; no value ever becomes formula or header/footer code.
+
+        A cell of nothing but one placeholder gets the typed value, a text one stays text
+        (quote prefix when it looks like a formula and ``escape``); in longer text the value is
+        written into the text; in the template's own formula it becomes a literal (a text one a
+        string literal with its quotes doubled). In a page header or footer ``&`` is doubled.
+        """
         for tc in self.cells:
             cell = tc.ws.cell(tc.row, tc.col)
             text = str(cell.value)
             whole = PLACEHOLDER_RE.fullmatch(text.strip())
-            if whole and not text.startswith("="):
-                cell.value = _cell_value(values.get(whole[1]))
+            if cell.data_type == "f" or text.startswith("="):
+                cell.value = _fill_formula(text, values)
+            elif whole:
+                _set_value(cell, _cell_value(values.get(whole[1])), escape=escape)
             else:
-                cell.value = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                filled = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                _set_value(cell, filled, escape=escape)
         for ws in self.workbook.worksheets:
             for text, part in _header_footer_texts(ws):
-                part.text = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                part.text = PLACEHOLDER_RE.sub(
+                    lambda m: header_footer_text(_as_text(values.get(m[1]))), text
+                )
 
     def _set_threshold(self, threshold: Any) -> None:
         """Point ``FlagThreshold`` at the first ``{{threshold}}`` cell, else hold the number."""
@@ -524,6 +546,51 @@ def _cell_value(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+def _set_value(cell: Any, value: Any, *, escape: bool) -> None:
+    """``value`` into ``cell``; a text is stored as text (never a formula), without the control
+    characters XML cannot hold, cut to what a cell holds, quote prefix when formula-like."""
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    text = strip_control(value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    cell.value = text
+    cell.data_type = "s"
+    if escape and formula_like(text):
+        cell.quotePrefix = True
+
+
+def _formula_literal(value: Any, in_string: bool) -> str:
+    """A placeholder's value inside a template formula: a literal, never formula code."""
+    if in_string:  # already between quotes: the text, its quotes doubled
+        return strip_control(_as_text(value)).replace('"', '""')
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dt.date):
+        day = f"DATE({value.year},{value.month},{value.day})"
+        if not isinstance(value, dt.datetime):
+            return day
+        return f"({day}+TIME({value.hour},{value.minute},{value.second}))"
+    return formula_string(_as_text(value))
+
+
+def _fill_formula(formula: str, values: Mapping[str, Any]) -> str:
+    """The template's formula with each placeholder replaced by a literal of its value."""
+    out: list[str] = []
+    in_string = False
+    done = 0
+    for m in PLACEHOLDER_RE.finditer(formula):
+        before = formula[done : m.start()]
+        in_string ^= before.count('"') % 2 == 1
+        out += [before, _formula_literal(values.get(m[1]), in_string)]
+        done = m.end()
+    out.append(formula[done:])
+    return "".join(out)
 
 
 def _as_text(value: Any) -> str:
