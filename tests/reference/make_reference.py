@@ -2,6 +2,7 @@
 
     python tests/reference/make_reference.py            # writes tests/reference/{snapshot-*,*.xlsx}
     python tests/reference/make_reference.py --report   # only report-*.xlsx, from the snapshots
+    python tests/reference/make_reference.py --refresh  # only refresh-new/-user.xlsx, likewise
 
 Run once, on the openpyxl-only writer that came before :mod:`ecore_xl.xlsx` (commit b27fbc8),
 and committed with its output: the snapshots (so the new writer gets the very same data,
@@ -12,7 +13,13 @@ the new writer with itself.
 per commodity, the click table, flags on positions): the streaming writer had been shown equal
 to the old one on the old layout, so the report references were rebuilt from the same committed
 snapshots by the writer that then passed that test; they guard the report against unintended
-change from there on. The refresh references are still the old writer's.
+change from there on.
+
+``--refresh`` was run once, likewise, when the refreshed sheets' layout changed on purpose
+(issue 14: invoice lines as their own table instead of a JSON column, a last-day column beside
+each period end, the settings sheet's title, header and label styles). ``refresh-user-input.xlsx``
+is still the old writer's workbook with a user's work in it, so ``refresh-user.xlsx`` is what
+today's refresh makes of a workbook the old version wrote.
 """
 
 from __future__ import annotations
@@ -55,9 +62,22 @@ def reports() -> None:
                      granularity=granularity)  # fmt: skip
 
 
+def refreshes() -> None:
+    """The refresh references, offline from the committed refresh snapshot and user workbook."""
+    snapshot = HERE / "snapshot-refresh"
+    book = new_workbook(HERE / "refresh-new.xlsx", **REFRESH_SETTINGS)
+    refresh_file(book, service=_service(None), offline=True, snapshot_dir=snapshot)
+    out = HERE / "refresh-user.xlsx"
+    shutil.copy(HERE / "refresh-user-input.xlsx", out)
+    refresh_file(out, service=_service(None), offline=True, snapshot_dir=snapshot)
+
+
 def main() -> None:
     if "--report" in sys.argv[1:]:
         reports()
+        return
+    if "--refresh" in sys.argv[1:]:
+        refreshes()
         return
     for old in HERE.glob("snapshot-*"):
         shutil.rmtree(old)
