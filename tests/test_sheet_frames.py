@@ -172,6 +172,21 @@ def test_xlwings_refresh_writes_lines_and_styles(srv: MockServer) -> None:
     styles = book.sheets["eCore"].styles
     assert styles[(1, 1)]["font.bold"] is True and styles[(1, 1)]["font.size"] == 14
     assert styles[(4, 1)]["fill"] == (0xD9, 0xE1, 0xF2)
+    # every column as wide as its longest text: the tables, and the settings sheet's labels,
+    # values and last-refresh block (not the title and help texts, which run on)
+    settings = book.sheets["eCore"].values
+    block = next(r for (r, c), v in sorted(settings.items()) if c == 1 and v == "Dataset")
+    for sheet in ("Invoices", "InvoiceLines", "eCore"):
+        ws = book.sheets[sheet]
+        first = 4 if sheet == "eCore" else 5
+        for (r, c), value in ws.values.items():
+            runs_on = sheet == "eCore" and c == 3 and r < block  # a help text
+            if r >= first and isinstance(value, str) and not runs_on:
+                assert ws.range((r, c)).column_width >= len(value), (sheet, r, c, value)
+    # a column the user widened keeps its width
+    book.sheets["InvoiceLines"].range("B1").column_width = 60
+    refresh_book(XlwingsWriter(book), service=service_for(srv))
+    assert book.sheets["InvoiceLines"].range("B1").column_width == 60
 
 
 def test_office_plan_styles_the_new_settings_sheet() -> None:

@@ -301,6 +301,7 @@ def refresh_book(
             item.sheet, df, table_name=ds.table, anchor="A1", note=note,
             formats=sheet_formats(ds, df),
         )  # fmt: skip
+        writer.fit_columns(item.sheet, ref)  # no ### for a longer value than last time
         report.results.append(
             DatasetResult(
                 ds.name,

@@ -136,6 +136,10 @@ class SheetWriter(Protocol):
         """Give cells one of the :data:`CELL_STYLES` looks (``title``, ``header``, ``note``)."""
         ...
 
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        """Widen the columns of ``ref`` (``A4:B14``) to what its cells show, never narrower."""
+        ...
+
     def status(self, text: str | None) -> None:
         """Progress text (Excel's status bar); None restores the default."""
         ...
@@ -366,6 +370,14 @@ class OpenpyxlWriter:
             )  # fmt: skip
             if look.fill:
                 cell.fill = PatternFill("solid", fgColor=look.fill)
+
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        from openpyxl.utils.cell import range_boundaries
+
+        from ecore_xl.xlsx.widths import fit_columns
+
+        box = range_boundaries(ref.replace("$", ""))
+        fit_columns(self._writable(sheet), box=box)  # type: ignore[arg-type]
 
     def status(self, text: str | None) -> None:
         if text:

@@ -141,6 +141,21 @@ class XlwingsWriter:
             if look.fill:
                 rng.color = look.rgb(look.fill)
 
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        """Excel's AutoFit on the range's cells only, column by column; a column the user made
+        wider keeps its width."""
+        ws = self.book.sheets[sheet]
+        rng = ws.range(ref.replace("$", ""))
+        top, left = rng.row, rng.column
+        rows, cols = rng.shape
+        for j in range(cols):
+            column = ws.range((top, left + j), (top + rows - 1, left + j))
+            before = column.column_width
+            column.columns.autofit()
+            after = column.column_width
+            if before is not None and after is not None and after < before:
+                column.column_width = before
+
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text if text else False
 

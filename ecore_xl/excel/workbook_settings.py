@@ -590,6 +590,20 @@ def write_last_refresh(writer: SheetWriter, entries: Sequence[LastRefresh]) -> N
         for j in range(len(LAST_REFRESH_COLUMNS)):
             cells[f"{get_column_letter(col + j)}{row + 1 + i}"] = None
     writer.write_cells(sheet, cells, fmt=fmt)
+    _fit_settings_columns(writer, sheet, row, col, len(merged))
+
+
+def _fit_settings_columns(
+    writer: SheetWriter, sheet: str, row: int, col: int, entries: int
+) -> None:
+    """Columns as wide as what the settings sheet shows: the labels and values of the settings
+    (their help texts run on into the empty cells to their right), and the last-refresh block."""
+    from openpyxl.utils import get_column_letter
+
+    last = get_column_letter(col + len(LAST_REFRESH_COLUMNS) - 1)
+    writer.fit_columns(sheet, f"{get_column_letter(col)}{row}:{last}{row + max(entries, 1)}")
+    if col == 1 and row > _FIRST_ROW:  # the block below the settings, as a new sheet has it
+        writer.fit_columns(sheet, f"A{_FIRST_ROW - 1}:B{row - 1}")
 
 
 def write_lists(

@@ -18,6 +18,7 @@ Operations (JSON), in order::
     {"op": "defineName", "name", "refersTo"}
     {"op": "listValidation", "sheet", "ref", "source", "prompt"}
     {"op": "style", "sheet", "refs", "bold", "italic", "size", "color", "fill"}  (colours #RRGGBB)
+    {"op": "fitColumns", "sheet", "ref"}  (Excel's AutoFit on the range's cells, never narrower)
 
 Values are Excel's: text with a leading apostrophe (so Excel keeps it text, as the live xlwings
 writer does), dates as serial numbers with a number format.
@@ -243,6 +244,9 @@ class PlanWriter:
              "color": f"#{look.color}" if look.color else None,
              "fill": f"#{look.fill}" if look.fill else None}
         )  # fmt: skip
+
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        self.ops.append({"op": "fitColumns", "sheet": sheet, "ref": ref.replace("$", "")})
 
     def set_list_validation(self, sheet: str, ref: str, source: str, *, prompt: str = "") -> None:
         self.ops.append(

@@ -103,8 +103,11 @@ def widen(ws: Any, col: int, width: float) -> None:
         dim.width = min(width, MAX_WIDTH)
 
 
-def fit_columns(ws: Any, *, rows: int = SAMPLE_ROWS) -> None:
-    """Widen the columns of ``ws`` to its cells in the first ``rows`` rows (see the module doc).
+def fit_columns(
+    ws: Any, *, rows: int = SAMPLE_ROWS, box: tuple[int, int, int, int] | None = None
+) -> None:
+    """Widen the columns of ``ws`` to its cells in the first ``rows`` rows (see the module doc);
+    ``box`` (left, top, right, bottom) limits the cells to one range.
 
     Cells in merged ranges are skipped (their width is the range's). Bold text counts wider, and
     a table's header cell has room for its filter button."""
@@ -121,7 +124,13 @@ def fit_columns(ws: Any, *, rows: int = SAMPLE_ROWS) -> None:
         c1, r1, c2, _ = range_boundaries(table.ref)
         headers.update((r1, c) for c in range(c1, c2 + 1))
     needs: dict[int, float] = {}
-    for (r, c), cell in ws._cells.items():
+    cells: Iterable[tuple[tuple[int, int], Any]] = ws._cells.items()
+    if box is not None:  # only the box's cells, not the whole sheet's
+        left, top, right, bottom = box
+        found = ((ws._cells.get((r, c)), r, c) for r in range(top, min(bottom, rows) + 1)
+                 for c in range(left, right + 1))  # fmt: skip
+        cells = [((r, c), cell) for cell, r, c in found if cell is not None]
+    for (r, c), cell in cells:
         value = cell.value
         if r > rows or value is None or (r, c) in merged or cell.data_type == "f":
             continue

@@ -86,6 +86,26 @@ describe("refresh all of a new workbook", () => {
     assert.equal(styles.get("C5")["font.italic"], true);
   });
 
+  test("every column is as wide as its longest value: tables and the settings sheet", () => {
+    const chars = (points) => (points / 0.75 - 5) / 7;
+    const fits = (sheetName, address) => {
+      const rows = model.values(sheetName, address);
+      for (let c = 0; c < rows[0].length; c += 1) {
+        const longest = Math.max(...rows.map((row) => (typeof row[c] === "string" ? row[c].length : 0)));
+        const column = address.replace(/\$/g, "").match(/^[A-Z]+/)[0].charCodeAt(0) + c;
+        const width = model.sheet(sheetName).widths.get(String.fromCharCode(column)) ?? 48;
+        assert.ok(chars(width) >= longest, `${sheetName} column ${String.fromCharCode(column)}: ${chars(width)} < ${longest}`);
+      }
+    };
+    for (const name of ["tblContracts", "tblInvoiceLines", "tblVolumes", "tblClicks"]) {
+      const table = model.table(name);
+      fits(table.sheet, table.address);
+    }
+    const block = Number(model.names.get("ecore.lastRefresh").replace(/\D/g, ""));
+    fits("eCore", `A4:B${block - 2}`);
+    fits("eCore", `A${block}:G${block + 6}`);
+  });
+
   test("names and drop-down lists of the settings sheet", () => {
     assert.equal(model.names.get("ecore.datasets"), "=eCore!$B$13");
     assert.ok(model.names.get("lstMeters").startsWith("=eCoreLists!$A$2"));
@@ -95,7 +115,10 @@ describe("refresh all of a new workbook", () => {
 
   test("a second refresh rewrites the same tables in place", async () => {
     const before = model.table("tblContracts").address;
+    model.sheet("Contracts").widths.set("C", 400); // the user widened a column
     const second = await refresh(Excel);
+    assert.equal(model.sheet("Contracts").widths.get("C"), 400, "a wider column keeps its width");
+    assert.ok(model.sheet("Contracts").autofitted.length > 0);
     assert.equal(second.result.summary, first.result.summary);
     assert.equal(model.table("tblContracts").address, before);
     assert.equal(model.tables.length, 6);
