@@ -169,6 +169,22 @@ def test_xlwings_refresh_writes_lines_and_styles(srv: MockServer) -> None:
     assert table.range.shape[0] == report.results[1].rows + 1 > 1
     header = book.sheets["Invoices"].tables[0].header_row_range.value
     assert "lines" not in header and "periodLastDay" in header
+    # number columns carry the catalogue's formats (one place: Field.fmt), dates theirs
+    catalogue = builtin_catalogue()
+    checked = 0
+    for name, sheet in (("invoices", "Invoices"), ("invoice-lines", "InvoiceLines")):
+        ws = book.sheets[sheet]
+        (tbl,) = ws.tables
+        top, left = tbl.range.row, tbl.range.column
+        names = tbl.header_row_range.value
+        expected = {**catalogue.get(name).number_formats(), "periodLastDay": "yyyy-mm-dd"}
+        for column, fmt in expected.items():
+            if column in names:
+                col = left + names.index(column)
+                rows = range(top + 1, top + tbl.range.shape[0])
+                assert {ws.formats.get((r, col)) for r in rows} == {fmt}, column
+                checked += 1
+    assert checked >= 8
     styles = book.sheets["eCore"].styles
     assert styles[(1, 1)]["font.bold"] is True and styles[(1, 1)]["font.size"] == 14
     assert styles[(4, 1)]["fill"] == (0xD9, 0xE1, 0xF2)

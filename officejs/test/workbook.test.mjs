@@ -86,6 +86,27 @@ describe("refresh all of a new workbook", () => {
     assert.equal(styles.get("C5")["font.italic"], true);
   });
 
+  test("number columns carry the catalogue's formats (MWh, EUR, %, dates)", () => {
+    const formats = JSON.parse(process.env.ECORE_TEST_FORMATS);
+    let checked = 0;
+    for (const table of model.tables) {
+      const [header] = model.tableValues(table.name);
+      const top = Number(table.address.split(":")[0].replace(/\D/g, ""));
+      const left = table.address.charCodeAt(0) - 64;
+      const rows = model.tableValues(table.name).length - 1;
+      for (const [column, format] of Object.entries(formats[table.name] || {})) {
+        const c = header.indexOf(column);
+        if (c < 0 || !rows) continue;
+        const letterOf = String.fromCharCode(64 + left + c);
+        for (let r = top + 1; r <= top + rows; r += 1) {
+          assert.equal(model.sheet(table.sheet).formats.get(`${letterOf}${r}`), format, `${table.name}[${column}]`);
+        }
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 8, `${checked} formatted columns checked`);
+  });
+
   test("every column is as wide as its longest value: tables and the settings sheet", () => {
     const chars = (points) => (points / 0.75 - 5) / 7;
     const fits = (sheetName, address) => {
