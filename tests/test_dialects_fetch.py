@@ -35,7 +35,7 @@ from ecore_xl.mock import MockServer, Portfolio
 from ecore_xl.report import build_report
 from tests.conftest import settings_for
 from tests.refresh_fixtures import new_workbook
-from tests.report_fixtures import expected_flagged
+from tests.report_fixtures import expected_flagged, table_rows
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 DIALECTS = ("paged", "bare")
@@ -415,6 +415,39 @@ def test_the_february_report_equals_the_ecore_dialects(
             assert other.figures[key] == pytest.approx(value, rel=1e-12), key
         else:
             assert other.figures[key] == value, key
+
+
+def test_the_invoice_check_counts_the_last_day_of_an_inclusive_period(
+    servers: dict[str, MockServer], tmp_path: Path
+) -> None:
+    """``paged`` sends ``periodEnd`` as the period's last day (inclusive): the invoice check
+    reads it as such — "Period to" is 31 March, and the metered volume includes that day."""
+    march = [
+        inv
+        for inv in servers["paged"].portfolio.invoices
+        if inv["periodStart"].startswith("2026-02-28T23:00")  # 1 March, local midnight
+    ]
+    assert march
+    with _service(servers["paged"], "paged") as svc:
+        out = tmp_path / "march.xlsx"
+        build_report("2026-03", out=out, service=svc)
+    rows = {r["Invoice"]: r for r in table_rows(out, "tblInvoices")}
+    pf = servers["paged"].portfolio
+    for inv in march:
+        row = rows[inv["id"]]
+        assert (row["Period from"], row["Period to"]) == (
+            dt.datetime(2026, 3, 1),
+            dt.datetime(2026, 3, 31),
+        )
+        start, end = _epoch(inv["periodStart"]), _epoch(inv["periodEnd"])
+        with_last_day = pf.volume_sum(inv["meterId"], start, end)
+        without = pf.volume_sum(inv["meterId"], start, end - 86400)
+        assert row["Metered MWh"] == pytest.approx(with_last_day, rel=1e-12)
+        assert abs(with_last_day - without) > 1e-3  # the last day matters: an off-by-one shows
+
+
+def _epoch(iso: str) -> int:
+    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
 def _free_port() -> int:
