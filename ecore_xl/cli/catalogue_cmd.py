@@ -187,8 +187,8 @@ def import_(collection: Path, out: Path | None, dry_run: bool) -> None:
       ecore-xl catalogue import "eCore API.postman_collection.json"
     """
     from ecore_xl.catalogue import builtin_catalogue, write_catalogue_file
+    from ecore_xl.catalogue.postman import read_collection, to_overrides
     from ecore_xl.config import config_dir
-    from ecore_xl.postman import read_collection, to_overrides
 
     result = to_overrides(read_collection(collection), source=str(collection))
     for name, change in result.matched.items():

@@ -1,0 +1,291 @@
+"""What was learned about an API, and the override file that declares it.
+
+A learner (the Postman import, the live probe) records, per dataset, what it *found*: the path,
+each filter's and field's name at the API, value maps, units, and the dialect it saw
+(``envelope.records``, ``paging``, ``params.dates``, ``fields.epoch``, ``series`` …), with a
+:class:`Finding` for each, saying how sure it is. :meth:`Learning.overrides` turns that into the
+smallest override file on top of the catalogue it started from:
+
+* a dialect declaration that most datasets share goes API-wide (``dialect``), one that differs
+  stays with its dataset (``datasets.<name>.dialect``); nothing the catalogue already says is
+  written again;
+* names: where most renamed parameters (fields) are the ``snake_case`` of ours, the rule
+  ``names: snake_case`` is declared once and only the exceptions get an ``api_name``;
+* a filter the API does not take is removed (a filter it ignores would give unfiltered data).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ecore_xl.catalogue.dialect import Dialect, build_dialect, snake_case
+from ecore_xl.catalogue.learn.names import Sure
+from ecore_xl.catalogue.model import Catalogue, Dataset
+
+__all__ = ["API_WIDE", "DatasetLearning", "Finding", "Learning", "Status"]
+
+Status = Literal["ok", "change", "unplaced", "problem"]
+
+#: dialect declarations that may hold API-wide, as ``section.key`` (``paging``: the whole section)
+API_WIDE = (
+    "envelope.records",
+    "envelope.record",
+    "paging",
+    "params.dates",
+    "params.end",
+    "fields.epoch",
+    "fields.naive",
+    "fields.period_ends",
+)
+_PAGING_STOPS = ("size_param", "total_pages", "total_items", "has_more")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing learned: about ``dataset`` (``""``: the API as a whole), its ``subject``
+    (``path``, ``filter from``, ``paging`` …), what it ``says``, how sure, and its status:
+    ``ok`` (the catalogue already says so), ``change`` (the override declares it), ``unplaced``
+    (could not be placed: nothing written), ``problem`` (the API does something no declaration
+    fixes, e.g. ignores a required filter)."""
+
+    dataset: str
+    subject: str
+    says: str
+    sure: Sure = "seen"
+    status: Status = "change"
+
+
+@dataclass
+class DatasetLearning:
+    """What was found for one dataset (names are ours; values the API's)."""
+
+    name: str
+    path: str | None = None
+    under: dict[str, str] | None = None
+    one_of: list[str] | None = None
+    #: filter -> the parameter name the API takes (every filter seen, renamed or not)
+    params: dict[str, str] = field(default_factory=dict)
+    #: filter -> extra keys for its entry (values, required, allowed, default, type, doc)
+    filter_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    remove_filters: list[str] = field(default_factory=list)
+    new_filters: list[dict[str, Any]] = field(default_factory=list)
+    #: field -> the record key the API sends it as (every field seen)
+    keys: dict[str, str] = field(default_factory=dict)
+    #: field -> extra keys for its entry (api_unit, type)
+    field_keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    new_fields: list[dict[str, Any]] = field(default_factory=list)
+    #: ``section.key`` (or ``paging``, ``series``, ``granularities``) -> what the API does
+    dialect: dict[str, Any] = field(default_factory=dict)
+    #: a whole new dataset's entry (an endpoint no built-in dataset serves)
+    entry: dict[str, Any] | None = None
+
+
+class Learning:
+    """Everything one learner found, on top of ``base`` (see the module docstring)."""
+
+    def __init__(self, base: Catalogue, source: str) -> None:
+        self.base = base
+        self.source = source
+        self.datasets: dict[str, DatasetLearning] = {}
+        self.findings: list[Finding] = []
+
+    def dataset(self, name: str) -> DatasetLearning:
+        """The record of dataset ``name`` (made on first use)."""
+        if name not in self.datasets:
+            self.datasets[name] = DatasetLearning(name)
+        return self.datasets[name]
+
+    def note(
+        self, dataset: str, subject: str, says: str, sure: Sure = "seen", status: Status = "change"
+    ) -> Finding:
+        """Record a finding (and return it)."""
+        finding = Finding(dataset, subject, says, sure, status)
+        self.findings.append(finding)
+        return finding
+
+    def of(self, dataset: str) -> list[Finding]:
+        """The findings about ``dataset`` (``""``: API-wide), in the order they were made."""
+        return [f for f in self.findings if f.dataset == dataset]
+
+    # ---- the override --------------------------------------------------------------------------
+
+    def overrides(self) -> dict[str, Any]:
+        """The override-file content that declares what was learned (see the module docstring)."""
+        api_patch = self._api_wide()
+        params_rule = self._names_rule("params")
+        fields_rule = self._names_rule("fields")
+        for section, rule in (("params", params_rule), ("fields", fields_rule)):
+            current = getattr(self.base.dialect, section).names
+            if rule is not None and rule != current:
+                api_patch.setdefault(section, {})["names"] = rule
+        staged = (
+            self.base.overlay({"dialect": api_patch}, source=self.source)
+            if api_patch
+            else self.base
+        )
+        datasets: dict[str, Any] = {}
+        for name, learned in self.datasets.items():
+            if learned.entry is not None:
+                datasets[name] = learned.entry
+                continue
+            if name not in staged:
+                continue
+            entry = self._dataset_entry(staged.get(name), learned)
+            if entry:
+                datasets[name] = entry
+        out: dict[str, Any] = {"source": self.source}
+        if api_patch:
+            out["dialect"] = api_patch
+        out["datasets"] = datasets
+        return out
+
+    def _api_wide(self) -> dict[str, Any]:
+        patch: dict[str, Any] = {}
+        for key in API_WIDE:
+            votes = Counter(
+                _stable(d.dialect[key]) for d in self.datasets.values() if key in d.dialect
+            )
+            if not votes:
+                continue
+            chosen = json.loads(votes.most_common(1)[0][0])
+            if key == "paging":
+                if _paging(chosen) != self.base.dialect.paging:
+                    patch["paging"] = chosen
+                continue
+            section, name = key.split(".")
+            if getattr(getattr(self.base.dialect, section), name) != chosen:
+                patch.setdefault(section, {})[name] = chosen
+        return patch
+
+    def _names_rule(self, kind: str) -> str | None:
+        """``snake_case`` when most of our names the API spells otherwise are snake_case, in
+        two datasets at least (one dataset's names are its own, not the API's rule); ``as_is``
+        when most are ours as they are; None when nothing says."""
+        snake = same = 0
+        snake_datasets: set[str] = set()
+        for learned in self.datasets.values():
+            seen = learned.params if kind == "params" else learned.keys
+            for ours, theirs in seen.items():
+                if snake_case(ours) == ours:
+                    continue
+                if theirs == snake_case(ours):
+                    snake += 1
+                    snake_datasets.add(learned.name)
+                elif theirs == ours:
+                    same += 1
+        if snake > same and len(snake_datasets) >= 2:
+            return "snake_case"
+        if same > snake:
+            return "as_is"
+        return None
+
+    def _dataset_entry(self, ds: Dataset, learned: DatasetLearning) -> dict[str, Any]:
+        entry: dict[str, Any] = {}
+        if learned.path is not None and learned.path != ds.path:
+            entry["path"] = learned.path
+        if learned.under is not None and (
+            ds.under is None
+            or (ds.under.filter, ds.under.dataset)
+            != (learned.under["filter"], learned.under["dataset"])
+        ):
+            entry["under"] = learned.under
+        if learned.one_of is not None and tuple(learned.one_of) != ds.one_of:
+            entry["one_of"] = learned.one_of
+        filters = self._filter_entries(ds, learned)
+        if filters:
+            entry["filters"] = filters
+        fields = self._field_entries(ds, learned)
+        if fields:
+            entry["fields"] = fields
+        dialect = _dialect_patch(ds.dialect, learned.dialect)
+        if dialect:
+            entry["dialect"] = dialect
+        return entry
+
+    def _filter_entries(self, ds: Dataset, learned: DatasetLearning) -> Any:
+        patch: list[dict[str, Any]] = []
+        removed = [n for n in learned.remove_filters if any(f.name == n for f in ds.filters)]
+        rule = ds.dialect.params.names
+        for f in ds.filters:
+            if f.name in removed:
+                continue
+            item: dict[str, Any] = {}
+            theirs = learned.params.get(f.name)
+            if theirs is not None and theirs != _effective_name(
+                f.name, f.api_name, f.derived, rule
+            ):
+                item["api_name"] = theirs
+            for key, value in learned.filter_keys.get(f.name, {}).items():
+                current = getattr(f, key, None)
+                if key == "values":
+                    current = dict(current or ())
+                elif key == "allowed" and current is not None:
+                    current = list(current)
+                if value != current:
+                    item[key] = value
+            if item:
+                patch.append({"name": f.name, **item})
+        patch.extend(learned.new_filters)
+        if removed:
+            return {"patch": patch, "remove": removed}
+        return patch
+
+    def _field_entries(self, ds: Dataset, learned: DatasetLearning) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        rule = ds.dialect.fields.names
+        for f in ds.fields:
+            item: dict[str, Any] = {}
+            theirs = learned.keys.get(f.name)
+            if theirs is not None and theirs != _effective_name(
+                f.name, f.api_name, f.derived, rule
+            ):
+                item["api_name"] = theirs
+            for key, value in learned.field_keys.get(f.name, {}).items():
+                if value != getattr(f, key, None):
+                    item[key] = value
+            if item:
+                out.append({"name": f.name, **item})
+        out.extend(learned.new_fields)
+        return out
+
+
+def _effective_name(name: str, api_name: str | None, derived: bool, rule: str) -> str:
+    """The name the API is sent / read as, once the (new) naming rule applies."""
+    if api_name is not None and not derived:
+        return api_name
+    return snake_case(name) if rule == "snake_case" else name
+
+
+def _stable(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _paging(spec: Mapping[str, Any]) -> Any:
+    return build_dialect({"paging": dict(spec)}).paging
+
+
+def _dialect_patch(current: Dialect, seen: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataset's own declarations: what it does that the dialect in effect does not say."""
+    patch: dict[str, Any] = {}
+    for key, value in seen.items():
+        if key == "paging":
+            if _paging(value) != current.paging:
+                full = dict(value)
+                for stop in _PAGING_STOPS:  # nothing of the API-wide style may leak into this one
+                    full.setdefault(stop, None)
+                patch["paging"] = full
+        elif key == "series":
+            if value != current.series:
+                patch["series"] = value
+        elif key == "granularities":
+            if dict(current.granularities) != {k: tuple(v) for k, v in value.items()}:
+                patch["granularities"] = value
+        else:
+            section, name = key.split(".")
+            if getattr(getattr(current, section), name) != value:
+                patch.setdefault(section, {})[name] = value
+    return patch
