@@ -177,28 +177,47 @@ def _unit_text(fld: Field) -> str:
     default=None,
     help="Override file to write (default: catalogue.json in the config dir).",
 )
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def import_(collection: Path, out: Path | None, dry_run: bool) -> None:
-    """Read a Postman collection export (v2.0/v2.1) and write a catalogue override file.
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what was found and the file it would write; write nothing.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Also list what already matches.")
+def import_(collection: Path, out: Path | None, dry_run: bool, show_all: bool) -> None:
+    """Learn the API from a Postman collection export (v2.0/v2.1) and write a catalogue file.
+
+    Each request is matched to a dataset by what it serves (a meter's time series under
+    /meters/{id}/... is volumes); its saved example tells the envelope, fields, units,
+    timestamps and nested series; its documented parameters the filters (by meaning: dateFrom
+    is from, resolution is granularity, with their values) and the paging (never filters).
+    Prints what it matched, how sure it is and what it could not place; the file it writes
+    keeps the built-in column names, so workbooks and reports keep working.
 
     \b
     Examples:
       ecore-xl catalogue import "eCore API.postman_collection.json" --dry-run
       ecore-xl catalogue import "eCore API.postman_collection.json"
+      ecore-xl catalogue import export.json --out my-catalogue.json
     """
     from ecore_xl.catalogue import builtin_catalogue, write_catalogue_file
     from ecore_xl.catalogue.postman import read_collection, to_overrides
+    from ecore_xl.cli.learned import LEGEND, finding_lines
     from ecore_xl.config import config_dir
 
-    result = to_overrides(read_collection(collection), source=str(collection))
-    for name, change in result.matched.items():
-        click.echo(f"  {name}: {change}")
-    for name in result.new:
-        entry = result.overrides["datasets"][name]
-        click.echo(f"  {name}: new dataset, GET {entry['path']}")
+    result = to_overrides(read_collection(collection), source=str(collection), tz=_timezone())
+    click.echo(
+        f"{collection.name}: {len(result.matches)} datasets matched, {len(result.new)} new, "
+        f"{len(result.skipped)} requests skipped.\n"
+    )
+    order = [*result.matched, *result.new]
+    for line in finding_lines(result.learning, order, show_ok=show_all):
+        click.echo(line)
     for note in result.skipped:
-        click.echo(f"  skipped {note}")
+        click.echo(f"skipped {note}")
+    click.echo(LEGEND)
     if dry_run:
+        click.echo("\nThe override file it would write:")
+        click.echo(json.dumps(result.overrides, indent=2, ensure_ascii=False))
         click.echo("Dry run: nothing written.")
         return
     target = out or config_dir() / "catalogue.json"
@@ -215,6 +234,18 @@ def import_(collection: Path, out: Path | None, dry_run: bool) -> None:
     )
     if out is not None and out.resolve() != (config_dir() / "catalogue.json").resolve():
         click.echo(f"To use it, set ECORE_CATALOGUE={target} (or pass --catalogue).")
+
+
+def _timezone() -> str:
+    """ECORE_TIMEZONE (or the profile's), for reading local times in examples."""
+    from ecore_xl.catalogue.postman.importer import DEFAULT_TZ
+    from ecore_xl.config import Settings
+    from ecore_xl.errors import EcoreError
+
+    try:
+        return Settings.load().timezone
+    except EcoreError:
+        return DEFAULT_TZ
 
 
 def _builtin_or_none(cat: Catalogue, name: str) -> Dataset | None:

@@ -98,21 +98,20 @@ def read_fields(ds: Dataset, records: Sequence[Mapping[str, Any]], *, tz: str) -
 def _assign(ds: Dataset, values: Mapping[str, list[Any]]) -> dict[str, FieldMatch]:
     """Keys to fields, the surest matches first (each field and each key used once)."""
     out: dict[str, FieldMatch] = {}
-    free_keys = list(values)
-    while free_keys:
-        best: FieldMatch | None = None
-        for key in free_keys:
-            timestamp_like = bool(time_forms(values[key]) - {"date"})
-            m = match_field(ds, key, taken=out, timestamp_like=timestamp_like)
-            if m is not None and (best is None or _RANK[m.sure] < _RANK[best.sure]):
-                best = m
-                if m.sure == "seen":
-                    break
-        if best is None:
-            break
-        out[best.field.name] = best
-        free_keys.remove(best.key)
-    return out
+    timestamp_like = {k: bool(time_forms(v) - {"date"}) for k, v in values.items()}
+    best: dict[str, FieldMatch | None] = {
+        k: match_field(ds, k, timestamp_like=timestamp_like[k]) for k in values
+    }
+    while True:
+        found = [m for m in best.values() if m is not None]
+        if not found:
+            return out
+        pick = min(found, key=lambda m: _RANK[m.sure])  # the first of the surest, in key order
+        out[pick.field.name] = pick
+        del best[pick.key]
+        for key, m in best.items():  # only keys that wanted the field just taken look again
+            if m is not None and m.field.name == pick.field.name:
+                best[key] = match_field(ds, key, taken=out, timestamp_like=timestamp_like[key])
 
 
 def _read_values(report: FieldReport, m: FieldMatch, seen: list[Any], tz: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from ecore_xl.catalogue.dialect import snake_case
@@ -49,6 +50,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]")
 _SPLIT = re.compile(r"[-_\s.]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
+@lru_cache(maxsize=4096)
 def fold(name: str) -> str:
     """``date_from``, ``dateFrom``, ``Date-From`` -> ``datefrom``: a name without its spelling."""
     return _NON_WORD.sub("", str(name).lower())
@@ -85,6 +87,7 @@ def entity_of(dataset: str) -> str:
     return camel_case("-".join([*words[:-1], last]))
 
 
+@lru_cache(maxsize=4096)
 def split_unit(name: str, kind: str | None = None) -> tuple[str, str | None]:
     """``consumptionKWh`` -> (``consumption``, ``kWh``); ``consumption_kwh`` too; a name without a
     unit suffix (of dimension ``kind`` when given) -> (name, None)."""
@@ -118,7 +121,8 @@ def match_field(
 
     ``timestamp_like``: the key's values look like instants (allows ``timestamp`` for ``start``).
     """
-    free = [f for f in ds.fields if f.name not in set(taken)]
+    used = set(taken)
+    free = [f for f in ds.fields if f.name not in used]
     folded = fold(key)
     for f in free:
         if key == f.source:
@@ -127,17 +131,17 @@ def match_field(
         if key == f.name:
             return FieldMatch(f, key, "our name", "seen")
     for f in free:
-        if key == snake_case(f.name) and key != f.name:
+        if key == _snake(f.name) and key != f.name:
             return FieldMatch(f, key, "snake_case", "seen")
     for f in free:
         if folded in (fold(f.name), fold(f.source)):
             return FieldMatch(f, key, "same name, other spelling", "likely")
-    own_id = fold(entity_of(ds.name) + "Id")
+    own_id = fold(_entity(ds.name) + "Id")
     for f in free:
         if f.name == "id" and folded == own_id:
-            return FieldMatch(f, key, f"the {entity_of(ds.name)}'s id", "seen")
+            return FieldMatch(f, key, f"the {_entity(ds.name)}'s id", "seen")
     for f in free:
-        kind = dimension(f.unit) if f.unit else None
+        kind = _dimension(f.unit) if f.unit else None
         if kind is None:
             continue
         stem, ours = split_unit(f.name, kind)
@@ -149,10 +153,23 @@ def match_field(
                 return FieldMatch(f, key, "same name without its unit", "likely", None, True)
             return FieldMatch(f, key, f"same name in {theirs}", "seen", theirs)
     for f in free:
-        words = FIELD_WORDS.get(f.name, ())
-        if folded in {fold(w) for w in words} and (f.type != "timestamp" or timestamp_like):
+        if folded in _folded_words(f.name) and (f.type != "timestamp" or timestamp_like):
             return FieldMatch(f, key, f"{key!r} means {f.name}", "likely")
     return None
+
+
+_snake = lru_cache(maxsize=4096)(snake_case)
+_dimension = lru_cache(maxsize=256)(dimension)
+
+
+@lru_cache(maxsize=256)
+def _entity(dataset: str) -> str:
+    return entity_of(dataset)
+
+
+@lru_cache(maxsize=256)
+def _folded_words(name: str) -> frozenset[str]:
+    return frozenset(fold(w) for w in FIELD_WORDS.get(name, ()))
 
 
 def param_candidates(f: Filter) -> list[str]:

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ecore_xl.catalogue.dialect import Dialect, build_dialect, snake_case
-from ecore_xl.catalogue.learn.names import Sure
+from ecore_xl.catalogue.learn.names import Sure, weakest
 from ecore_xl.catalogue.model import Catalogue, Dataset
 
-__all__ = ["API_WIDE", "DatasetLearning", "Finding", "Learning", "Status"]
+__all__ = ["API_WIDE", "DatasetLearning", "Finding", "Learning", "Status", "describe_declaration"]
 
 Status = Literal["ok", "change", "unplaced", "problem"]
 
@@ -80,6 +80,8 @@ class DatasetLearning:
     new_fields: list[dict[str, Any]] = field(default_factory=list)
     #: ``section.key`` (or ``paging``, ``series``, ``granularities``) -> what the API does
     dialect: dict[str, Any] = field(default_factory=dict)
+    #: how sure each of ``dialect`` is
+    dialect_sure: dict[str, Sure] = field(default_factory=dict)
     #: a whole new dataset's entry (an endpoint no built-in dataset serves)
     entry: dict[str, Any] | None = None
 
@@ -92,6 +94,8 @@ class Learning:
         self.source = source
         self.datasets: dict[str, DatasetLearning] = {}
         self.findings: list[Finding] = []
+        #: the dialect declarations the last :meth:`overrides` wrote (or found already there)
+        self.declarations: list[Finding] = []
 
     def dataset(self, name: str) -> DatasetLearning:
         """The record of dataset ``name`` (made on first use)."""
@@ -107,19 +111,28 @@ class Learning:
         self.findings.append(finding)
         return finding
 
+    def saw(self, dataset: str, key: str, value: Any, sure: Sure = "seen") -> None:
+        """Record what the API does for one dialect declaration of ``dataset`` (``key`` as in
+        :data:`API_WIDE`, or ``series``/``granularities``); :meth:`overrides` says it once."""
+        learned = self.dataset(dataset)
+        learned.dialect[key] = value
+        learned.dialect_sure[key] = sure
+
     def of(self, dataset: str) -> list[Finding]:
-        """The findings about ``dataset`` (``""``: API-wide), in the order they were made."""
-        return [f for f in self.findings if f.dataset == dataset]
+        """The findings about ``dataset`` (``""``: API-wide): its dialect declarations first."""
+        return [f for f in (*self.declarations, *self.findings) if f.dataset == dataset]
 
     # ---- the override --------------------------------------------------------------------------
 
     def overrides(self) -> dict[str, Any]:
         """The override-file content that declares what was learned (see the module docstring)."""
+        self.declarations = []
         api_patch = self._api_wide()
-        params_rule = self._names_rule("params")
-        fields_rule = self._names_rule("fields")
-        for section, rule in (("params", params_rule), ("fields", fields_rule)):
+        for section in ("params", "fields"):
+            rule = self._names_rule(section)
             current = getattr(self.base.dialect, section).names
+            if rule is not None:
+                self._declared("", f"{section}.names", rule, "likely", rule == current)
             if rule is not None and rule != current:
                 api_patch.setdefault(section, {})["names"] = rule
         staged = (
@@ -146,20 +159,31 @@ class Learning:
     def _api_wide(self) -> dict[str, Any]:
         patch: dict[str, Any] = {}
         for key in API_WIDE:
-            votes = Counter(
-                _stable(d.dialect[key]) for d in self.datasets.values() if key in d.dialect
-            )
+            voters = [d for d in self.datasets.values() if key in d.dialect]
+            votes = Counter(_stable(d.dialect[key]) for d in voters)
             if not votes:
                 continue
-            chosen = json.loads(votes.most_common(1)[0][0])
+            text, n = votes.most_common(1)[0]
+            chosen = json.loads(text)
+            agree = [d for d in voters if _stable(d.dialect[key]) == text]
+            sure = weakest(*(d.dialect_sure.get(key, "seen") for d in agree))
             if key == "paging":
-                if _paging(chosen) != self.base.dialect.paging:
+                same = _paging(chosen) == self.base.dialect.paging
+                if not same:
                     patch["paging"] = chosen
-                continue
-            section, name = key.split(".")
-            if getattr(getattr(self.base.dialect, section), name) != chosen:
-                patch.setdefault(section, {})[name] = chosen
+            else:
+                section, name = key.split(".")
+                same = getattr(getattr(self.base.dialect, section), name) == chosen
+                if not same:
+                    patch.setdefault(section, {})[name] = chosen
+            self._declared("", key, chosen, sure, same, f"{n} of {len(voters)} datasets")
         return patch
+
+    def _declared(
+        self, dataset: str, key: str, value: Any, sure: Sure, same: bool, why: str = ""
+    ) -> None:
+        says = describe_declaration(key, value) + (f" ({why})" if why else "")
+        self.declarations.append(Finding(dataset, key, says, sure, "ok" if same else "change"))
 
     def _names_rule(self, kind: str) -> str | None:
         """``snake_case`` when most of our names the API spells otherwise are snake_case, in
@@ -202,6 +226,11 @@ class Learning:
         if fields:
             entry["fields"] = fields
         dialect = _dialect_patch(ds.dialect, learned.dialect)
+        for key in learned.dialect:
+            written = _value_of(dialect, key)
+            if written is not None:
+                sure = learned.dialect_sure.get(key, "seen")
+                self._declared(ds.name, key, written, sure, False, "this dataset only")
         if dialect:
             entry["dialect"] = dialect
         return entry
@@ -251,6 +280,45 @@ class Learning:
                 out.append({"name": f.name, **item})
         out.extend(learned.new_fields)
         return out
+
+
+def _value_of(patch: Mapping[str, Any], key: str) -> Any:
+    """What ``patch`` declares for ``key`` (``envelope.records``, ``paging`` …), else None."""
+    section, _, name = key.partition(".")
+    value = patch.get(section)
+    return value.get(name) if name and isinstance(value, Mapping) else value
+
+
+_WHERE = {"$": "the body itself"}
+
+
+def describe_declaration(key: str, value: Any) -> str:
+    """One dialect declaration in words, for the import's and the probe's printout."""
+    if key == "envelope.records":
+        return f"records at {_WHERE.get(value, repr(value))}"
+    if key == "envelope.record":
+        return f"one record at {_WHERE.get(value, repr(value))}"
+    if key == "paging":
+        return _paging(value).describe()
+    if key == "params.dates":
+        return f"date bounds written as {value}"
+    if key == "params.end":
+        return f"the end bound is {value}"
+    if key.endswith(".names"):
+        return f"{key.split('.')[0]} named {value}"
+    if key == "fields.epoch":
+        return f"instants as epoch {'milliseconds' if value == 'ms' else 'seconds'}"
+    if key == "fields.naive":
+        return "times without an offset are local time (check one value)"
+    if key == "fields.period_ends":
+        return f"period ends {value}" + (
+            " (the last day of the period)" if value == "inclusive" else ""
+        )
+    if key == "series":
+        return f"each record is a series: one row per element of {value!r}"
+    if key == "granularities":
+        return "; ".join(f"{c}: {', '.join(v)} only" for c, v in value.items())
+    return f"{key} = {value!r}"
 
 
 def _effective_name(name: str, api_name: str | None, derived: bool, rule: str) -> str:

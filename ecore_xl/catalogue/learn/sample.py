@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ecore_xl.catalogue.dialect import BODY
 from ecore_xl.catalogue.learn.energy import unit_in_key, unstated, unstated_energy_units
 from ecore_xl.catalogue.learn.fields import FieldReport, read_fields, sample_rows
 from ecore_xl.catalogue.learn.names import Sure
@@ -29,8 +28,6 @@ from ecore_xl.catalogue.learn.records import (
 from ecore_xl.catalogue.model import Dataset
 
 __all__ = ["Sample", "learn_collection_body", "learn_record_body", "settle_energy"]
-
-_WHERE = {BODY: "the body itself (a bare JSON array)"}
 
 
 @dataclass
@@ -61,10 +58,7 @@ def learn_collection_body(
                       "unplaced")  # fmt: skip
         return None
     path, records = found
-    learned = learning.dataset(ds.name)
-    learned.dialect["envelope.records"] = path
-    if path != ds.dialect.envelope.records:
-        learning.note(ds.name, "envelope", f"records at {_WHERE.get(path, repr(path))}")
+    learning.saw(ds.name, "envelope.records", path)
     signals = paging_signals(body, headers, path)
     if not records:
         learning.note(ds.name, "fields", f"{where}: no records to read the fields from",
@@ -83,11 +77,7 @@ def learn_record_body(learning: Learning, ds: Dataset, body: Any, *, where: str)
         learning.note(ds.name, "single record", f"{where}: the answer is no object", "seen",
                       "unplaced")  # fmt: skip
         return
-    path, _ = found
-    learning.dataset(ds.name).dialect["envelope.record"] = path
-    if path != ds.dialect.envelope.record:
-        learning.note(ds.name, "single record", f"one record at {_WHERE.get(path, repr(path))}"
-                      .replace("(a bare JSON array)", "(the object)"))  # fmt: skip
+    learning.saw(ds.name, "envelope.record", found[0])
 
 
 def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport) -> None:
@@ -104,38 +94,25 @@ def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport) -> None:
         learned.new_fields.append({"name": key, "type": kind})
         learning.note(ds.name, f"field {key}", f"new ({kind}): kept as an extra column", "seen",
                       "ok")  # fmt: skip
+    unit_fields = {f.unit_field: f.name for f in ds.fields if f.unit_field}
     for name in report.missing:
+        if name in unit_fields:
+            learning.note(ds.name, f"field {name}", f"not sent: the records say the unit of "
+                          f"{unit_fields[name]} nowhere (see its unit)", "seen", "ok")  # fmt: skip
+            continue
         learning.note(ds.name, f"field {name}", "not in the sample (kept: an empty column if "
                       "the API never sends it)", "seen", "unplaced")  # fmt: skip
     for name, what in report.wrong_types.items():
         learning.note(ds.name, f"field {name}", f"holds {what}", "seen", "problem")
     if report.series is not None:
-        learned.dialect["series"] = report.series
-        if report.series != ds.dialect.series:
-            learning.note(ds.name, "series", f"each record is a series: one row per element of "
-                          f"{report.series!r}")  # fmt: skip
+        learning.saw(ds.name, "series", report.series)
     if report.epoch is not None:
-        learned.dialect["fields.epoch"] = report.epoch
-        if report.epoch != ds.dialect.fields.epoch:
-            unit = "milliseconds" if report.epoch == "ms" else "seconds"
-            learning.note(ds.name, "times", f"instants are epoch {unit}")
-    if report.naive:
-        learned.dialect["fields.naive"] = "local"
-        if ds.dialect.fields.naive is None:
-            learning.note(
-                ds.name,
-                "times",
-                f"{', '.join(report.naive)} written without an "
-                "offset: read as local time (ECORE_TIMEZONE); check one value",
-                "guess",
-            )
+        learning.saw(ds.name, "fields.epoch", report.epoch)
+    if report.naive:  # written without an offset: the zone is a guess until a value is checked
+        learning.saw(ds.name, "fields.naive", "local", "guess")
     if report.period_ends is not None and any(f.ends_period for f in ds.fields):
         rule, n = report.period_ends
-        learned.dialect["fields.period_ends"] = rule
-        if rule != ds.dialect.fields.period_ends:
-            sure: Sure = "seen" if n >= 2 else "likely"
-            learning.note(ds.name, "period ends", f"{rule}: the ends are the last day of the "
-                          f"period ({n} values)", sure)  # fmt: skip
+        learning.saw(ds.name, "fields.period_ends", rule, "seen" if n >= 2 else "likely")
 
 
 def settle_energy(learning: Learning, samples: Mapping[str, list[Sample]], *, tz: str) -> None:

@@ -226,7 +226,7 @@ def _example(response: Any) -> Example | None:
     code = response.get("code")
     headers = {
         str(h.get("key")): str(h.get("value"))
-        for h in response.get("header") or []
+        for h in _list(response.get("header"))
         if isinstance(h, Mapping) and h.get("key")
     }
     body = response.get("body")
@@ -253,7 +253,7 @@ def _url_parts(
         documented = isinstance(listed, list) and bool(listed)
         query = [q for q in listed or [] if isinstance(q, Mapping)] if documented else None
         path_vars = {
-            str(v.get("key")): v for v in url.get("variable") or [] if isinstance(v, Mapping)
+            str(v.get("key")): v for v in _list(url.get("variable")) if isinstance(v, Mapping)
         }
         path = url.get("path")
         segments = path.split("/") if isinstance(path, str) else path
@@ -276,6 +276,11 @@ def _url_parts(
         _, _, query_text = raw.partition("?")
         query = [{"key": k, "value": v} for k, v in parse_qsl(query_text, True)]
     return [s for s in segments if s], query or [], path_vars, documented
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one (exports hold odd things)."""
+    return value if isinstance(value, list) else []
 
 
 def _seg_text(segment: Any) -> str:

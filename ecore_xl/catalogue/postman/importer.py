@@ -93,7 +93,8 @@ def to_overrides(
             f"Postman export {source} has no requests (it is the published documentation page "
             f"of the collection, not a collection export). {HOW_TO_EXPORT}"
         )
-    title = str((collection.get("info") or {}).get("name") or "").strip()
+    info = collection.get("info")
+    title = str(info.get("name") or "").strip() if isinstance(info, Mapping) else ""
     label = f"Postman collection {title!r} ({source})" if title else f"Postman ({source})"
     learning = Learning(base, label)
     result = ImportResult(source, learning, {}, skipped=list(problems))

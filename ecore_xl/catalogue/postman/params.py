@@ -87,7 +87,7 @@ def learn_paging(
         spec = {"style": "cursor", "token": where, "token_param": param}
     if spec is None:
         return names
-    learning.dataset(ds.name).dialect["paging"] = spec
+    learning.saw(ds.name, "paging", spec)
     if spec.get("max_size") == 100 and not any(_MAX.search(p.doc) for p in roles.values()):
         learning.note(ds.name, "paging", f"{spec['size_param']} has no stated maximum: 100 "
                       "asked per page", "guess")  # fmt: skip
@@ -241,30 +241,27 @@ def _learn_commodities(learning: Learning, ds: Dataset, f: Filter, doc: str) -> 
         if values and all(values):
             out[commodity.lower()] = [v for v in values if v]
     if out and ds.granularity is not None:
-        learning.dataset(ds.name).dialect["granularities"] = out
-        text = "; ".join(f"{c}: {', '.join(v)}" for c, v in out.items())
-        learning.note(ds.name, "granularities", text, "seen")
+        learning.saw(ds.name, "granularities", out)
 
 
 def _learn_dates(learning: Learning, ds: Dataset, f: Filter, p: Param) -> None:
     """The date format (from the range bounds: a single day such as ``activeOn`` is a date
     anyway, so it only tells epoch numbers) and whether the end bound is inclusive."""
-    learned = learning.dataset(ds.name)
     value = p.value.strip()
     if (value.isdigit() and len(value) in (10, 13)) or _EPOCH_DOC.search(p.doc):
         ms = len(value) == 13 or bool(_MILLI_DOC.search(p.doc))
-        learned.dialect["params.dates"] = "epoch_ms" if ms else "epoch_s"
+        learning.saw(ds.name, "params.dates", "epoch_ms" if ms else "epoch_s")
     elif f.name not in ("from", "to"):
         return
     elif _DATE_ONLY.search(p.doc):
-        learned.dialect["params.dates"] = "date"
+        learning.saw(ds.name, "params.dates", "date")
     elif _DATE_TIME.search(p.doc):
-        learned.dialect["params.dates"] = "iso"
+        learning.saw(ds.name, "params.dates", "iso")
     if f.name == "to":
         if _INCLUSIVE.search(p.doc):
-            learned.dialect["params.end"] = "inclusive"
+            learning.saw(ds.name, "params.end", "inclusive")
         elif _EXCLUSIVE.search(p.doc):
-            learned.dialect["params.end"] = "exclusive"
+            learning.saw(ds.name, "params.end", "exclusive")
 
 
 def new_filter(p: Param) -> dict[str, Any]:
