@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -124,8 +124,10 @@ class Learning:
 
     # ---- the override --------------------------------------------------------------------------
 
-    def overrides(self) -> dict[str, Any]:
-        """The override-file content that declares what was learned (see the module docstring)."""
+    def overrides(self, only: Iterable[str] | None = None) -> dict[str, Any]:
+        """The override-file content that declares what was learned (see the module docstring);
+        ``only``: the datasets whose own entries to write (API-wide declarations always)."""
+        wanted = None if only is None else set(only)
         self.declarations = []
         api_patch = self._api_wide()
         for section in ("params", "fields"):
@@ -142,6 +144,8 @@ class Learning:
         )
         datasets: dict[str, Any] = {}
         for name, learned in self.datasets.items():
+            if wanted is not None and name not in wanted:
+                continue
             if learned.entry is not None:
                 datasets[name] = learned.entry
                 continue
