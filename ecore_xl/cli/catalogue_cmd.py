@@ -280,7 +280,14 @@ def probe(
     settings = Settings.load(profile)
     if catalogue_path is not None:
         settings = settings.replace(catalogue=str(catalogue_path))
-    result = probe_catalogue(datasets, settings=settings)
+    start = None
+    target = user_catalogue_path(settings.catalogue)
+    if write and target is not None and not target.exists():
+        from ecore_xl.catalogue import builtin_catalogue
+
+        click.echo(f"{target} does not exist yet: probing with the built-in catalogue.")
+        start = builtin_catalogue()
+    result = probe_catalogue(datasets, settings=settings, catalogue=start)
     click.echo(
         f"Probed {len(result.datasets)} datasets at {settings.base_url} with {result.requests} "
         f"requests.\n"
@@ -294,7 +301,7 @@ def probe(
         click.echo("\nThe override that fixes it:")
         click.echo(json.dumps(result.overrides, indent=2, ensure_ascii=False))
         if write:
-            _merge_into_file(result.overrides, catalogue_path)
+            _merge_into_file(result.overrides, target)
         else:
             click.echo("Run again with --write to merge it into your catalogue file.")
     if result.problems:

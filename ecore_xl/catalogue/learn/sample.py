@@ -50,8 +50,11 @@ def learn_collection_body(
     *,
     tz: str,
     where: str,
+    declare_new: bool = True,
 ) -> Sample | None:
-    """Learn from one collection answer of ``ds`` (``where`` names it in findings)."""
+    """Learn from one collection answer of ``ds`` (``where`` names it in findings);
+    ``declare_new``: fields the catalogue lacks become declared fields (else they stay extra
+    columns, as every unknown field does)."""
     found = find_records(body)
     if found is None:
         learning.note(ds.name, "envelope", f"{where}: no list of records in the answer", "seen",
@@ -66,7 +69,7 @@ def learn_collection_body(
         return Sample(path, records, FieldReport(), signals, [])
     report = read_fields(ds, records, tz=tz)
     rows, _ = sample_rows(ds, records)
-    _learn_fields(learning, ds, report)
+    _learn_fields(learning, ds, report, declare_new)
     return Sample(path, records, report, signals, rows)
 
 
@@ -80,7 +83,7 @@ def learn_record_body(learning: Learning, ds: Dataset, body: Any, *, where: str)
     learning.saw(ds.name, "envelope.record", found[0])
 
 
-def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport) -> None:
+def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport, declare_new: bool) -> None:
     learned = learning.dataset(ds.name)
     for name, m in report.matches.items():
         learned.keys[name] = m.key
@@ -91,10 +94,18 @@ def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport) -> None:
             learned.field_keys.setdefault(name, {})["api_unit"] = theirs
             learning.note(ds.name, f"unit {name}", f"{theirs} (its name {m.key} says so)")
     for key, kind in report.new.items():
-        learned.new_fields.append({"name": key, "type": kind})
+        if declare_new:
+            learned.new_fields.append({"name": key, "type": kind})
         learning.note(ds.name, f"field {key}", f"new ({kind}): kept as an extra column", "seen",
-                      "ok")  # fmt: skip
+                      "change" if declare_new else "ok")  # fmt: skip
     unit_fields = {f.unit_field: f.name for f in ds.fields if f.unit_field}
+    for unit_field, units in report.said_units.items():
+        other = sorted(u for u in units if u != unit_fields.get(unit_field) and u != "MWh")
+        for f in ds.fields:
+            if f.unit_field == unit_field and f.unit and other:
+                learning.note(ds.name, f"unit {f.name}", f"the records say {f.name} is in "
+                              f"{', '.join(other)} (its {unit_field}): converted to {f.unit}",
+                              "seen", "ok")  # fmt: skip
     for name in report.missing:
         if name in unit_fields:
             learning.note(ds.name, f"field {name}", f"not sent: the records say the unit of "

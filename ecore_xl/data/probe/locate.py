@@ -124,6 +124,7 @@ def _accept(ctx: Context, name: str, path: str, located: Located) -> Located:
         answer.headers,
         tz=ctx.tz,
         where=f"GET {answer.asked}",
+        declare_new=False,
     )
     located.sample = sample
     located.rows = rows_of(sample) if sample else []

@@ -3,7 +3,8 @@ then the proposal checked against the answers.
 
 Order: structure first (its ids fill later requests), invoices before volumes (the latest billed
 month is the day volumes are asked for), positions last. A dataset asked for alone brings the
-datasets whose ids it needs (probed, not written). Each dataset: its baseline
+datasets whose ids it needs, and invoices when it has energy figures (their lines state the
+unit): probed, not written. Each dataset: its baseline
 (:mod:`.locate`), paging (:mod:`.paging`), filters (:mod:`.filters`), one record and the
 granularities per commodity (:mod:`.shapes`); then the unit of energy figures no name states
 (:func:`~ecore_xl.catalogue.learn.sample.settle_energy`); then, with the proposed catalogue,
@@ -117,6 +118,7 @@ def _order(catalogue: Catalogue, wanted: Sequence[str]) -> list[str]:
 
 def _needs(catalogue: Catalogue, name: str) -> set[str]:
     from ecore_xl.catalogue.learn.names import entity_of, fold
+    from ecore_xl.catalogue.units import dimension
 
     ds = catalogue.get(name)
     out: set[str] = set()
@@ -128,7 +130,10 @@ def _needs(catalogue: Catalogue, name: str) -> set[str]:
     if ds.granularity is not None and ds.granularity.source in catalogue:
         out.add(ds.granularity.source)
     if any(f.required and f.type == "date" for f in ds.filters) and "invoices" in catalogue:
-        out.add("invoices")
+        out.add("invoices")  # the latest billed month: a day with data
+    energy = any(f.unit and dimension(f.unit) == "energy" for f in ds.fields)
+    if energy and "invoices" in catalogue:
+        out.add("invoices")  # its lines state the energy unit, if no name does
     if ds.parent:
         out.add(ds.parent)
     return out - {name}
