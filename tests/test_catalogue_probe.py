@@ -163,7 +163,8 @@ def test_offline_mode_refuses_in_one_line(servers: dict[str, MockServer]) -> Non
     srv = servers["ecore"]
     srv.reset_stats()
     reset_service()
-    result = CliRunner().invoke(cli, ["catalogue", "probe"], env={**srv.env(), "ECORE_OFFLINE": "1"})
+    env = {**srv.env(), "ECORE_OFFLINE": "1"}
+    result = CliRunner().invoke(cli, ["catalogue", "probe"], env=env)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "Error: Offline (ECORE_OFFLINE=1): the probe compares the live API with the catalogue; "
@@ -241,7 +242,8 @@ def test_a_field_renamed_by_meaning_is_declared_and_another_is_named() -> None:
 def test_an_ignored_optional_filter_is_removed_and_a_required_one_is_a_problem() -> None:
     with MockServer(ignore_params={"invoices": ["status"], "volumes": ["to"]}, **SMALL) as srv:
         result = _probe(srv, "invoices", "volumes")
-    assert result.overrides["datasets"]["invoices"]["filters"] == {"patch": [], "remove": ["status"]}
+    filters = result.overrides["datasets"]["invoices"]["filters"]
+    assert filters == {"patch": [], "remove": ["status"]}
     assert "filter status: ignored by the API" in _said(result, "invoices")
     assert any("volumes: filter to: IGNORED by the API" in p for p in result.problems)
 
@@ -262,7 +264,8 @@ def test_gas_daily_only_is_found_per_commodity() -> None:
 
 def test_write_merges_into_the_users_file_and_keeps_the_old_one(tmp_path: Path) -> None:
     file = tmp_path / "catalogue.json"
-    mine = {"comment": "mine", "datasets": {"meters": {"fields": [{"name": "vip", "type": "bool"}]}}}
+    vip = {"name": "vip", "type": "bool"}
+    mine = {"comment": "mine", "datasets": {"meters": {"fields": [vip]}}}
     file.write_text(json.dumps(mine), encoding="utf-8")
     with MockServer(dialect="bare", **SMALL) as srv:
         result = _probe_cli(srv, "meters", "--write", catalogue=file)
