@@ -6,7 +6,9 @@ the overlay reads them (:mod:`ecore_xl.catalogue`): dialect sections merge key b
 that a ``paging`` section naming a ``style`` replaces the old one (another style reads other
 keys); dataset scalars, ``under``, ``one_of`` and ``granularity`` of ``new`` win; filter and
 field lists merge by name (``new``'s keys win in an entry), removals add up, and a ``replace``
-list in ``old`` takes ``new``'s patches and removals; ``null`` drops a dataset.
+list in ``old`` takes ``new``'s patches and removals; ``null`` drops a dataset. Two differences
+from two files in turn, both on purpose: a new paging style takes none of the old style's keys,
+and a patch of a name ``old`` removes brings the catalogue's own entry back, patched.
 """
 
 from __future__ import annotations

@@ -30,24 +30,9 @@ __all__ = ["PAGE", "Context", "Located", "paging_spec"]
 PAGE = 50
 
 
-_STYLE_KEYS = {
-    "next": ("next",),
-    "pages": ("page_param", "first_page", "size_param", "max_size", "total_pages", "total_items",
-              "has_more"),
-    "offset": ("offset_param", "size_param", "max_size", "total_items", "has_more"),
-    "cursor": ("token", "token_param"),
-    "none": (),
-}  # fmt: skip
-
-
 def paging_spec(paging: Paging) -> dict[str, Any]:
-    """A paging declaration as an override entry: its style and the keys that style reads."""
-    out: dict[str, Any] = {"style": paging.style}
-    for key in _STYLE_KEYS[paging.style]:
-        value = getattr(paging, key)
-        if value is not None:
-            out[key] = list(value) if isinstance(value, tuple) else value
-    return out
+    """A paging declaration as an override entry (:meth:`Paging.spec`)."""
+    return paging.spec()
 
 
 @dataclass
