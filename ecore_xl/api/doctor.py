@@ -1,10 +1,13 @@
 """The connection check, step by step, as data: ``ecore-xl doctor``, the ribbon and the add-in
 all show these steps (:func:`check_connection`), none runs another face to get them.
 
-Steps: settings → proxy → TLS/connectivity → token → subscription key → one GET. Each is OK or
-FAIL with the reason; the first failure stops the later steps (they depend on it). The exit code
-is 0 when all pass, 1 when a network/API/auth step fails, 2 when settings are missing.
-No secret is ever in a reason.
+Steps: settings → proxy → TLS/connectivity → token → subscription key → one GET → the catalogue
+(``ecore-xl catalogue probe`` on one dataset, meters: does the API speak as the catalogue says?).
+Each is OK or FAIL with the reason; the first failure stops the later steps (they depend on it).
+The exit code is 0 when all pass, 1 when a network/API/auth step fails, 2 when settings are
+missing or the catalogue does not match the API (the reason names the command that fixes it).
+No secret is ever in a reason. The probe is imported only when that step runs (it lives above
+this layer, in :mod:`ecore_xl.data.probe`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from urllib.parse import urlsplit, urlunsplit
 from ecore_xl.config import Settings
 from ecore_xl.errors import EcoreError, SubscriptionKeyError, UsageError
 
-__all__ = ["REQUIRED", "STEP_NAMES", "DoctorReport", "Step", "check_connection"]
+__all__ = ["PROBED", "REQUIRED", "STEP_NAMES", "DoctorReport", "Step", "check_connection"]
 
 #: settings an API call needs, in the order they are reported
 REQUIRED = ("base_url", "token_url", "client_id", "client_secret", "scope", "subscription_key")
 #: the steps, in order (the connectivity step is named "connectivity" for plain http://)
-STEP_NAMES = ("settings", "proxy", "TLS/connectivity", "token", "subscription key", "data")
+STEP_NAMES = (
+    "settings", "proxy", "TLS/connectivity", "token", "subscription key", "data", "catalogue",
+)  # fmt: skip
+#: the dataset the doctor probes (the full check: ``ecore-xl catalogue probe``)
+PROBED = "meters"
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,39 @@ def _run(steps: _Steps, profile: str | None, given: Settings | None) -> None:
             raise steps.fail("data", f"GET {count_path} failed: {exc}", 1) from None
         n = len(page.records)
         steps.ok("data", f"GET {count_path}: {n} record{'s' if n != 1 else ''} on the first page")
+        _check_catalogue(steps, settings, client)
     finally:
         session.close()
+
+
+def _check_catalogue(steps: _Steps, settings: Settings, client: object) -> None:
+    """The probe on one dataset: the catalogue matches the API, or what differs and the fix."""
+    from ecore_xl.data.probe import probe_catalogue
+
+    try:
+        result = probe_catalogue([PROBED], settings=settings, client=client)  # type: ignore[arg-type]
+    except EcoreError as exc:
+        raise steps.fail("catalogue", f"probing {PROBED} failed: {exc}", exc.exit_code) from None
+    full = "'ecore-xl catalogue probe' checks every dataset"
+    if result.problems:
+        raise steps.fail("catalogue", f"{result.problems[0]}; {full}", 1) from None
+    if result.changes:
+        changed = [
+            f"{f.subject}" for f in result.learning.findings + result.learning.declarations
+            if f.status == "change" and f.dataset in ("", PROBED)
+        ]  # fmt: skip
+        shown = ", ".join(dict.fromkeys(changed[:4])) + (" …" if len(changed) > 4 else "")
+        raise steps.fail(
+            "catalogue",
+            f"{PROBED} differs from the catalogue ({shown}): run 'ecore-xl catalogue probe "
+            "--write' to fix the catalogue file",
+            2,
+        )
+    steps.ok(
+        "catalogue",
+        f"{PROBED} as the catalogue says ({result.requests} requests: path, envelope, paging, "
+        f"fields, filters); {full}",
+    )
 
 
 def _check_settings(steps: _Steps, profile: str | None, given: Settings | None) -> Settings:
