@@ -16,6 +16,18 @@ Two passes, each first without and then with faults, against the same mock:
 Printed: requests, faults injected by kind, retries, token refreshes, key switches, data
 differences (must be 0; the script exits 1 otherwise), and the time with and without faults.
 
+Then the hostile world (issue 12):
+
+3. **hostile data**: the mock behind ``tests/hostile_fixtures.HostileProxy``, in four rounds
+   (every text hostile; every text but the report's units and codes; extreme numbers; junk in
+   typed fields), each through every output (``fetch --out`` csv/xlsx/json per dataset, the
+   headless refresh, the report and ``--split``, every worksheet function). Printed: hostile
+   values served, operations (inputs) tried, handled cleanly, refused in one line, lost (must
+   be 0: a formula of API text, a CSV trigger, a footer code, a value missing from the json, a
+   traceback or a refusal of more than one line all count);
+4. **concurrent writers**: pairs of ``ecore-xl refresh`` *processes* started together on one
+   workbook (one refreshes contracts, the other invoices); lost updates (must be 0).
+
     python benchmarks/bench_faults.py            # 10 meters, Jan-Jun 2026, ~1,000 requests/pass
     python benchmarks/bench_faults.py --quick    # 2 meters, March 2026 (CI)
 """
@@ -49,8 +61,8 @@ from tests.evidence_fixtures import (
     workbook_differences,
 )
 
-FULL = {"meters": 10, "from": "2026-01-01", "to": "2026-07-01", "page_size": 200}
-QUICK = {"meters": 2, "from": "2026-03-01", "to": "2026-04-01", "page_size": 50}
+FULL = {"meters": 10, "from": "2026-01-01", "to": "2026-07-01", "page_size": 200, "pairs": 20}
+QUICK = {"meters": 2, "from": "2026-03-01", "to": "2026-04-01", "page_size": 50, "pairs": 3}
 MOCK = {"seed": 42, "years": [2026], "as_of": "2026-11-15", "token_lifetime": 3.0}
 FAULTS = {**FAULT_MIX, "latency_jitter_s": 0.02}
 
@@ -159,6 +171,68 @@ def refresh_pass(mock: MockProcess, size: dict[str, Any], workdir: Path) -> dict
     }
 
 
+def hostile_pass(size: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """The four hostile rounds through every output (see the module docstring)."""
+    from ecore_xl.mock import MockServer
+    from tests.hostile_fixtures import SPARED, HostileProxy, Hostility, Outcome, run_outputs
+
+    rounds = [("every text", "text", frozenset()), ("texts but units", "text", SPARED),
+              ("extreme numbers", "numbers", frozenset()), ("junk in typed fields", "junk",
+              frozenset())]  # fmt: skip
+    mock_kw = {"seed": MOCK["seed"], "meters": size["meters"], "years": (2026,),
+               "as_of": dt.date(2026, 11, 15)}  # fmt: skip
+    span = {"month": size["from"][:7], "start": size["from"], "end": size["to"]}
+    rows, total, served = [], Outcome(), 0
+    t0 = time.perf_counter()
+    with MockServer(**mock_kw) as mock:
+        for i, (label, mode, spare) in enumerate(rounds):
+            hostility = Hostility(mode=mode, spare=spare)
+            with HostileProxy(mock.origin, hostility) as proxy:
+                out = run_outputs(proxy.env(mock.env()), hostility, workdir / str(i), **span)
+            values = hostility.texts_sent + hostility.numbers_sent + hostility.junk_sent
+            served += values
+            total.add(out)
+            rows.append([label, f"{values:,}", out.tried, out.clean, out.refused, out.lost])
+    return {"rows": rows, "total": total, "served": served, "seconds": time.perf_counter() - t0}
+
+
+def writers_pass(mock: MockProcess, pairs: int, workdir: Path) -> dict[str, Any]:
+    """``pairs`` x two ``ecore-xl refresh`` processes started together on one workbook."""
+    import os
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    pristine = _new_workbook(workdir / "pristine.xlsx", "2026-03-01", "2026-03-02")
+    env = {**os.environ, **mock.env, "ECORE_LOG_DIR": str(workdir / "logs")}
+    book = workdir / "book.xlsx"
+    ok = refused = lost = 0
+    t0 = time.perf_counter()
+    for _ in range(pairs):
+        shutil.copyfile(pristine, book)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ecore_xl", "refresh", str(book), "--datasets", dataset],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for dataset in ("contracts", "invoices")
+        ]
+        codes = [p.wait(timeout=300) for p in procs]
+        sheets = set(openpyxl.load_workbook(book).sheetnames)
+        for code, sheet in zip(codes, ("Contracts", "Invoices"), strict=True):
+            if code == 0:
+                ok += 1
+                lost += sheet not in sheets
+            else:
+                refused += 1
+    return {"pairs": pairs, "ok": ok, "refused": refused, "lost": lost,
+            "seconds": time.perf_counter() - t0}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="small size (CI)")
@@ -172,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
         passes.append(fetch_pass(mock, size))
         with tempfile.TemporaryDirectory(prefix="bench-faults-") as tmp:
             passes.append(refresh_pass(mock, size, Path(tmp)))
+        _clean(mock)
+        with tempfile.TemporaryDirectory(prefix="bench-writers-") as tmp:
+            writers = writers_pass(mock, size["pairs"], Path(tmp))
+    with tempfile.TemporaryDirectory(prefix="bench-hostile-") as tmp:
+        hostile = hostile_pass(size, Path(tmp))
     total = time.perf_counter() - t0
 
     print(
@@ -226,11 +305,34 @@ def main(argv: list[str] | None = None) -> int:
                 ],
             )
         )
+    t = hostile["total"]
+    print(
+        f"\n### Hostile data — {hostile['served']:,} hostile values served, every output "
+        f"({hostile['seconds']:.0f} s)\n"
+    )
+    print(
+        table(
+            ["round", "hostile values", "inputs tried", "handled cleanly", "refused", "lost"],
+            [*hostile["rows"], ["**all**", f"{hostile['served']:,}", t.tried, t.clean, t.refused,
+                                t.lost]],
+        )
+    )  # fmt: skip
+    for problem in t.problems[:20]:
+        print(f"- PROBLEM: {problem[:300]}")
+    print(
+        f"\n### Concurrent writers — {writers['pairs']} pairs of `ecore-xl refresh` processes on "
+        f"one workbook ({writers['seconds']:.0f} s)\n\n"
+        f"refreshes: {2 * writers['pairs']}, succeeded: {writers['ok']}, refused in one line: "
+        f"{writers['refused']}, lost updates: {writers['lost']}"
+    )
     bad = [run["what"] for run in passes if any(run["diffs"].values())]
     if bad:
         print(f"\nDATA DIFFERENCES in: {'; '.join(bad)}")
+    if t.lost or t.problems or writers["lost"]:
+        print(f"\nLOST: {t.lost} hostile outputs, {writers['lost']} updates.")
+    if bad or t.lost or t.problems or writers["lost"]:
         return 1
-    print("\nData differences: 0 in every pass.")
+    print("\nData differences: 0 in every pass; hostile outputs lost: 0; lost updates: 0.")
     return 0
 
 

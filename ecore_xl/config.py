@@ -17,6 +17,7 @@ characters.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ecore_xl.errors import ConfigError, mask_secret
+from ecore_xl.redaction import register_secret
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -33,6 +35,7 @@ __all__ = [
     "Settings",
     "config_dir",
     "config_file_path",
+    "is_loopback_host",
     "keyring_get",
     "keyring_set",
     "log_dir",
@@ -44,6 +47,43 @@ KEYRING_SERVICE = "ecore_xl"
 SECRET_FIELDS = ("client_secret", "subscription_key", "subscription_key_secondary")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for a host that is loopback *by rule*: ``localhost``, 127.0.0.0/8, ``::1``.
+
+    Decided from the text alone, never by asking DNS: ``2130706433`` or ``127.1`` (which the
+    resolver maps to 127.0.0.1) and any name in a hosts file are not loopback here.
+    """
+    name = (host or "").strip().strip("[]").lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secure_url(variable: str, url: str, what: str) -> None:
+    """ConfigError unless ``url`` is https://, or http:// to a loopback host (the mock)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host, parts = None, None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
+        raise ConfigError(
+            f"{variable} must start with https:// and name a host (got {url!r}).",
+            variable=variable,
+        )
+    if parts.scheme.lower() == "http" and not is_loopback_host(host):
+        raise ConfigError(
+            f"{variable} is plain http:// to {host}: {what} would travel in clear text. Use "
+            "https:// (http:// only for a loopback host: 127.0.0.1, ::1, localhost).",
+            variable=variable,
+        )
 
 
 def config_dir() -> Path:
@@ -132,6 +172,22 @@ class Settings:
     max_workers: int = 4
     #: requests one fetch may plan (meters x months); more is a formula gone wrong
     max_requests: int = 1_000
+    #: API text that looks like a formula is written as text (quote prefix, ``'`` in CSV)
+    escape_formulas: bool = True
+    #: seconds one API request may take in all (connect, waits, retries, the whole body)
+    request_deadline: float = 300.0
+    #: seconds one worksheet-function call may take before its cell gets an answer
+    formula_deadline: float = 30.0
+    #: bytes one response body may have once decompressed (a page is ~0.2 MB)
+    max_response_bytes: int = 64 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        # every Settings, however built (load, replace, the constructor), sends secrets safely
+        check_secure_url("ECORE_BASE_URL", self.base_url, "the access token and subscription key")
+        if self.token_url:
+            check_secure_url("ECORE_TOKEN_URL", self.token_url, "the client secret")
+        for name in SECRET_FIELDS:  # from now on no message shows them (ecore_xl.redaction)
+            register_secret(getattr(self, name))
 
     # ---- construction -------------------------------------------------------------------------
 
@@ -188,11 +244,10 @@ class Settings:
     # ---- checks -------------------------------------------------------------------------------
 
     def _validate(self) -> None:
-        for name in ("base_url", "token_url"):
-            value = getattr(self, name)
-            if value and not value.startswith(("http://", "https://")):
+        for name in ("request_deadline", "formula_deadline", "max_response_bytes"):
+            if not getattr(self, name) > 0:
                 raise ConfigError(
-                    f"ECORE_{name.upper()} must start with https:// (got {value!r}).",
+                    f"ECORE_{name.upper()} must be a positive number (got {getattr(self, name)}).",
                     variable=f"ECORE_{name.upper()}",
                 )
         try:
@@ -240,10 +295,33 @@ class Settings:
     __str__ = __repr__
 
 
+def check_config_permissions(path: Path) -> None:
+    """Refuse a config file others may write (POSIX): it decides where the client secret and
+    the keys are sent, so anyone who can edit it can collect them with a token URL of theirs."""
+    if os.name == "nt":
+        return
+    import stat
+
+    for what, target in (("file", path), ("folder", path.parent)):
+        try:
+            mode = target.stat().st_mode
+        except OSError:
+            continue
+        sticky = what == "folder" and mode & stat.S_ISVTX
+        if mode & stat.S_IWOTH and not sticky:
+            raise ConfigError(
+                f"The config {what} {target} may be written by every user of this machine, "
+                "who could send your secrets to a server of theirs: refused. Run "
+                f"'chmod o-w {target}' (ecore-xl configure writes it 0600).",
+                variable="ECORE_CONFIG_FILE",
+            )
+
+
 def read_config_file() -> dict[str, Any]:
     path = config_file_path()
     if not path.is_file():
         return {}
+    check_config_permissions(path)
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)

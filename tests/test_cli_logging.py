@@ -147,3 +147,20 @@ def test_a_log_dir_that_cannot_be_created_does_not_stop_a_command(
     result = run(srv, "fetch", "contracts", ECORE_LOG_DIR=str(blocker / "logs"))
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+def test_log_files_are_private(tmp_path: Path) -> None:
+    """Logs hold ids, amounts and URLs: the file 0600, its folder 0700, an older file too."""
+    folder = tmp_path / "logs"
+    folder.mkdir(mode=0o755)
+    older = folder / "cli.log"
+    older.write_text("from an older version\n")
+    older.chmod(0o644)
+    os.environ["ECORE_LOG_DIR"] = str(folder)
+    with command_logging() as path:
+        log.warning("something to write")
+    assert path == older
+    assert older.stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert "something to write" in older.read_text()

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ecore_xl.cli import cli
@@ -95,3 +96,41 @@ def test_configure_rejects_bad_url_with_exit_code_2(memory_keyring: MemoryKeyrin
     assert result.exit_code == 2
     assert "ECORE_BASE_URL" in result.output
     assert not config_file_path().exists()
+
+
+# ---- private files (issue 12) ----------------------------------------------------------------
+
+posix = pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+
+
+@posix
+def test_the_config_file_is_0600_in_a_0700_folder(memory_keyring: MemoryKeyring) -> None:
+    result = CliRunner().invoke(
+        cli, ["configure", "--client-id", "abc", "--from-env"], env={"ECORE_CLIENT_SECRET": ""}
+    )
+    assert result.exit_code == 0, result.output
+    path = config_file_path()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+@posix
+def test_a_world_writable_config_is_refused(memory_keyring: MemoryKeyring) -> None:
+    """Anyone who can edit it can point the token URL at a server of theirs (https, so the
+    plain-HTTP rule does not help) and collect the client secret: refused, in one line."""
+    path = config_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[profiles.default]\ntoken_url = "https://attacker.example/token"\n')
+    path.chmod(0o666)
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 2
+    assert "may be written by every user of this machine" in result.output
+    assert "chmod o-w" in result.output
+    path.chmod(0o644)
+    assert Settings.load(use_keyring=False).token_url == "https://attacker.example/token"
+    path.parent.chmod(0o777)
+    try:
+        result = CliRunner().invoke(cli, ["fetch", "contracts"])
+        assert result.exit_code == 2 and "config folder" in result.output
+    finally:
+        path.parent.chmod(0o700)

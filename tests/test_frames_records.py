@@ -289,3 +289,60 @@ def test_unknown_key_never_shadows_a_generated_column() -> None:
     df = records_to_frame(CAT.get("volumes"), recs)
     assert df["startLocal"].iloc[0] == pd.Timestamp("2026-01-01 01:00")
     assert df["startLocal_"].iloc[0] == "their own"
+
+
+# ---- integers beyond 2**53 (issue 12) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("dataset", "field", "value"),
+    [
+        ("portfolios", "deliveryYear", 2**63),  # an integer field: Int64 ends at 2**63 - 1
+        ("invoices", "netAmount", 2**63),  # a number field: a float would round it
+        ("invoices", "netAmount", "12345678901234567890123"),  # quoted by the client
+        ("invoices", "someNewCounter", 2**53 + 1),  # a field the catalogue does not know
+    ],
+)
+def test_an_integer_beyond_2_53_is_kept_as_text(
+    dataset: str, field: str, value: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    recs = records(dataset)
+    recs[0] = {**recs[0], field: value}
+    for other in recs[1:]:
+        other.setdefault(field, 7)
+    df = frame_of(dataset, recs)
+    assert df[field].iloc[0] == str(value)  # exactly, every digit
+    second = recs[1][field]
+    assert df[field].iloc[1] == (str(second) if not isinstance(second, float) else repr(second))
+    if isinstance(value, int):
+        assert f"field {field!r} holds the integer {value}" in caplog.text
+
+
+def test_integers_up_to_2_53_stay_numbers() -> None:
+    recs = records("portfolios")
+    recs[0] = {**recs[0], "deliveryYear": 2**53}
+    assert str(frame_of("portfolios", recs)["deliveryYear"].dtype) == "Int64"
+
+
+def test_the_client_quotes_integers_orjson_would_round() -> None:
+    from ecore_xl.api.body import quote_big_integers
+
+    body = b'{"value":[{"id":12345678901234567890123,"v":1.5,"t":"12345678901234567890123"}]}'
+    exact, first = quote_big_integers(body)
+    assert first == "12345678901234567890123"
+    assert json.loads(exact)["value"][0] == {
+        "id": "12345678901234567890123", "v": 1.5, "t": "12345678901234567890123",
+    }  # fmt: skip
+    assert quote_big_integers(b'{"value":[{"id":12}]}') == (b'{"value":[{"id":12}]}', None)
+
+
+def test_the_end_of_time_instant_is_a_clean_result(caplog: pytest.LogCaptureFixture) -> None:
+    """``9999-12-31T23:59:59Z`` (an "open end") has no local time in Berlin before the year
+    10000: the UTC value is kept, the local one left empty, with a warning; no OverflowError."""
+    recs = [{"id": "K-1", "executedAt": "9999-12-31T23:59:59Z"},
+            {"id": "K-2", "executedAt": "2026-01-01T00:00:00Z"}]  # fmt: skip
+    df = frame_of("clicks", recs)
+    assert df["executedAt"].iloc[0] == pd.Timestamp("9999-12-31T23:59:59Z")
+    assert pd.isna(df["executedAtLocal"].iloc[0])
+    assert df["executedAtLocal"].iloc[1] == pd.Timestamp("2026-01-01T01:00:00")
+    assert "no local time in Europe/Berlin" in caplog.text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -297,3 +299,172 @@ def test_renamed_settings_sheet_is_still_used(srv: MockServer, book: Path) -> No
     report = refresh_file(book, service=service_for(srv))
     assert [r.dataset for r in report.results] == ["contracts"]
     assert "eCore" not in openpyxl.load_workbook(book).sheetnames
+
+
+def test_number_columns_get_the_catalogues_formats(srv: MockServer, tmp_path: Path) -> None:
+    """MWh, prices, amounts and ratios of refreshed tables are formatted as the catalogue's
+    fields declare (one place: ``Field.fmt``), not General."""
+    from ecore_xl.catalogue import builtin_catalogue
+
+    book = new_workbook(
+        tmp_path / "formats.xlsx",
+        from_=dt.date(2026, 3, 1),
+        to=dt.date(2026, 4, 1),
+        granularity="day",
+        datasets="volumes, clicks, positions, invoices",
+    )
+    refresh_file(book, service=service_for(srv))
+    wb = openpyxl.load_workbook(book)
+    checked = 0
+    for ds in builtin_catalogue():
+        formats = ds.number_formats()
+        if ds.sheet not in wb.sheetnames or ds.table not in wb[ds.sheet].tables:
+            continue
+        ws = wb[ds.sheet]
+        table = ws.tables[ds.table]
+        c1, r1, _, r2 = range_boundaries(table.ref)
+        for i, column in enumerate(table.tableColumns):
+            if column.name in formats:
+                cells = [ws.cell(r, c1 + i) for r in range(r1 + 1, r2 + 1)]
+                assert {c.number_format for c in cells} == {formats[column.name]}, column.name
+                assert any(isinstance(c.value, float) for c in cells), column.name
+                checked += 1
+    assert checked >= 10
+
+
+# ---- concurrent writers (issue 12) ----------------------------------------------------------
+
+PAIRS = 20
+
+
+def test_twenty_concurrent_refresh_pairs_lose_no_update(srv: MockServer, tmp_path: Path) -> None:
+    """Each pair: one refresh of contracts and one of invoices, started together on the same
+    workbook (neither sheet in it yet). Before the lock, both exited 0 and the slower one's save
+    dropped the other's table. Now every pair ends with both tables, or with a one-line refusal
+    (nothing lost either way); bounded by a join timeout."""
+    import shutil
+    import threading
+
+    pristine = new_workbook(tmp_path / "pristine.xlsx", datasets="contracts")
+    book = tmp_path / "book.xlsx"
+    outcome = {"ok": 0, "refused": 0, "lost": 0}
+    for _ in range(PAIRS):
+        shutil.copyfile(pristine, book)
+        barrier = threading.Barrier(2, timeout=10)
+        done: dict[str, str] = {}
+
+        def run(dataset: str, barrier: threading.Barrier = barrier, done: dict = done) -> None:
+            service = service_for(srv)
+            try:
+                barrier.wait()
+                refresh_file(book, service=service, datasets=[dataset])
+                done[dataset] = "ok"
+            except EcoreError as exc:
+                assert "\n" not in str(exc)
+                done[dataset] = "refused"
+            finally:
+                service.close()
+
+        threads = [threading.Thread(target=run, args=(d,)) for d in ("contracts", "invoices")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not any(t.is_alive() for t in threads)
+        sheets = openpyxl.load_workbook(book).sheetnames
+        for dataset, sheet in (("contracts", "Contracts"), ("invoices", "Invoices")):
+            if done[dataset] == "ok":
+                outcome["ok"] += 1
+                outcome["lost"] += sheet not in sheets
+            else:
+                outcome["refused"] += 1
+    assert outcome["lost"] == 0
+    assert outcome["ok"] == 2 * PAIRS  # with the lock the second one waits, then succeeds
+
+
+def test_two_processes_refreshing_one_workbook_both_keep_their_tables(
+    srv: MockServer, tmp_path: Path
+) -> None:
+    """The same with two ``ecore-xl refresh`` processes: the lock works across processes."""
+    import subprocess
+    import sys
+
+    book = new_workbook(tmp_path / "book.xlsx", datasets="contracts")
+    env = {**{k: v for k, v in os.environ.items()}, **srv.env()}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ecore_xl", "refresh", str(book), "--datasets", dataset],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for dataset in ("contracts", "invoices")
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    sheets = openpyxl.load_workbook(book).sheetnames
+    assert {"Contracts", "Invoices"} <= set(sheets)
+
+
+def test_a_change_made_during_the_refresh_is_kept(srv: MockServer, book: Path) -> None:
+    """Excel (which ignores our lock) saves the workbook while the refresh is fetching: the
+    refresh refuses to replace it, and the user's save survives."""
+    from ecore_xl.data import DataService
+    from ecore_xl.errors import FileChangedError
+
+    class SavesMeanwhile(DataService):
+        def fetch(self, *args: Any, **kwargs: Any) -> Any:
+            frame = super().fetch(*args, **kwargs)
+            wb = openpyxl.load_workbook(book)
+            wb["eCore"]["D1"] = "typed by the user meanwhile"
+            wb.save(book)
+            return frame
+
+    service = SavesMeanwhile(service_for(srv).settings)
+    with pytest.raises(FileChangedError, match="changed by someone else"):
+        refresh_file(book, service=service)
+    assert openpyxl.load_workbook(book)["eCore"]["D1"].value == "typed by the user meanwhile"
+    assert sorted(p.name for p in book.parent.iterdir()) == ["book.xlsx"]
+
+
+# ---- rolling windows in the settings cells (issue 12) ---------------------------------------
+
+
+def test_settings_formulas_are_evaluated_by_the_headless_refresh(
+    srv: MockServer, tmp_path: Path
+) -> None:
+    """``=EOMONTH(D1,-2)+1`` .. ``=EOMONTH(D1,-1)+1`` with D1 in May: April's volumes; and
+    ``=TODAY()-…`` with the refresh's clock."""
+    from ecore_xl.excel.refresh_book import refresh_book
+    from ecore_xl.excel.sheets import OpenpyxlWriter
+
+    book = new_workbook(tmp_path / "book.xlsx", granularity="day", datasets="volumes",
+                        from_="=EOMONTH(D1,-2)+1", to="=EOMONTH(D1,-1)+1")  # fmt: skip
+    wb = openpyxl.load_workbook(book)
+    wb["eCore"]["D1"] = dt.date(2026, 5, 15)
+    wb.save(book)
+    report = refresh_file(book, service=service_for(srv))
+    assert report.results[0].filters["from"] == dt.date(2026, 4, 1)
+    assert report.results[0].filters["to"] == dt.date(2026, 5, 1)
+    assert report.results[0].rows == 30 * len(srv.portfolio.meters)
+    kept = openpyxl.load_workbook(book)["eCore"]
+    assert {kept["B5"].value, kept["B6"].value} == {"=EOMONTH(D1,-2)+1", "=EOMONTH(D1,-1)+1"}
+
+    wb = openpyxl.load_workbook(book)
+    set_settings(wb, from_="=TODAY()-7", to="=TODAY()")
+    clock = dt.datetime(2026, 6, 10, 22, 30, tzinfo=dt.UTC)  # already 11 June in Berlin
+    result = refresh_book(OpenpyxlWriter(wb), service=service_for(srv), now=lambda: clock)
+    assert result.results[0].filters["from"] == dt.date(2026, 6, 4)
+    assert result.results[0].filters["to"] == dt.date(2026, 6, 11)
+
+
+def test_a_settings_formula_the_refresh_cannot_evaluate_is_one_line(
+    srv: MockServer, tmp_path: Path
+) -> None:
+    book = new_workbook(tmp_path / "book.xlsx", datasets="volumes", from_='=INDIRECT("D1")')
+    before = book.read_bytes()
+    with pytest.raises(UsageError) as info:
+        refresh_file(book, service=service_for(srv))
+    assert str(info.value).startswith("ecore.from (eCore!B5) holds the formula '=INDIRECT")
+    assert book.read_bytes() == before

@@ -132,3 +132,17 @@ def test_cli_refresh(srv: MockServer, tmp_path: Path, monkeypatch: pytest.Monkey
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"x")
     assert runner.invoke(cli, ["refresh", str(xls)]).exit_code == 2
+
+
+def test_a_values_copy_of_a_damaged_workbook_is_one_line(tmp_path: Path) -> None:
+    book = new_workbook(tmp_path / "book.xlsx", datasets="contracts")
+    with zipfile.ZipFile(book) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts["xl/workbook.xml"] = b"<workbook><sheets"
+    with zipfile.ZipFile(book, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(UsageError, match=r"book\.xlsx is not a readable") as info:
+        snapshot_file(book, tmp_path / "copy.xlsx")
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "copy.xlsx").exists()

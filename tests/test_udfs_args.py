@@ -225,3 +225,19 @@ def test_log_dir_that_cannot_be_created_is_not_an_error(tmp_path: Path) -> None:
         assert logsetup.configure_logging() is None
     finally:
         logsetup.close_logging()
+
+
+def test_results_keep_what_a_cell_cannot_hold_as_text() -> None:
+    df = pd.DataFrame(
+        {
+            "id": np.array([2**53 + 1, 5], dtype="int64"),
+            "big": [12345678901234567890123, 1],
+            "day": pd.to_datetime(["1899-12-31", "2026-03-01"]),
+        }
+    )
+    rows = results.frame_to_rows(df, tz=TZ)
+    assert rows[1] == [str(2**53 + 1), "12345678901234567890123", "1899-12-31 00:00:00"]
+    assert rows[2] == [5.0, 1.0, dt.datetime(2026, 3, 1)]
+    zone = results.ZoneInfo(TZ)
+    assert results.cell_value(dt.date(1899, 1, 1), zone) == "1899-01-01"
+    assert results.cell_value(2**63, zone) == str(2**63)

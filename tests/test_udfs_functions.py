@@ -374,3 +374,71 @@ def test_status_values_are_excel_values(service: DataService) -> None:
         assert value is None or isinstance(value, str | float | bool | dt.datetime)
         if isinstance(value, float):
             assert math.isfinite(value)
+
+
+# ---- the formula deadline (issue 12) ---------------------------------------------------------
+
+
+def test_a_slow_api_gives_the_cell_an_answer_by_the_formula_deadline() -> None:
+    """The API takes 3 s; ECORE_FORMULA_DEADLINE is 1 s: the cell answers in about a second
+    with a one-line #ECORE!, the load goes on into the cache, and the next call gets the data."""
+    import json
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    from ecore_xl.config import Settings
+    from ecore_xl.errors import DeadlineExceededError, FormulaDeadlineError
+    from tests.listener_fixtures import TinyHTTP, token_then
+
+    def slow(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(3.0)
+        payload = json.dumps({"value": [{"id": "C-1", "name": "Strom 2027"}]}).encode()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        h.wfile.write(payload)
+
+    assert issubclass(FormulaDeadlineError, DeadlineExceededError)
+    with TinyHTTP(token_then(slow)) as api:
+        env = {
+            "ECORE_BASE_URL": api.url + "/v1",
+            "ECORE_TOKEN_URL": api.url + "/token",
+            "ECORE_CLIENT_ID": "client",
+            "ECORE_CLIENT_SECRET": "secret-0123456789",
+            "ECORE_SCOPE": "https://tenant/api/.default",
+            "ECORE_SUBSCRIPTION_KEY": "key-0123456789",
+            "ECORE_FORMULA_DEADLINE": "1",
+        }
+        svc = DataService(Settings.load(use_file=False, use_keyring=False, environ=env))
+        set_service(svc)
+        started = time.monotonic()
+        first = udfs.ECORE_CONTRACTS()
+        took = time.monotonic() - started
+        text = _one_line_error(first)
+        assert "within 1 s (ECORE_FORMULA_DEADLINE)" in text and took < 2.5
+        for _ in range(100):  # the load finishes in the background (bounded wait)
+            if svc.cache.stats.loads:
+                break
+            time.sleep(0.1)
+        second = udfs.ECORE_CONTRACTS()
+    header, row = second[0], second[1]
+    assert row[header.index("id")] == "C-1" and row[header.index("name")] == "Strom 2027"
+    assert len(api.requests) == 2  # the token POST and one GET: the second call was cached
+
+
+def test_a_range_of_ids_keeps_a_quoted_comma() -> None:
+    """A range of cells: each cell's text is split at commas outside quotes, so ``"A,1"`` in a
+    cell is one meter and ``M-1, M-2`` two."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ecore_xl.config import Settings
+    from tests.listener_fixtures import TinyHTTP, api_env, empty_pages, token_then
+
+    with TinyHTTP(token_then(empty_pages())) as api:
+        env = api_env(api.url)
+        set_service(DataService(Settings.load(use_file=False, use_keyring=False, environ=env)))
+        answer = udfs.ECORE_VOLUMES([['"A,1"'], ["M-1, M-2"]], "2026-03-01", "2026-03-02")
+    assert "No volumes" in str(answer[0][0])
+    asked = [parse_qs(urlsplit(p).query)["meterId"][0] for m, p, _ in api.requests if m == "GET"]
+    assert sorted(asked) == ["A,1", "M-1", "M-2"]

@@ -19,14 +19,23 @@ from requests.auth import AuthBase
 
 from ecore_xl.api._log import logger, register_secret
 from ecore_xl.api.backoff import backoff_delay
+from ecore_xl.api.body import deadline_error, read_body
+from ecore_xl.api.deadline import Deadline
 from ecore_xl.api.errors_map import describe_body, network_error, parse_retry_after, token_error
 from ecore_xl.config import Settings
-from ecore_xl.errors import ApiError, UnexpectedResponseError
+from ecore_xl.errors import (
+    ApiError,
+    DeadlineExceededError,
+    ResponseTooLargeError,
+    UnexpectedResponseError,
+)
 
 __all__ = ["NoAuth", "TokenProvider"]
 
 #: lifetime used when a token response states none at all (refresh soon rather than late)
 _FALLBACK_LIFETIME = 300.0
+#: a token response is a few kilobytes; more is not a token service
+_MAX_TOKEN_BYTES = 1024 * 1024
 
 
 class NoAuth(AuthBase):
@@ -105,20 +114,34 @@ class TokenProvider:
             "client_secret": s.client_secret,
             "scope": s.scope,
         }
+        with Deadline(s.request_deadline) as deadline:
+            return self._post(token_url, form, deadline)
+
+    def _post(self, token_url: str, form: dict[str, Any], deadline: Deadline) -> str:
+        """The token POST with retries, within ``deadline``; the body capped."""
+        s = self._settings
         attempt = 0
         while True:
             started = self._clock()
             wait: float | None = None
+            left = max(deadline.left(), 0.001)
             try:
                 response = self._session.post(
                     token_url,
                     data=form,
                     headers={"Accept": "application/json"},
-                    timeout=(s.connect_timeout, s.read_timeout),
+                    timeout=(min(s.connect_timeout, left), min(s.read_timeout, left)),
                     auth=NoAuth(),
                     allow_redirects=False,
+                    stream=True,
                 )
+                cap = min(s.max_response_bytes, _MAX_TOKEN_BYTES)
+                read_body(response, cap, deadline, what="The token service")
+            except (ResponseTooLargeError, DeadlineExceededError):
+                raise
             except requests.RequestException as exc:
+                if deadline.passed():
+                    raise deadline_error(token_url, deadline, what="The token service") from None
                 error: ApiError = network_error(
                     exc,
                     token_url,
@@ -138,6 +161,8 @@ class TokenProvider:
             delay = backoff_delay(attempt, self._rng)
             if wait is not None and wait <= s.max_retry_after:
                 delay = max(delay, wait)
+            if delay >= deadline.left():
+                raise deadline_error(token_url, deadline, what="The token service")
             logger.info(
                 "Token request failed (%s); retry %d/%d in %.1f s",
                 error,

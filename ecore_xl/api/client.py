@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -21,7 +22,9 @@ from requests.auth import AuthBase
 from ecore_xl.api._log import logger, register_secret
 from ecore_xl.api.auth import TokenProvider
 from ecore_xl.api.backoff import backoff_delay
+from ecore_xl.api.body import deadline_error, quote_big_integers, read_body
 from ecore_xl.api.completeness import check_complete
+from ecore_xl.api.deadline import Deadline
 from ecore_xl.api.envelope import one_record, page_records
 from ecore_xl.api.errors_map import (
     RETRYABLE_STATUS,
@@ -40,6 +43,7 @@ from ecore_xl.catalogue.dialect import DEFAULT_DIALECT, Dialect
 from ecore_xl.config import Settings
 from ecore_xl.errors import (
     ApiError,
+    DeadlineExceededError,
     EcoreError,
     UnexpectedResponseError,
     UsageError,
@@ -290,8 +294,20 @@ class EcoreClient:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None = None,
     ) -> tuple[requests.Response, Any]:
+        """One GET, its retries and waits included, within ``settings.request_deadline``."""
         s = self._settings
         s.require_api()
+        with Deadline(s.request_deadline) as deadline:
+            return self._attempts(url, params, headers, deadline)
+
+    def _attempts(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        deadline: Deadline,
+    ) -> tuple[requests.Response, Any]:
+        s = self._settings
         attempt = 0  # retries used so far
         token_renewed = False
         while True:
@@ -299,26 +315,29 @@ class EcoreClient:
             token = self._tokens.token()
             self.stats.add("requests")
             started = time.perf_counter()
+            left = max(deadline.left(), 0.001)
             try:
                 response = self._session.get(
                     url,
                     params=params,
                     headers=headers or None,  # a paging style's own (a continuation token)
                     auth=_GatewayAuth(s.subscription_key_header, key, token),
-                    timeout=(s.connect_timeout, s.read_timeout),
+                    timeout=(min(s.connect_timeout, left), min(s.read_timeout, left)),
                     allow_redirects=False,
-                    stream=True,  # so that a body cut short is told apart from no answer
+                    stream=True,  # the body is read below: capped, within the deadline
                 )
             except requests.RequestException as exc:
+                if deadline.passed():
+                    raise deadline_error(url, deadline) from None
                 error = network_error(
                     exc, url, connect_timeout=s.connect_timeout, read_timeout=s.read_timeout
                 )
                 if attempt >= s.retries:
                     raise error from None
-                attempt = self._pause(attempt, None, f"{type(exc).__name__} for {url}")
+                attempt = self._pause(attempt, None, f"{type(exc).__name__} for {url}", deadline)
                 continue
             try:
-                size = len(response.content)
+                size = read_body(response, s.max_response_bytes, deadline)
             except requests.RequestException as exc:
                 response.close()
                 if attempt >= s.retries:
@@ -327,7 +346,8 @@ class EcoreClient:
                     raise network_error(  # e.g. the read timeout struck mid-body
                         exc, url, connect_timeout=s.connect_timeout, read_timeout=s.read_timeout
                     ) from None
-                attempt = self._pause(attempt, None, f"body cut short for {response.url}")
+                why = f"body cut short for {response.url}"
+                attempt = self._pause(attempt, None, why, deadline)
                 continue
             status = response.status_code
             self.stats.add("bytes", size)
@@ -339,6 +359,15 @@ class EcoreClient:
                 (time.perf_counter() - started) * 1000,
             )
             if status == 200:
+                exact, example = quote_big_integers(response.content)
+                if example is not None:
+                    response._content = exact
+                    logger.warning(
+                        "The API sent integers beyond 2^53, e.g. %s, for %s: kept as text, "
+                        "exactly as sent (Excel holds 15 digits of a number).",
+                        example,
+                        urlsplit(response.url).path,
+                    )
                 return response, decode_json(response, response.url)
             if status == 401:
                 kind = kind_of_401(response)
@@ -355,7 +384,8 @@ class EcoreClient:
                     raise self._error(response, slot)
                 if attempt >= s.retries:
                     raise self._error(response, slot)
-                attempt = self._pause(attempt, wait, f"HTTP {status} for {response.url}")
+                why = f"HTTP {status} for {response.url}"
+                attempt = self._pause(attempt, wait, why, deadline)
                 continue
             if 300 <= status < 400:
                 raise UnexpectedResponseError(
@@ -385,8 +415,13 @@ class EcoreClient:
                     wait = float(digits)
         return wait
 
-    def _pause(self, attempt: int, wait: float | None, why: str) -> int:
+    def _pause(self, attempt: int, wait: float | None, why: str, deadline: Deadline) -> int:
         delay = wait if wait is not None else backoff_delay(attempt, self._rng)
+        if delay >= deadline.left():  # never sleep past the deadline: say so now
+            raise DeadlineExceededError(
+                f"{why}: retrying in {human_seconds(delay)} would pass ECORE_REQUEST_DEADLINE "
+                f"({deadline.seconds:g} s): try again later."
+            )
         logger.info(
             "%s; retry %d/%d in %s",
             why,

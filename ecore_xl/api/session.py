@@ -5,7 +5,8 @@ install their root, unless ``ECORE_CA_BUNDLE`` names a PEM file. The proxy of ea
 chosen by :class:`~ecore_xl.api.proxy.ProxyFinder` (environment, PAC file from ``ECORE_PROXY_PAC``
 or the OS, the OS's fixed proxies, WPAD), once per host for the session's life
 (:class:`EnvironmentOnceSession`), as settings are read once; ``session.proxy_finder`` says why.
-Retries are not done here: the client owns them (see ``client.py``).
+Retries are not done here: the client owns them (see ``client.py``). Every adapter's
+connections can be watched by a request's total deadline (:mod:`ecore_xl.api.deadline`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from ecore_xl.api.deadline import watch_connections
 from ecore_xl.api.proxy import ProxyFinder
 from ecore_xl.config import Settings
 
@@ -27,6 +29,7 @@ __all__ = [
     "CABundleAdapter",
     "EnvironmentOnceSession",
     "TruststoreAdapter",
+    "WatchedAdapter",
     "make_session",
     "os_ssl_context",
 ]
@@ -41,7 +44,20 @@ def os_ssl_context() -> ssl.SSLContext:
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-class TruststoreAdapter(HTTPAdapter):
+class WatchedAdapter(HTTPAdapter):
+    """HTTPAdapter whose connections (direct and through proxies) a deadline can watch."""
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
+    ) -> None:
+        super().init_poolmanager(connections, maxsize, block=block, **pool_kwargs)
+        watch_connections(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        return watch_connections(super().proxy_manager_for(proxy, **proxy_kwargs))
+
+
+class TruststoreAdapter(WatchedAdapter):
     """HTTPAdapter whose pools (direct and through proxies) verify with one OS-store context."""
 
     def __init__(self, ssl_context: ssl.SSLContext | None = None, **kwargs: Any) -> None:
@@ -67,7 +83,7 @@ class TruststoreAdapter(HTTPAdapter):
             conn.ca_cert_dir = None
 
 
-class CABundleAdapter(HTTPAdapter):
+class CABundleAdapter(WatchedAdapter):
     """HTTPAdapter that verifies with one PEM bundle (``ECORE_CA_BUNDLE``) whatever else says.
 
     ``session.verify`` alone is not enough: requests lets ``REQUESTS_CA_BUNDLE`` /
@@ -145,7 +161,7 @@ def make_session(settings: Settings) -> requests.Session:
     else:
         adapter = TruststoreAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0)
     session.mount("https://", adapter)
-    session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0))
+    session.mount("http://", WatchedAdapter(pool_connections=4, pool_maxsize=pool, max_retries=0))
     session.headers["User-Agent"] = _USER_AGENT.format(version=__version__)
     session.headers["Accept"] = "application/json"
     return session

@@ -28,9 +28,10 @@ Datasets (the rules of ``datasets``)::
   ``{"patch": [...], "remove": [names], "replace": [...]}``; ``replace`` cannot be combined with
   ``patch``.
 - A field entry is an object (``name``, ``type``, ``doc``, ``api_name``, ``unit``, ``api_unit``,
-  ``unit_field``, ``ends_period``, ``values``) or a string ``"name"`` / ``"name:type"``; a filter
-  entry has ``name``, ``type``, ``doc``, ``api_name``, ``required``, ``default``, ``allowed``,
-  ``values``.
+  ``unit_field``, ``ends_period``, ``values``, ``fmt``: the column's Excel number format, a name
+  such as ``"mwh"``, ``"price"``, ``"pct"`` or a format such as ``"#,##0.0"``) or a string
+  ``"name"`` / ``"name:type"``; a filter entry has ``name``, ``type``, ``doc``, ``api_name``,
+  ``required``, ``default``, ``allowed``, ``values``.
 - Filter types: ``text`` (one value, commas and all: a supplier's name), ``id`` (several ids, as
   a list or ``"M-1,M-2"``, are asked for one request each), ``enum`` (one of ``allowed``; several
   as for ids), ``date``, ``number``, ``list`` (several values sent comma-joined in one request).

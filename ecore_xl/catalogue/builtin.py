@@ -10,6 +10,7 @@ unit from each record's ``unit``, as the contract says. The dialect is the defau
 from __future__ import annotations
 
 from ecore_xl.catalogue.model import Dataset, Field, Filter, GranularityRule
+from ecore_xl.number_formats import number_format
 
 __all__ = ["DATASETS"]
 
@@ -41,7 +42,9 @@ _PERIOD_ENDS = frozenset({"deliveryEnd", "periodEnd", "validTo"})
 
 
 def _f(spec: str, doc: str = "") -> Field:
-    name, _, kind = spec.partition(":")
+    """``"name"``, ``"name:type"`` or ``"name:type:fmt"`` (fmt: a name of NUMBER_FORMATS)."""
+    name, _, rest = spec.partition(":")
+    kind, _, fmt = rest.partition(":")
     unit = next((u for suffix, u in _UNIT_SUFFIXES if name.endswith(suffix)), None)
     return Field(
         name,
@@ -49,6 +52,7 @@ def _f(spec: str, doc: str = "") -> Field:
         doc,
         unit=unit if kind == "number" else None,
         ends_period=name in _PERIOD_ENDS,
+        fmt=number_format(fmt),
     )
 
 
@@ -123,7 +127,7 @@ DATASETS: tuple[Dataset, ...] = (
             "address.postalCode",
             "address.city",
             "address.country",
-            "annualConsumptionMWh:number",
+            "annualConsumptionMWh:number:mwh",
         ),
         sheet="Meters",
     ),
@@ -177,7 +181,7 @@ DATASETS: tuple[Dataset, ...] = (
                 "deliveryStart:date",
                 "deliveryEnd:date",
                 "currency",
-                "contractedVolumeMWh:number",
+                "contractedVolumeMWh:number:mwh",
                 "meterIds:list",
             ),
         ),
@@ -201,10 +205,10 @@ DATASETS: tuple[Dataset, ...] = (
                 "deliveryStart:date",
                 "deliveryEnd:date",
                 "executedAt:timestamp",
-                "volumeMW:number",
-                "volumeMWh:number",
-                "sharePercent:number",
-                "priceEurPerMWh:number",
+                "volumeMW:number:mw",
+                "volumeMWh:number:mwh",
+                "sharePercent:number:number2",
+                "priceEurPerMWh:number:price",
                 "currency",
                 "status",
             ),
@@ -230,7 +234,14 @@ DATASETS: tuple[Dataset, ...] = (
         (
             Field("meterId"),
             Field("start", "timestamp", "interval start (UTC)"),
-            Field("value", "number", "energy in the interval", unit="MWh", unit_field="unit"),
+            Field(
+                "value",
+                "number",
+                "energy in the interval",
+                unit="MWh",
+                unit_field="unit",
+                fmt=number_format("mwh"),
+            ),
             Field("unit", "text", "the unit of value (MWh, converted from the API's)"),
             Field("type", "text", "actual or forecast"),
             Field("quality", "text", "measured or estimated"),
@@ -261,11 +272,11 @@ DATASETS: tuple[Dataset, ...] = (
         _fields(
             "portfolioId",
             "periodStart:timestamp",
-            "forecastVolumeMWh:number",
-            "hedgedVolumeMWh:number",
-            "openVolumeMWh:number",
-            "hedgeRatio:number",
-            "averageHedgePriceEurPerMWh:number",
+            "forecastVolumeMWh:number:mwh",
+            "hedgedVolumeMWh:number:mwh",
+            "openVolumeMWh:number:mwh",
+            "hedgeRatio:number:pct",
+            "averageHedgePriceEurPerMWh:number:price",
         ),
         sheet="Positions",
         key=None,
@@ -286,10 +297,10 @@ DATASETS: tuple[Dataset, ...] = (
             "periodEnd:date",
             "issueDate:date",
             "dueDate:date",
-            "consumptionMWh:number",
-            "netAmount:number",
-            "taxAmount:number",
-            "grossAmount:number",
+            "consumptionMWh:number:mwh",
+            "netAmount:number:amount",
+            "taxAmount:number:amount",
+            "grossAmount:number:amount",
             "currency",
             "status",
             "lines:list",
@@ -304,10 +315,10 @@ DATASETS: tuple[Dataset, ...] = (
         (
             Field("invoiceId"),
             Field("component", "text", "energy, grid, taxes, levies or other"),
-            Field("quantity", "number", "in unit"),
+            Field("quantity", "number", "in unit", fmt=number_format("number2")),
             Field("unit"),
-            Field("unitPrice", "number", "EUR per unit"),
-            Field("amount", "number", unit="EUR"),
+            Field("unitPrice", "number", "EUR per unit", fmt=number_format("price")),
+            Field("amount", "number", unit="EUR", fmt=number_format("amount")),
         ),
         sheet="InvoiceLines",
         key=None,

@@ -106,5 +106,5 @@ def write_catalogue_file(data: Mapping[str, Any], file: str | Path) -> Path:
 
     file = Path(file)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(file, text.encode("utf-8"))
+    atomic_write_bytes(file, text.encode("utf-8"), private=True)
     return file

@@ -75,6 +75,9 @@ class Field:
     unit_field: str | None = None
     ends_period: bool = False
     values: ValueMap = ()
+    #: Excel number format of the column (a name of :data:`ecore_xl.number_formats.NUMBER_FORMATS`
+    #: or a format); None: by type (dates and times get theirs, numbers General)
+    fmt: str | None = None
     derived: bool = field(default=False, compare=False, repr=False)  # api_name from a rule
 
     @property
@@ -182,6 +185,17 @@ class Dataset:
     def field_names(self) -> list[str]:
         """Column names in display order."""
         return [f.name for f in self.fields]
+
+    def number_formats(self) -> dict[str, str]:
+        """Column name -> Excel number format, for the fields that declare one."""
+        from ecore_xl.number_formats import number_format
+
+        out: dict[str, str] = {}
+        for f in self.fields:
+            fmt = number_format(f.fmt)
+            if fmt:
+                out[f.name] = fmt
+        return out
 
     def path_params(self) -> list[str]:
         """The ``{placeholders}`` of the path, in order."""

@@ -390,7 +390,7 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
         raise where.error(f"{key}.type", f"{kind!r} is not one of {', '.join(kinds)}.")
     text_keys = ["doc", "api_name", "default"]
     if cls is Field:
-        text_keys += ["unit", "api_unit", "unit_field"]
+        text_keys += ["unit", "api_unit", "unit_field", "fmt"]
     for text_key in text_keys:
         value = entry.get(text_key)
         if text_key in entry and value is not None and not isinstance(value, str | int | float):
@@ -433,7 +433,8 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
             raise where.error(f"{key}.api_unit", "needs 'unit' too (the column's unit).")
         if units["unit_field"] and not units["unit"]:
             raise where.error(f"{key}.unit_field", "needs 'unit' too (the column's unit).")
-        values |= {"ends_period": ends, **units}
+        fmt = str(entry["fmt"]) if entry.get("fmt") else None
+        values |= {"ends_period": ends, **units, "fmt": fmt}
     return cls(**values)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ecore_xl import __version__
-from ecore_xl.errors import EcoreError
+from ecore_xl.errors import EcoreError, local_file_error
 
 __all__ = ["COMMANDS", "cli", "main"]
 
@@ -53,13 +53,21 @@ class _LazyGroup(click.Group):
                 return super().invoke(ctx)
             except EcoreError as exc:
                 log_failure(ctx.invoked_subcommand, exc)
-                click.echo(f"Error: {exc}", err=True)
-                ctx.exit(exc.exit_code)
+                _fail(ctx, exc)
             except (click.exceptions.Exit, click.ClickException, click.Abort):
                 raise
+            except (OSError, MemoryError) as exc:  # a local file, the disk, memory: one line
+                log_failure(ctx.invoked_subcommand, exc)
+                _fail(ctx, local_file_error(exc, None, f"ecore-xl {ctx.invoked_subcommand} on"))
             except Exception as exc:
                 log_failure(ctx.invoked_subcommand, exc)
                 raise
+
+
+def _fail(ctx: click.Context, exc: EcoreError) -> None:
+    """The one ``Error:`` line (an EcoreError's message has its secrets blanked) and exit."""
+    click.echo(f"Error: {' '.join(str(exc).split())}", err=True)
+    ctx.exit(exc.exit_code)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

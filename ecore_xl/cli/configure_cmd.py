@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ecore_xl.atomic import atomic_write_bytes, make_private_dir
 from ecore_xl.config import (
     SECRET_FIELDS,
     Settings,
@@ -24,7 +25,8 @@ __all__ = ["configure", "write_profile"]
 
 
 def write_profile(profile: str, values: dict[str, str], path: Path | None = None) -> Path:
-    """Merge ``values`` into ``[profiles.<profile>]`` of the TOML config file, atomically."""
+    """Merge ``values`` into ``[profiles.<profile>]`` of the TOML config file, atomically, with
+    mode 0600 in a 0700 folder (POSIX)."""
     path = path or config_file_path()
     data: dict[str, Any] = read_config_file() if path == config_file_path() else {}
     profiles: dict[str, dict[str, Any]] = dict(data.get("profiles", {}))
@@ -38,11 +40,10 @@ def write_profile(profile: str, values: dict[str, str], path: Path | None = None
         lines.append(f"\n[profiles.{json.dumps(name)}]")
         for key, value in profiles[name].items():
             lines.append(f"{key} = {json.dumps(str(value))}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines).lstrip() + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    make_private_dir(path.parent, tighten=True)
+    text = "\n".join(lines).lstrip() + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"), private=True)  # 0600: it decides where
+    return path  # the client secret is sent
 
 
 def _has_terminal() -> bool:

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ecore_xl.atomic import atomic_write_path
+from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.cli.hints import in_cli_spelling
-from ecore_xl.cli.options import offline_option, snapshot_dir_option
+from ecore_xl.cli.options import no_escape_option, offline_option, snapshot_dir_option
 from ecore_xl.cli.preview import preview
+from ecore_xl.data.filters import split_ids
 from ecore_xl.errors import InvalidFilterError, UsageError
+from ecore_xl.escaping import csv_frame, sheet_title
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,8 +73,19 @@ def _check_format(path: Path) -> str:
 
 
 def _write_csv(df: pd.DataFrame, target: Path, style: CsvStyle) -> None:
-    """The one CSV writer: every text field of ``df`` passes here."""
-    df.to_csv(target, index=False, sep=style.sep, decimal=style.decimal, encoding=style.encoding)
+    """The one CSV writer: every text field of ``df`` passes here (escaped by the caller).
+
+    CRLF (RFC 4180): a field holding a bare CR is then quoted, so no reader starts a new line
+    (and a formula) in the middle of it.
+    """
+    df.to_csv(
+        target,
+        index=False,
+        sep=style.sep,
+        decimal=style.decimal,
+        encoding=style.encoding,
+        lineterminator="\r\n",
+    )
 
 
 def _write_json(df: pd.DataFrame, target: Path, lists: dict[str, list[Any]]) -> None:
@@ -93,12 +106,14 @@ def _write_xlsx(df: pd.DataFrame, target: Path, ds: Dataset) -> None:
     from openpyxl import Workbook
 
     from ecore_xl.excel.sheets import write_table
+    from ecore_xl.xlsx import save_workbook, stream_cells
 
     wb = Workbook()
+    stream_cells(wb)
     ws = wb.active
-    ws.title = ds.sheet[:31]
-    write_table(ws, df, table_name=ds.table)
-    wb.save(target)
+    ws.title = sheet_title(ds.sheet)
+    write_table(ws, df, table_name=ds.table, formats=ds.number_formats())
+    save_workbook(wb, target)
 
 
 def write_frame(
@@ -108,17 +123,20 @@ def write_frame(
     *,
     csv_style: str = "plain",
     lists: dict[str, list[Any]] | None = None,
+    escape: bool = True,
 ) -> Path:
     """Write ``df`` to ``path`` as .csv / .xlsx / .json / .parquet (by extension), atomically.
 
     ``lists``: for JSON, columns to write as the arrays the API sent (see :func:`nested_lists`).
     Parquet keeps the dtypes (UTC and local time, numbers) and ``df.attrs`` (provenance).
+    ``escape``: CSV text (and column names) that a spreadsheet would read as a formula gets a
+    leading ``'`` (:mod:`ecore_xl.escaping`); JSON and Parquet are data and are written as sent.
     """
     target = Path(path)
     suffix = _check_format(target)
     with atomic_write_path(target) as tmp:
         if suffix == ".csv":
-            _write_csv(df, tmp, CSV_STYLES[csv_style])
+            _write_csv(csv_frame(df) if escape else df, tmp, CSV_STYLES[csv_style])
         elif suffix == ".json":
             _write_json(df, tmp, lists or {})
         elif suffix == ".parquet":
@@ -192,9 +210,9 @@ def _parse_filters(items: tuple[str, ...]) -> dict[str, Any]:
                 param_hint="--filter",
             )
         name = name.strip()
-        if name in out:  # the option given twice for one filter: several values
-            previous = out[name] if isinstance(out[name], list) else [out[name]]
-            out[name] = [*previous, value]
+        if name in out:  # the option given twice for one filter: several values, a list
+            previous = out[name] if isinstance(out[name], list) else split_ids(out[name])
+            out[name] = [*previous, *split_ids(value)]
         else:
             out[name] = value
     return out
@@ -209,7 +227,8 @@ def _parse_filters(items: tuple[str, ...]) -> dict[str, Any]:
     "filters",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Any dataset filter, e.g. meterId=MTR-0001 (A,B or repeated: several values).",
+    help="Any dataset filter, e.g. meterId=MTR-0001 (A,B or repeated: several values; "
+    "quote an id that holds a comma: meterId='\"A,1\",B').",
 )
 @click.option("--granularity", metavar="G", help="quarterhour, hour, day, month (volumes).")
 @click.option("--wide", is_flag=True, help="Volumes as one column per meter.")
@@ -231,6 +250,7 @@ def _parse_filters(items: tuple[str, ...]) -> dict[str, Any]:
 @snapshot_dir_option
 @offline_option
 @click.option("--refresh", is_flag=True, help="Ignore cached data.")
+@no_escape_option
 def fetch(
     dataset: str,
     from_: str | None,
@@ -243,6 +263,7 @@ def fetch(
     snapshot: Path | None,
     offline: bool,
     refresh: bool,
+    no_escape: bool,
 ) -> None:
     """Fetch DATASET (contracts, volumes, invoices, ...) as a table.
 
@@ -258,6 +279,7 @@ def fetch(
 
     if out is not None:
         _check_format(out)  # before any request
+        check_not_open(out)
     values = _parse_filters(filters)
     for name, value in (("from", from_), ("to", to), ("granularity", granularity)):
         if value is not None:
@@ -286,5 +308,6 @@ def fetch(
     if out.suffix.lower() == ".json" and not wide:
         records = service.fetch_records(ds.name, **where, **values)  # from the cache
         lists = nested_lists(df, ds, records)
-    write_frame(df, out, ds, csv_style=csv_style, lists=lists)
+    escape = service.settings.escape_formulas and not no_escape
+    write_frame(df, out, ds, csv_style=csv_style, lists=lists, escape=escape)
     click.echo(f"Wrote {len(df):,} rows to {out}")

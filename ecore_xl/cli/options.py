@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-__all__ = ["Percent", "offline_option", "snapshot_dir_option"]
+__all__ = ["Percent", "no_escape_option", "offline_option", "snapshot_dir_option"]
 
 #: ``--snapshot DIR`` of fetch and refresh (``report --snapshot`` differs: it reads only)
 snapshot_dir_option = click.option(
@@ -19,6 +19,15 @@ snapshot_dir_option = click.option(
 )
 offline_option = click.option(
     "--offline", is_flag=True, help="Never call the API: use cached data and snapshots only."
+)
+
+
+#: ``--no-escape`` of fetch and report: a trusted pipeline's switch (ECORE_ESCAPE_FORMULAS=0)
+no_escape_option = click.option(
+    "--no-escape",
+    is_flag=True,
+    help="Write API text that starts with = + - @ as sent (no ' in CSV, no quote prefix): "
+    "only for a trusted pipeline. Same as ECORE_ESCAPE_FORMULAS=0.",
 )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ecore_xl.cli.options import Percent, offline_option
+from ecore_xl.cli.options import Percent, no_escape_option, offline_option
 from ecore_xl.cli.progress import StepBar
 from ecore_xl.errors import UsageError
 
@@ -104,6 +104,7 @@ def _copy_template(ctx: click.Context, _param: click.Parameter, value: Path | No
     type=click.Path(dir_okay=False, path_type=Path),
     help="The .xlsx to write; with --split, {legal_entity} in the name is replaced by the id.",
 )
+@no_escape_option
 def report(
     month: str,
     legal_entity: str | None,
@@ -115,6 +116,7 @@ def report(
     split: bool,
     granularity: str,
     out: Path,
+    no_escape: bool,
 ) -> None:
     """Build the monthly report: consumption, costs, hedging and the invoice check.
 
@@ -146,6 +148,7 @@ def report(
             split=split,
             granularity=granularity,
             progress=bar,
+            escape=False if no_escape else None,
         )
     for note in result.warnings:
         click.echo(f"Warning (template): {note}", err=True)

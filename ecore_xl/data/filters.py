@@ -16,11 +16,15 @@ Rules, in order:
   ``YYYY-MM-DD`` (the API reads a date as local midnight); any other instant becomes ISO 8601 with
   its offset.
 * **Several values** (a list, or text with commas, e.g. ``"M-1,M-2"``) are for filters of type
-  ``id``, ``enum`` and ``number`` (:data:`MULTI_TYPES`, whose values never hold a comma): kept
-  comma-joined in the order given, and as the API takes one value per request, the service asks
-  once per value and concatenates the answers in that order. Filters of type ``list`` are sent
-  comma-joined in one request. A ``text`` filter (``supplier``) takes one value, commas and all:
-  ``"Stadtwerke Musterstadt GmbH, Energiehandel"`` is one supplier; a list of several is refused.
+  ``id``, ``enum`` and ``number`` (:data:`MULTI_TYPES`): kept in the order given, and as the API
+  takes one value per request, the service asks once per value and concatenates the answers in
+  that order. **Ids are lists end to end**: a list's items are taken whole (an id ``"A,1"`` in a
+  list is one id), and a text is split at commas *outside double quotes*
+  (:func:`split_ids`: ``'"A,1",B'`` is the two ids ``A,1`` and ``B``); the normalised text quotes
+  an id that holds a comma the same way (:func:`join_ids`). Filters of type ``list`` are sent
+  comma-joined in one request, so a value holding a comma is refused there. A ``text`` filter
+  (``supplier``) takes one value, commas and all: ``"Stadtwerke Musterstadt GmbH,
+  Energiehandel"`` is one supplier; a list of several is refused.
 * **Enums** match case-insensitively and come out in the catalogue's spelling.
 * Then defaults are applied, and required filters, ``one_of`` (exactly one of) and
   ``from`` < ``to`` are checked.
@@ -45,9 +49,11 @@ __all__ = [
     "MULTI_TYPES",
     "excel_serial_to_datetime",
     "is_multi",
+    "join_ids",
     "normalise_filters",
     "parse_date_value",
     "path_filter_names",
+    "split_ids",
     "split_multi",
 ]
 
@@ -67,14 +73,51 @@ def path_filter_names(path: str) -> list[str]:
     return _PATH_VAR.findall(path)
 
 
+def split_ids(text: str) -> list[str]:
+    """Values in ``text``, split at commas outside double quotes, each stripped; ``""`` inside
+    quotes is one quote. ``'M-1, "A,1"'`` -> ``["M-1", "A,1"]``; empty pieces are dropped."""
+    if '"' not in text:
+        return [part.strip() for part in text.split(MULTI_SEPARATOR) if part.strip()]
+    out: list[str] = []
+    piece: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            if quoted and text[i + 1 : i + 2] == '"':
+                piece.append('"')
+                i += 1
+            else:
+                quoted = not quoted
+        elif char == MULTI_SEPARATOR and not quoted:
+            out.append("".join(piece).strip())
+            piece = []
+        else:
+            piece.append(char)
+        i += 1
+    out.append("".join(piece).strip())
+    return [part for part in out if part]
+
+
+def join_ids(values: Iterable[str]) -> str:
+    """The inverse of :func:`split_ids`: a value holding a comma (or starting with a quote) is
+    quoted, its quotes doubled."""
+    return MULTI_SEPARATOR.join(
+        '"' + v.replace('"', '""') + '"' if MULTI_SEPARATOR in v or v.startswith('"') else v
+        for v in values
+    )
+
+
 def is_multi(filter_type: str, value: str) -> bool:
-    """Whether a normalised value holds several values the service must ask for one by one."""
-    return filter_type in MULTI_TYPES and MULTI_SEPARATOR in value
+    """Whether a normalised value holds several values the service must ask for one by one
+    (or one quoted value that holds a comma)."""
+    return filter_type in MULTI_TYPES and (MULTI_SEPARATOR in value or value.startswith('"'))
 
 
 def split_multi(value: str) -> list[str]:
-    """The single values of a normalised multi-value."""
-    return value.split(MULTI_SEPARATOR)
+    """The single values of a normalised multi-value, as the API gets them (unquoted)."""
+    return split_ids(value)
 
 
 # ---- names ----------------------------------------------------------------------------------
@@ -143,15 +186,18 @@ def _is_sequence(value: Any) -> bool:
 
 
 def _items(value: Any, *, split: bool = True) -> list[Any]:
-    """The single values inside ``value``: list items, and (``split``) comma-separated text."""
+    """The single values inside ``value``: list items (taken whole: an item holding a comma is
+    one value), and (``split``) a text's values (:func:`split_ids`)."""
     if _is_sequence(value):
         out: list[Any] = []
         for item in value:
-            out.extend(_items(item, split=split))
+            if isinstance(item, str):
+                out.extend([item.strip()] if item.strip() else [])
+            else:
+                out.extend(_items(item, split=False))
         return out
     if isinstance(value, str):
-        parts = value.split(MULTI_SEPARATOR) if split else [value]
-        return [part.strip() for part in parts if part.strip()]
+        return split_ids(value) if split else ([value.strip()] if value.strip() else [])
     if _is_empty(value):
         return []
     return [value]
@@ -317,9 +363,15 @@ def _normalise_one(f: Any, value: Any, *, tz: str) -> str | None:
             text = _text(item)
             if allowed:
                 text = _choose(f.name, text, allowed)
+        if ftype == "list" and MULTI_SEPARATOR in text:
+            raise InvalidFilterError(
+                f"Filter {f.name}: {text!r} holds a comma, and the API reads this list filter "
+                "comma-separated: it would be two values. Give the values without commas.",
+                parameter=f.name,
+            )
         if text not in out:
             out.append(text)
-    return MULTI_SEPARATOR.join(out)
+    return join_ids(out) if ftype in MULTI_TYPES else MULTI_SEPARATOR.join(out)
 
 
 def _check_range(dataset: Any, out: Mapping[str, str], *, tz: str) -> None:

@@ -30,6 +30,7 @@ typing made from the data are concatenated, otherwise the whole list is typed ag
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from ecore_xl.data.shapes import series_rows
 from ecore_xl.data.times import UTC_UNIT, dates, instants, wall_clock
 from ecore_xl.data.units import apply_units, check_unit_names
 from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
+from ecore_xl.excel_limits import MAX_EXACT_INTEGER
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -57,11 +59,15 @@ __all__ = [
     "volumes_wide",
 ]
 
+log = logging.getLogger("ecore_xl.data.frames")
+
 #: rows on one Excel sheet, the header row included
 EXCEL_MAX_ROWS = 1_048_576
 #: suffix of the local wall-clock sibling of a timestamp column
 LOCAL_SUFFIX = "Local"
 
+#: an integer as text, in full (a big id the client quoted: ``api.body.quote_big_integers``)
+_BIG_INTEGER_TEXT = re.compile(r"-?[0-9]{16,}")
 #: text accepted in a number field: a JSON number, nothing around it (no "1,5", no " 1")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 #: value types a number column converts without looking at each value
@@ -296,10 +302,36 @@ def _scalar_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _big_integer(values: list[Any]) -> Any:
+    """The first integer (or integer text) beyond 2**53 in ``values``, or None."""
+    for v in values:
+        kind = type(v)
+        if kind is int and abs(v) > MAX_EXACT_INTEGER:
+            return v
+        if kind is str and _BIG_INTEGER_TEXT.fullmatch(v) and abs(int(v)) > MAX_EXACT_INTEGER:
+            return v
+    return None
+
+
 def _numbers(
     ds: Dataset, name: str, values: list[Any], *, integer: bool, declared: bool
 ) -> pd.Series:
-    """float64 (``integer``: Int64 when every value is whole) from JSON numbers or number text."""
+    """float64 (``integer``: Int64 when every value is whole) from JSON numbers or number text.
+
+    An integer beyond 2**53 fits neither a float (nor Excel's cells) exactly, nor Int64 beyond
+    2**63: the column is kept as text, exactly as sent, with a warning naming the field.
+    """
+    big = _big_integer(values)
+    if big is not None:
+        if type(big) is int:  # as text the API sent it quoted: the client said so already
+            log.warning(
+                "%s: field %r holds the integer %s, beyond the 2^53 that Excel (and a float) "
+                "holds exactly: the column is kept as text.",
+                ds.name,
+                name,
+                big,
+            )
+        return _text([None if v is None else _scalar_text(v) for v in values])
     if set(map(type, values)) <= _NUMERIC_TYPES:
         try:
             arr = np.asarray(values, dtype="float64")
@@ -314,8 +346,9 @@ def _numbers(
         arr = np.asarray([float(v) if type(v) is str else v for v in values], dtype="float64")
     if integer:
         finite = arr[np.isfinite(arr)]
-        if np.array_equal(finite, np.round(finite)) and not np.isinf(arr).any():
-            return pd.Series(pd.array(arr, dtype="Int64"))
+        exact = not len(finite) or float(np.abs(finite).max()) <= MAX_EXACT_INTEGER
+        if exact and np.array_equal(finite, np.round(finite)) and not np.isinf(arr).any():
+            return pd.Series(pd.array(arr, dtype="Int64"))  # 1e308 stays a float: no overflow
     return pd.Series(arr, dtype="float64")
 
 

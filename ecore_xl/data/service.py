@@ -61,7 +61,7 @@ from urllib.parse import urlencode
 from ecore_xl.data import granularity as _granularity
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.encode import encode_request
-from ecore_xl.data.filters import normalise_filters, split_multi
+from ecore_xl.data.filters import join_ids, normalise_filters, split_multi
 from ecore_xl.data.plan import (
     chunk_range,
     count_chunks,
@@ -438,7 +438,7 @@ class DataService:
         frame = self._frame(parent, found, "long")
         key = parent.key or "id"
         ids = [str(v) for v in frame[key].dropna()] if key in frame else []
-        return {**norm, under.filter: ",".join(dict.fromkeys(ids))} if ids else norm
+        return {**norm, under.filter: join_ids(dict.fromkeys(ids))} if ids else norm
 
     def _load_per_granularity(
         self,
@@ -476,7 +476,7 @@ class DataService:
             owners: list[str] = []
             planned: list[_Planned] = []
             for ident in pending:
-                values = {**norm, rule.per: ident, rule.filter: chosen[ident]}
+                values = {**norm, rule.per: join_ids([ident]), rule.filter: chosen[ident]}
                 for piece in plan_pieces(ds, values, tz=tz):
                     planned.append(self._planned(ds, piece))
                     owners.append(ident)

@@ -10,7 +10,8 @@ hash is over the canonical JSON of the filters). The file is gzip'd text of two 
 
 Keeping the raw records (not a DataFrame) means the same parser turns a snapshot and a live answer
 into identical frames, with no pickle and no pyarrow. The header comes first so
-:func:`list_snapshots` reads only it. Files are written atomically (temp file + ``os.replace``).
+:func:`list_snapshots` reads only it. Files are written atomically (temp file + ``os.replace``),
+mode 0600 (a new folder 0700) on POSIX: they hold a company's contracts and prices.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def write_snapshot(
         **{k: v for k, v in (about or {}).items() if v},
     }
     path = snapshot_path(directory, dataset, filters)
-    with atomic_write_path(path) as tmp, gzip.open(tmp, "wb", compresslevel=6) as fh:
+    with atomic_write_path(path, private=True) as tmp, gzip.open(tmp, "wb", compresslevel=6) as fh:
         fh.write(orjson.dumps(meta))
         fh.write(b"\n")
         fh.write(orjson.dumps(list(records)))

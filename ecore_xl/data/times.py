@@ -14,6 +14,7 @@ data-dependent choices (frame parts of equal notes can be concatenated).
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -35,11 +36,25 @@ _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 _TEXT_OR_NULL = frozenset({str, type(None)})
 _NUMBER_OR_NULL = frozenset({int, float, type(None)})
 _EPOCH_UNIT = {"s": "s", "ms": "ms"}
+log = logging.getLogger("ecore_xl.data.frames")
 
 
 def wall_clock(utc: pd.Series, tz: str) -> pd.Series:
-    """The naive wall-clock time in ``tz`` of an aware column."""
-    return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(NAIVE_UNIT)
+    """The naive wall-clock time in ``tz`` of an aware column; an instant whose local time is
+    past the last representable one (``9999-12-31T23:59:59Z``, an "open end") is left empty
+    there, with a warning (its UTC value is kept)."""
+    try:
+        return utc.dt.tz_convert(tz).dt.tz_localize(None).astype(NAIVE_UNIT)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        edge = pd.Timestamp("9999-12-30T00:00:00Z")
+        late = utc > edge
+        log.warning(
+            "%d instant(s) after %s (e.g. %s) have no local time in %s before the year "
+            "10000: left empty in the local column.",
+            int(late.sum()), edge.date(), utc[late].iloc[0], tz,
+        )  # fmt: skip
+        local = utc.where(~late).dt.tz_convert(tz).dt.tz_localize(None)
+        return local.astype(NAIVE_UNIT)
 
 
 def _is_epoch(kinds: set[type]) -> bool:

@@ -7,14 +7,21 @@ Both writers (:class:`~ecore_xl.excel.sheets.OpenpyxlWriter` and
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ecore_xl.errors import UsageError
+from ecore_xl.excel_limits import (
+    FIRST_EXACT_DATE,
+    FIRST_EXACT_DAY,
+    MAX_CELL_CHARS,
+    MAX_EXACT_INTEGER,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
+    "KINDS",
     "MAX_CELL_CHARS",
     "ColumnData",
     "excel_columns",
@@ -29,20 +37,62 @@ __all__ = [
     "plain_value",
 ]
 
-MAX_CELL_CHARS = 32_767
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
+
+log = logging.getLogger("ecore_xl.excel")
 
 _ILLEGAL_CHARS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
-@dataclass(frozen=True)
+#: what a :class:`ColumnData` holds: typed columns keep a numpy array (the fast writer reads it),
+#: the others a list of plain values
+KINDS = ("float", "int", "datetime", "timedelta", "bool", "text", "mixed")
+
+
+@dataclass(frozen=True, eq=False)
 class ColumnData:
-    """One DataFrame column as plain Python values Excel can hold, and its default format."""
+    """One DataFrame column as plain Python values Excel can hold, and its default format.
+
+    ``data`` is a list of plain values, or for the typed kinds a numpy array: ``float``
+    (float64, NaN and infinities are empty cells), ``int`` (int64), ``datetime`` (naive
+    ``datetime64[us]``, NaT empty) and ``timedelta`` (``timedelta64[us]``). ``text`` is a list
+    of str or None; ``bool`` and ``mixed`` lists of anything :func:`plain_value` returns.
+    """
 
     name: str
-    values: list[Any]
+    data: Sequence[Any]
     number_format: str | None = None  # None: General
+    kind: str = "mixed"
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @cached_property
+    def values(self) -> list[Any]:
+        """The cells as plain Python values (None: empty), as openpyxl and xlwings take them."""
+        return _as_values(self.data, self.kind)
+
+    def head(self, n: int) -> list[Any]:
+        """The first ``n`` values (without converting the whole column)."""
+        if isinstance(self.data, list):
+            return self.data[:n]
+        return _as_values(self.data[:n], self.kind)
+
+
+def _as_values(data: Any, kind: str) -> list[Any]:
+    import numpy as np
+
+    if isinstance(data, list):
+        return data
+    if kind == "float":
+        values = data.tolist()
+        if not np.isfinite(data).all():
+            values = [v if math.isfinite(v) else None for v in values]
+        return values
+    if kind in ("datetime", "timedelta"):
+        return data.astype(object).tolist()  # NaT -> None
+    return data.tolist()
 
 
 def header_names(columns: Iterable[Any]) -> list[str]:
@@ -62,15 +112,92 @@ def header_names(columns: Iterable[Any]) -> list[str]:
     return out
 
 
-def excel_columns(df: pd.DataFrame) -> list[ColumnData]:
+def excel_columns(
+    df: pd.DataFrame, formats: Mapping[str, str | None] | None = None
+) -> list[ColumnData]:
     """The frame as columns of Excel-ready values.
 
     tz-aware timestamps become naive UTC (Excel has no time zones; a ``xLocal`` sibling carries
     local time), NaN/NaT/NA become None (empty cells), numpy scalars become Python numbers,
-    lists and dicts become text, and text loses characters that XML cannot hold.
+    lists and dicts become text, and text loses characters that XML cannot hold. ``formats``
+    (column label -> number format, e.g. from the catalogue's fields) replaces the default
+    format of a column that holds numbers.
+
+    What Excel cannot hold exactly is kept as text, with a warning naming the column (once):
+    a date before 1900-03-01 (Excel's serials start at 1900 and count a 29 February 1900 that
+    never was) becomes ISO text; a text longer than a cell holds is cut to 32,767 characters;
+    an integer beyond 2**53 (a float rounds it) becomes its digits.
     """
     names = header_names(df.columns)
-    return [_convert(names[i], df.iloc[:, i]) for i in range(df.shape[1])]
+    columns = [_exact(_convert(names[i], df.iloc[:, i])) for i in range(df.shape[1])]
+    if formats:
+        for i, label in enumerate(df.columns):
+            fmt = formats.get(label) if isinstance(label, str) else None
+            if fmt and columns[i].kind in ("float", "int", "mixed"):
+                c = columns[i]
+                columns[i] = ColumnData(c.name, c.data, fmt, c.kind)
+    return columns
+
+
+def _inexact(value: Any, *, dates: bool = False) -> tuple[Any, str] | None:
+    """``(text, why)`` for a value Excel cannot hold exactly, else None (``dates``: a column
+    of days, whose midnight is written as the day alone)."""
+    kind = type(value)
+    if kind is str:
+        if len(value) <= MAX_CELL_CHARS:
+            return None
+        return value[: MAX_CELL_CHARS - 1] + "…", (
+            f"a text of {len(value):,} characters is cut to {MAX_CELL_CHARS:,}"
+        )
+    if kind is int:
+        if abs(value) <= MAX_EXACT_INTEGER:
+            return None
+        return str(value), f"the integer {value} is kept as text (beyond 2^53)"
+    if (kind is datetime and value < FIRST_EXACT_DATE) or (
+        kind is date and value < FIRST_EXACT_DAY
+    ):
+        if kind is datetime and not (dates and value.time() == datetime.min.time()):
+            text = value.isoformat(sep=" ")
+        else:
+            text = value.isoformat()[:10]
+        return text, f"the date {text} is kept as text (Excel's dates start in 1900)"
+    return None
+
+
+def _suspect(column: ColumnData) -> bool:
+    """Whether a column may hold a value Excel cannot hold exactly (typed kinds decided with
+    numpy: one look at the extremes, not at every value)."""
+    import numpy as np
+
+    data = column.data
+    if column.kind == "datetime":
+        valid = data[~np.isnat(data)]
+        return bool(len(valid)) and valid.min() < np.datetime64(FIRST_EXACT_DATE)
+    if column.kind == "int":
+        return bool(len(data)) and not (
+            data.min() >= -MAX_EXACT_INTEGER and data.max() <= MAX_EXACT_INTEGER
+        )
+    return column.kind == "mixed"  # texts are cut when their distinct values are cleaned
+
+
+def _exact(column: ColumnData) -> ColumnData:
+    """The column with what Excel cannot hold exactly made text (see :func:`excel_columns`);
+    only a column that may hold such a value is looked at value by value."""
+    if not _suspect(column):
+        return column
+    values = list(column.values)
+    dates = column.number_format == DATE_FORMAT
+    changed: list[str] = []
+    for i, v in enumerate(values):
+        found = _inexact(v, dates=dates)
+        if found is not None:
+            values[i], why = found
+            changed.append(why)
+    if not changed:
+        return column
+    more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+    log.warning("Column %r: %s%s.", column.name, changed[0], more)
+    return ColumnData(column.name, values, column.number_format, "mixed")
 
 
 def _convert(name: str, s: pd.Series) -> ColumnData:
@@ -83,23 +210,21 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
         dtype = s.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "M":
         arr = s.to_numpy(dtype="datetime64[us]")
-        values = arr.astype(object).tolist()  # NaT -> None
         valid = arr[~np.isnat(arr)]
         midnight = bool((valid.astype("datetime64[D]") == valid).all()) if len(valid) else False
-        return ColumnData(name, values, DATE_FORMAT if midnight else DATETIME_FORMAT)
+        return ColumnData(name, arr, DATE_FORMAT if midnight else DATETIME_FORMAT, "datetime")
     if isinstance(dtype, np.dtype) and dtype.kind == "m":
         arr = s.to_numpy(dtype="timedelta64[us]")
-        return ColumnData(name, arr.astype(object).tolist(), "[h]:mm:ss")
+        return ColumnData(name, arr, "[h]:mm:ss", "timedelta")
     if pd.api.types.is_bool_dtype(dtype):
-        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)])
+        return ColumnData(name, [None if v is None else bool(v) for v in _objects(s)], None, "bool")
     if pd.api.types.is_numeric_dtype(dtype):
         if pd.api.types.is_integer_dtype(dtype) and not s.hasnans:
-            return ColumnData(name, s.to_numpy(dtype="int64").tolist())
-        arr = s.to_numpy(dtype="float64", na_value=np.nan)
-        values = arr.tolist()
-        if not np.isfinite(arr).all():
-            values = [v if math.isfinite(v) else None for v in values]
-        return ColumnData(name, values)
+            return ColumnData(name, s.to_numpy(dtype="int64"), None, "int")
+        return ColumnData(name, s.to_numpy(dtype="float64", na_value=np.nan), None, "float")
+    text = _text_column(name, s)
+    if text is not None:
+        return text
     values = [plain_value(v) for v in _objects(s)]
     kinds = {type(v) for v in values if v is not None}
     fmt = None
@@ -107,7 +232,36 @@ def _convert(name: str, s: pd.Series) -> ColumnData:
         fmt = DATETIME_FORMAT
     elif kinds and kinds <= {date}:
         fmt = DATE_FORMAT
-    return ColumnData(name, values, fmt)
+    return ColumnData(name, values, fmt, "text" if kinds <= {str} else "mixed")
+
+
+def _text_column(name: str, s: pd.Series) -> ColumnData | None:
+    """A column of texts (and empties), each distinct text converted once; None for any other
+    column (numbers, dates or lists among the values, which :func:`plain_value` takes one by
+    one: equal numbers of different types must not be merged)."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable values: lists, dicts
+        return None
+    distinct = list(uniques)
+    if not all(type(u) is str for u in distinct):
+        return None
+    texts = [_clean_text(u) for u in distinct]
+    long = [i for i, t in enumerate(texts) if len(t) > MAX_CELL_CHARS]
+    if long:
+        first = texts[long[0]]
+        more = f" (and {len(long) - 1} more)" if len(long) > 1 else ""
+        log.warning(
+            "Column %r: a text of %s characters is cut to %s%s.",
+            name, f"{len(first):,}", f"{MAX_CELL_CHARS:,}", more,
+        )  # fmt: skip
+        for i in long:
+            texts[i] = texts[i][: MAX_CELL_CHARS - 1] + "…"
+    cleaned = np.array([None, *texts], dtype=object)
+    return ColumnData(name, cleaned[codes + 1], None, "text")
 
 
 def _objects(s: pd.Series) -> list[Any]:
@@ -159,11 +313,6 @@ def plain_value(v: Any) -> Any:
 
 
 def _clean_text(text: str) -> str:
-    """Drop control characters that XML (and so .xlsx) cannot store; refuse overlong text."""
-    text = _ILLEGAL_CHARS.sub("", text)
-    if len(text) > MAX_CELL_CHARS:
-        raise UsageError(
-            f"A text of {len(text):,} characters does not fit in an Excel cell "
-            f"(at most {MAX_CELL_CHARS:,}): remove that field with a catalogue override."
-        )
-    return text
+    """Drop control characters that XML (and so .xlsx) cannot store (overlong text is cut by
+    :func:`_exact`, with a warning)."""
+    return _ILLEGAL_CHARS.sub("", text)

@@ -23,6 +23,7 @@ import logging.handlers
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "LOG_FILE_NAME",
@@ -60,12 +61,37 @@ class _RedactingFormatter(logging.Formatter):
 
 
 class _RotatingFile(logging.handlers.RotatingFileHandler):
-    """Skips a rotation that fails (on Windows another process may hold the file open) and
-    keeps appending: a full log file is better than a traceback on stderr."""
+    """A log file that never fails the program that logs: a rotation that fails (on Windows
+    another process may hold the file open) is skipped, and a record that cannot be written (a
+    full or vanished log disk, no permission) is dropped silently — no "--- Logging error ---"
+    traceback on stderr, no OSError when the file is flushed or closed at the end."""
 
     def doRollover(self) -> None:
         with contextlib.suppress(OSError):  # the stream is reopened by the next emit (delay)
             super().doRollover()
+
+    def _open(self) -> Any:
+        """The file opened 0600 on POSIX (it may hold ids and amounts); an older one too."""
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if os.name != "nt":
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.dropped += 1
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            super().flush()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except (OSError, ValueError):
+            self.stream = None  # type: ignore[assignment]  # its buffer could not be written
+
+    dropped = 0
 
 
 def file_level() -> int:
@@ -79,11 +105,12 @@ def open_log_file(name: str) -> logging.Handler | None:
     """A rotating handler for ``log_dir()/name`` (formatted, secrets blanked, at
     :func:`file_level`), not yet attached; None if the directory cannot be created."""
     from ecore_xl.api._log import SecretFilter
+    from ecore_xl.atomic import make_private_dir
     from ecore_xl.config import log_dir
 
     path = log_dir() / name
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent, tighten=True)
         handler = _RotatingFile(
             path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8", delay=True
         )

@@ -77,8 +77,7 @@ def set_offline(offline: bool | None) -> bool:
         else:
             from ecore_xl.atomic import atomic_write_bytes
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(path, b"on\n" if offline else b"off\n")
+            atomic_write_bytes(path, b"on\n" if offline else b"off\n", private=True)
         choice = None if offline is None else bool(offline)
         _memo = (time.monotonic(), os.environ.get("ECORE_CONFIG_DIR", ""), choice)
     log.info("offline mode set to %s by the toggle", offline)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["a1_range", "cell_value", "column_letter", "column_width", "style_at"]
+__all__ = ["a1_range", "cell_value", "column_letter", "column_width", "keep_text", "style_at"]
 
 
 def column_letter(col: int) -> str:
@@ -36,3 +36,15 @@ def style_at(ws: Worksheet, row: int, col: int) -> Any:
 def column_width(ws: Worksheet, col: int) -> float | None:
     dim = ws.column_dimensions.get(column_letter(col))
     return dim.width if dim is not None and dim.customWidth else None
+
+
+def keep_text(cell: Any) -> None:
+    """Keep a text cell text: stored as a string (never a formula), and marked *quote prefix*
+    when :func:`ecore_xl.escaping.formula_like` says a spreadsheet program could read it as one,
+    so Excel keeps it text when a user edits it."""
+    from ecore_xl.escaping import formula_like
+
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if formula_like(cell.value):
+            cell.quotePrefix = True

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import warnings
 from pathlib import Path
 from typing import Any
 
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.headless import WORKBOOK_SUFFIXES
+from ecore_xl.excel.openpyxl_cells import keep_text
 from ecore_xl.excel.workbook_settings import read_last_refresh
 
 __all__ = ["PROVENANCE_SHEET", "snapshot_book", "snapshot_file"]
@@ -77,9 +77,12 @@ def snapshot_book(wb: Any, values: Any, *, now: dt.datetime | None = None) -> li
         ws.append(["Cell", "Formula (replaced by its value)"])
         for where, formula in formulas:
             ws.append([where, formula])
-            ws.cell(row=ws.max_row, column=2).data_type = "s"
+            keep_text(ws.cell(row=ws.max_row, column=2))
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["G"].width = 60
+    from ecore_xl.xlsx.widths import fit_columns
+
+    fit_columns(ws)
     return missing
 
 
@@ -101,15 +104,15 @@ def snapshot_file(
     target = Path(out) if out else src.with_name(f"{src.stem} snapshot {stamp:%Y-%m-%d %H%M}.xlsx")
     if target.suffix.lower() != ".xlsx":
         raise UsageError(f"{target.name}: a snapshot is saved as .xlsx (no macros).")
-    import openpyxl
+    from ecore_xl.excel.workbook_file import load_workbook_file
 
-    with warnings.catch_warnings():  # extensions openpyxl drops are not values: fine here
-        warnings.simplefilter("ignore")
-        wb = openpyxl.load_workbook(src, keep_links=False)
-        values = openpyxl.load_workbook(src, data_only=True, keep_links=False)
+    # what openpyxl warns about (extensions it drops) is no value: not collected here
+    wb = load_workbook_file(src, keep_links=False)
+    values = load_workbook_file(src, data_only=True, keep_links=False)
     missing = snapshot_book(wb, values, now=stamp)
     from ecore_xl.atomic import atomic_write_path
+    from ecore_xl.xlsx import save_workbook
 
     with atomic_write_path(target) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     return target, missing

@@ -189,7 +189,8 @@ def refresh_book(
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     report = RefreshReport()
     report.created_settings = ensure_settings_sheet(writer)
-    cfg = read_settings(writer)
+    today = clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    cfg = read_settings(writer, today=today)  # TODAY() is today in the portfolio's zone
     is_offline = cfg.offline if offline is None else bool(offline)
     catalogue = svc.catalogue
     wanted = [d.strip() for d in (datasets or cfg.datasets) if d and d.strip()]
@@ -213,7 +214,7 @@ def refresh_book(
             ds = catalogue.get(dataset)
             extra = {}
             if cfg.legal_entity and "legalEntityId" in {f.name for f in ds.filters}:
-                extra["legalEntityId"] = ",".join(cfg.legal_entity)
+                extra["legalEntityId"] = list(cfg.legal_entity)
             frame = svc.fetch(dataset, **kwargs, **extra)
             key = ds.key or "id"
             ids[dataset] = [str(v) for v in frame[key].dropna()] if key in frame else []
@@ -285,7 +286,10 @@ def refresh_book(
         note = table_note(ds.name, item.fetched_at, item.kind, item.source, described, len(df),
                           zone, item.notes)  # fmt: skip
         writer.ensure_sheet(item.sheet)
-        ref = writer.write_table(item.sheet, df, table_name=ds.table, anchor="A1", note=note)
+        ref = writer.write_table(
+            item.sheet, df, table_name=ds.table, anchor="A1", note=note,
+            formats=ds.number_formats(),
+        )  # fmt: skip
         report.results.append(
             DatasetResult(
                 ds.name,

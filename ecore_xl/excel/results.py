@@ -12,7 +12,9 @@ What Excel gets, cell by cell (xlwings hands these to pywin32 unchanged apart fr
   Both are needed: the autumn DST hour occurs twice in local time;
 - numbers as ``float`` (Excel has only doubles), booleans as ``bool``;
 - missing values (None, NaN, NaT, NA) as ``None``, which xlwings writes as an empty cell;
-- lists as ``"a, b"`` and objects as compact JSON text; text longer than a cell holds is cut.
+- lists as ``"a, b"`` and objects as compact JSON text; text longer than a cell holds is cut;
+- what a cell cannot hold exactly as text: an integer beyond 2**53 (a 23-digit id) as its
+  digits, a date before 1900-03-01 as ISO text (Excel's dates start in 1900).
 
 No rows is one cell of text (``No contracts for these arguments.``), not an error.
 """
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ecore_xl.errors import TooManyRowsError
+from ecore_xl.excel_limits import FIRST_EXACT_DATE, MAX_CELL_CHARS, MAX_EXACT_INTEGER
 from ecore_xl.formulas.calls import no_rows_text, number_or_none
 
 if TYPE_CHECKING:
@@ -49,7 +52,7 @@ ERROR_PREFIX = "#ECORE! "
 _LOCAL_SUFFIX = "Local"
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
-MAX_CELL_TEXT = 32_767
+MAX_CELL_TEXT = MAX_CELL_CHARS
 _MAX_ERROR_TEXT = 250
 
 
@@ -63,7 +66,10 @@ def error_text(message: str) -> str:
 
 def _local_naive(value: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     if value.tzinfo is not None:
-        value = value.astimezone(zone).replace(tzinfo=None)
+        try:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:59:59Z east of UTC: the UTC time, naive
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
     # a pandas Timestamp is a datetime subclass: hand over the plain type
     return dt.datetime(
         value.year,
@@ -87,12 +93,16 @@ def cell_value(value: Any, zone: ZoneInfo) -> Any:
     if isinstance(value, float):
         return None if math.isnan(value) or math.isinf(value) else value
     if isinstance(value, int):
-        return float(value)
+        # Excel holds a number as a float: beyond 2**53 (a 23-digit id) only the text is exact
+        return float(value) if abs(value) <= MAX_EXACT_INTEGER else str(value)
     if isinstance(value, dt.datetime):
         if value != value:  # NaT is a datetime that is not equal to itself
             return None
-        return _local_naive(value, zone)
+        local = _local_naive(value, zone)
+        return local if local >= FIRST_EXACT_DATE else local.isoformat(sep=" ")
     if isinstance(value, dt.date):
+        if value < FIRST_EXACT_DATE.date():  # Excel's dates start in 1900 (and miscount it)
+            return value.isoformat()
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, list | tuple | set | frozenset):
         return cell_value(", ".join(str(v) for v in value if v is not None), zone)
@@ -113,13 +123,24 @@ def _column(series: pd.Series, zone: ZoneInfo, *, utc: bool = False) -> list[Any
 
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC" if utc else zone).dt.tz_localize(None)
+        try:
+            series = series.dt.tz_convert("UTC" if utc else zone).dt.tz_localize(None)
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):  # past the year 9999 locally
+            return [cell_value(v, zone) for v in series.tolist()]
         dtype = series.dtype
     if pd.api.types.is_datetime64_dtype(dtype):
         # microseconds: numpy turns each into a datetime.datetime, and NaT into None
-        return series.to_numpy(dtype="datetime64[us]").astype(object).tolist()  # type: ignore[no-any-return]
+        arr = series.to_numpy(dtype="datetime64[us]")
+        values = arr.astype(object).tolist()
+        if (arr < np.datetime64(FIRST_EXACT_DATE)).any():  # before 1900-03-01: as ISO text
+            values = [cell_value(v, zone) for v in values]
+        return values  # type: ignore[no-any-return]
     if pd.api.types.is_bool_dtype(dtype) and not series.hasnans:
         return [bool(v) for v in series.tolist()]
+    if pd.api.types.is_integer_dtype(dtype) and not series.hasnans:
+        ints = series.to_numpy(dtype="int64")
+        if len(ints) and not -MAX_EXACT_INTEGER <= ints.min() <= ints.max() <= MAX_EXACT_INTEGER:
+            return [cell_value(v, zone) for v in ints.tolist()]
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         values = series.to_numpy(dtype=float, na_value=np.nan).tolist()
         return [None if v != v or v in (math.inf, -math.inf) else v for v in values]

@@ -34,11 +34,12 @@ first one. More rows than Excel holds raise :class:`~ecore_xl.errors.TooManyRows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ecore_xl.errors import UsageError
+from ecore_xl.errors import UsageError, WorkbookError
 from ecore_xl.excel.cell_values import excel_columns, plain_value
+from ecore_xl.excel.openpyxl_cells import keep_text
 from ecore_xl.excel.table_checks import check_table_name, check_table_target
 from ecore_xl.excel.table_plan import (
     TablePlan,
@@ -96,8 +97,10 @@ class SheetWriter(Protocol):
         table_name: str,
         anchor: str = "A1",
         note: Sequence[str] | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> str:
-        """Write or resize the table; returns its new range (``A5:K120``)."""
+        """Write or resize the table; returns its new range (``A5:K120``). ``formats``: number
+        formats by column (the catalogue's fields), for columns the user has not formatted."""
         ...
 
     def read_cells(self, sheet: str, refs: Sequence[str]) -> list[Any]:
@@ -142,6 +145,7 @@ def plan_table(
     anchor: str = "A1",
     note: Sequence[str] | None = None,
     style: str = "TableStyleMedium2",
+    formats: Mapping[str, str] | None = None,
 ) -> TablePlan:
     """Check that ``df`` can be written as ``table_name`` on ``ws``; change nothing yet."""
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -157,7 +161,7 @@ def plan_table(
             f"{table_name} is already a defined name in this workbook: rename or delete that "
             "name (Formulas > Name Manager)."
         )
-    columns = excel_columns(df)
+    columns = excel_columns(df, formats)
     existing = find_table(ws, table_name)
     lines = [str(line) for line in (note or [])]
     if existing is None:
@@ -181,14 +185,18 @@ def write_table(
     anchor: str = "A1",
     note: list[str] | None = None,
     style: str = "TableStyleMedium2",
+    formats: Mapping[str, str] | None = None,
 ) -> str:
     """Write ``df`` as the Excel table ``table_name`` on the openpyxl sheet ``ws``.
 
     A new table goes at ``anchor`` (``note`` lines first, a blank row, then the header); an
     existing one is resized in place, keeping the user's work around it (see the module doc).
+    ``formats`` (column -> number format) formats number columns the user has not formatted.
     Returns the table's range, e.g. ``"A5:K120"``.
     """
-    plan = plan_table(ws, df, table_name=table_name, anchor=anchor, note=note, style=style)
+    plan = plan_table(
+        ws, df, table_name=table_name, anchor=anchor, note=note, style=style, formats=formats
+    )
     return plan.apply()
 
 
@@ -208,6 +216,16 @@ class OpenpyxlWriter:
             raise UsageError(f"The workbook has no sheet {sheet!r}.")
         return self.wb[sheet]
 
+    def _writable(self, sheet: str) -> Worksheet:
+        """The sheet to write into; WorkbookError when it is protected (never overwritten)."""
+        ws = self._ws(sheet)
+        if ws.protection.sheet:
+            raise WorkbookError(
+                f"The sheet {sheet!r} is protected: nothing was changed. Unprotect it (Review > "
+                "Unprotect Sheet) to refresh it, or move the eCore table to another sheet."
+            )
+        return ws
+
     def sheet_names(self) -> list[str]:
         return [ws.title for ws in self.wb.worksheets]
 
@@ -215,7 +233,7 @@ class OpenpyxlWriter:
         created = title not in self.wb.sheetnames
         if created:
             self.wb.create_sheet(title, 0 if first else None)
-        if hidden:
+        if hidden and self.wb[title].sheet_state == "visible":
             self.wb[title].sheet_state = "hidden"
         return created
 
@@ -227,7 +245,7 @@ class OpenpyxlWriter:
 
     def check_table(self, sheet: str, df: pd.DataFrame, *, table_name: str) -> None:
         if sheet in self.wb.sheetnames:
-            plan_table(self.wb[sheet], df, table_name=table_name, style=self.style)
+            plan_table(self._writable(sheet), df, table_name=table_name, style=self.style)
 
     def write_table(
         self,
@@ -237,9 +255,13 @@ class OpenpyxlWriter:
         table_name: str,
         anchor: str = "A1",
         note: Sequence[str] | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> str:
-        ws = self._ws(sheet)
-        plan = plan_table(ws, df, table_name=table_name, anchor=anchor, note=note, style=self.style)
+        ws = self._writable(sheet)
+        plan = plan_table(
+            ws, df, table_name=table_name, anchor=anchor, note=note, style=self.style,
+            formats=formats,
+        )  # fmt: skip
         return plan.apply()
 
     def read_cells(self, sheet: str, refs: Sequence[str]) -> list[Any]:
@@ -249,26 +271,25 @@ class OpenpyxlWriter:
     def write_cells(
         self, sheet: str, values: dict[str, Any], *, fmt: dict[str, str] | None = None
     ) -> None:
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         for ref, value in values.items():
             cell = ws[ref.replace("$", "")]
             cell.value = plain_value(value) if value is not None else None
-            if cell.data_type == "f" and not (isinstance(value, str) and value.startswith("=")):
-                cell.data_type = "s"
+            if not (isinstance(value, str) and value.startswith("=")):
+                keep_text(cell)
         for ref, number_format in (fmt or {}).items():
             ws[ref.replace("$", "")].number_format = number_format
 
     def write_column(self, sheet: str, anchor: str, values: Sequence[Any], *, clear: int) -> str:
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         letters, row = coordinate_from_string(anchor.replace("$", ""))
         col = column_index_from_string(letters)
         for i, value in enumerate(values):
             cell = ws.cell(row=row + i, column=col)
             cell.value = plain_value(value)
-            if cell.data_type == "f":
-                cell.data_type = "s"
+            keep_text(cell)
         for r in range(row + len(values), row + len(values) + clear):
             ws._cells.pop((r, col), None)
         last = row + max(len(values), 1) - 1
@@ -285,7 +306,7 @@ class OpenpyxlWriter:
     def set_list_validation(self, sheet: str, ref: str, source: str, *, prompt: str = "") -> None:
         from openpyxl.worksheet.datavalidation import DataValidation
 
-        ws = self._ws(sheet)
+        ws = self._writable(sheet)
         target = ref.replace("$", "")
         for dv in list(ws.data_validations.dataValidation):
             if target in dv.sqref:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.errors import UsageError
@@ -143,12 +143,18 @@ class XlwingsWriter:
         return None if found is None else str(found[0].name)
 
     def _geometry(
-        self, sheet: str, df: pd.DataFrame, table_name: str, anchor: str, note: Sequence[str]
+        self,
+        sheet: str,
+        df: pd.DataFrame,
+        table_name: str,
+        anchor: str,
+        note: Sequence[str],
+        formats: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
         ws = self.book.sheets[sheet]
         found = self._find(table_name)
         check_table_target(table_name, df, ws.name, None if found is None else found[0].name)
-        columns = excel_columns(df)
+        columns = excel_columns(df, formats)
         nrows = max(len(df), 1)
         geo: dict[str, Any] = {"ws": ws, "columns": columns, "nrows": nrows, "table": None}
         if found is None:
@@ -236,9 +242,10 @@ class XlwingsWriter:
         table_name: str,
         anchor: str = "A1",
         note: Sequence[str] | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> str:
         lines = list(note or [])
-        geo = self._geometry(sheet, df, table_name, anchor, lines)
+        geo = self._geometry(sheet, df, table_name, anchor, lines, formats)
         ws, top, left, nrows, ncols = (
             geo["ws"], geo["top"], geo["left"], geo["nrows"], geo["ncols"]
         )  # fmt: skip

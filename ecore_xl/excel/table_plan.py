@@ -20,6 +20,7 @@ from ecore_xl.excel.openpyxl_cells import (
 )
 from ecore_xl.excel.table_checks import EXCEL_MAX_COLS, check_table_fits
 from ecore_xl.excel.table_write import create_table, update_table
+from ecore_xl.xlsx.streams import streams_of
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -166,6 +167,11 @@ def check_free(plan: TablePlan, owned: tuple[int, int, int, int] | None) -> None
         for (r, c), cell in plan.ws._cells.items()
         if cell.value is not None and inside(c, r, area) and not inside(c, r, owned)
     )
+    streams = streams_of(plan.ws.parent)
+    if streams is not None:  # data streamed by an earlier table write, not yet saved
+        first = streams.first_value_in(plan.ws, area)
+        if first is not None and not inside(first[1], first[0], owned):
+            blocking = sorted([*blocking, first])
     if blocking:
         r, c = blocking[0]
         where = f"{get_column_letter(c)}{r}"

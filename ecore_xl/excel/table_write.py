@@ -8,8 +8,16 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.excel.cell_values import DATE_FORMAT, DATETIME_FORMAT
-from ecore_xl.excel.openpyxl_cells import cell_value, column_letter, column_width, style_at
+from ecore_xl.excel.openpyxl_cells import (
+    cell_value,
+    column_letter,
+    column_width,
+    keep_text,
+    style_at,
+)
 from ecore_xl.excel.table_refs import remap_columns, retarget_workbook
+from ecore_xl.xlsx.streams import streams_of
+from ecore_xl.xlsx.widths import MAX_WIDTH, SAMPLE_ROWS, needed_width, widen
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -30,7 +38,7 @@ def create_table(plan: TablePlan) -> None:
     for j, column in enumerate(plan.columns):
         col = plan.first_col + j
         _write_header(ws, plan.header_row, col, column.name, None)
-        _write_values(ws, plan.header_row + 1, col, column.values, _default_style(ws, column))
+        _write_values(ws, plan.header_row + 1, col, column, _default_style(ws, column))
         ws.column_dimensions[column_letter(col)].width = _auto_width(column)
     table = Table(
         displayName=plan.table_name,
@@ -92,6 +100,9 @@ def update_table(plan: TablePlan) -> None:
         k for k in ws._cells if min_row <= k[0] <= max_row and min_col <= k[1] <= owned_cols[1]
     ]:
         del ws._cells[key]
+    streams = streams_of(ws.parent)
+    if streams is not None:
+        streams.clear(ws, (min_col, min_row, owned_cols[1], max_row))
 
     for j, column in enumerate(plan.columns):
         col = plan.first_col + j
@@ -102,9 +113,11 @@ def update_table(plan: TablePlan) -> None:
             style = _default_style(ws, column)
         elif column.number_format and _is_general(ws, style):
             style = _with_format(ws, style, column.number_format)
-        _write_values(ws, first_data, col, column.values, style)
+        _write_values(ws, first_data, col, column, style)
         if key in widths and widths[key] is not None and old_pos[key] != col:
             ws.column_dimensions[column_letter(col)].width = widths[key]
+        fmt = _format_of(ws, style) or column.number_format
+        widen(ws, col, needed_width(column.name, column.head(SAMPLE_ROWS), fmt))
 
     def write_formulas(fc: FormulaColumn, old_col: int, col: int) -> None:
         for offset in range(nrows):
@@ -205,23 +218,30 @@ def _write_note(plan: TablePlan, top: int | None) -> None:
 def _write_header(ws: Worksheet, row: int, col: int, name: str, style: Any) -> None:
     cell = ws.cell(row=row, column=col)
     cell.value = name
-    cell.data_type = "s"  # a header like "=x" stays text
     if style is not None:
         cell._style = copy.copy(style)
+    keep_text(cell)  # a header like "=x" stays text
 
 
-def _write_values(ws: Worksheet, row: int, col: int, values: list[Any], style: Any) -> None:
-    """One column of values; text that looks like a formula stays text (no injection)."""
-    for offset, value in enumerate(values):
+def _write_values(ws: Worksheet, row: int, col: int, column: ColumnData, style: Any) -> None:
+    """One column of values; text that looks like a formula stays text (no injection).
+
+    A workbook switched to streaming (:func:`ecore_xl.xlsx.stream_cells`) gets the column as a
+    whole, written at its save; otherwise every value becomes an openpyxl cell.
+    """
+    streams = streams_of(ws.parent)
+    if streams is not None:
+        streams.add_column(ws, row, col, column, copy.copy(style) if style is not None else None)
+        return
+    for offset, value in enumerate(column.values):
         if value is None and style is None:
             continue
         cell = ws.cell(row=row + offset, column=col)
         if value is not None:
             cell.value = value
-            if cell.data_type == "f":
-                cell.data_type = "s"
         if style is not None:
             cell._style = copy.copy(style)
+        keep_text(cell)
 
 
 def _default_style(ws: Worksheet, column: ColumnData) -> Any:
@@ -250,10 +270,23 @@ def _is_general(ws: Worksheet, style: Any) -> bool:
 
 
 def _auto_width(column: ColumnData) -> float:
+    """A new table column's width: its header and first values, as they are shown."""
+    sample = column.head(SAMPLE_ROWS)
+    need = needed_width(column.name, sample, column.number_format)
     if column.number_format == DATETIME_FORMAT:
-        return 17.0
+        return max(17.0, need)
     if column.number_format == DATE_FORMAT:
-        return 11.5
-    sample = [len(str(v)) for v in column.values[:200] if v is not None]
-    widest = max([len(column.name), *sample]) if sample else len(column.name)
-    return float(min(max(widest + 2, 8), 50))
+        return max(11.5, need)
+    texts = [len(str(v)) for v in sample if v is not None]
+    widest = max([len(column.name), *texts])
+    return float(min(max(widest + 2, 8, need), MAX_WIDTH))
+
+
+def _format_of(ws: Worksheet, style: Any) -> str | None:
+    """The number format of an openpyxl style array (None: General)."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
+
+    if style is None:
+        return None
+    fid = int(style.numFmtId)
+    return BUILTIN_FORMATS.get(fid) if fid < 164 else ws.parent._number_formats[fid - 164]

@@ -36,10 +36,13 @@ import inspect
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ecore_xl.errors import ApiError, EcoreError, UsageError
+from ecore_xl.errors import ApiError, EcoreError, FormulaDeadlineError, UsageError
 from ecore_xl.excel import results as _r
 from ecore_xl.excel.logsetup import configure_logging, log_path, logger
 from ecore_xl.excel.offline import is_offline, set_offline
@@ -170,7 +173,11 @@ def _guarded(
                 raise UsageError(f"{name} takes these arguments: {names}.") from None
             bound.apply_defaults()
             _refuse_error_values(bound.arguments)
-            return impl(*bound.args, **bound.kwargs)
+            if not network:
+                return impl(*bound.args, **bound.kwargs)
+            return _within_deadline(name, lambda: impl(*bound.args, **bound.kwargs))
+        except FormulaDeadlineError as exc:  # the load goes on (and is coalesced): not remembered
+            return _report(name, args, exc)
         except ApiError as exc:
             text = _report(name, args, exc)
             if key is not None:
@@ -181,6 +188,42 @@ def _guarded(
 
     call.__annotations__ = {}  # xlwings would read type hints as converters
     return call
+
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+#: calls running at once; more wait their turn (within their own deadline)
+_POOL_WORKERS = 8
+
+
+def _workers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_POOL_WORKERS, thread_name_prefix="ecore-udf")
+        return _pool
+
+
+def _within_deadline(name: str, work: Callable[[], Any]) -> Any:
+    """``work()``, or a DeadlineExceededError once ``ECORE_FORMULA_DEADLINE`` passed.
+
+    Excel waits for a synchronous function: a slow or stuck API would freeze it. The work runs
+    on a worker thread and the cell gets its answer by the deadline; work still running then
+    goes on, and what it loads lands in the data cache, so a recalculation a moment later
+    finds it (an identical call joins the load instead of asking again).
+    """
+    try:
+        seconds = _service().settings.formula_deadline
+    except Exception:  # broken settings: the work itself reports them
+        return work()
+    future = _workers().submit(work)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeout:
+        raise FormulaDeadlineError(
+            f"{name} did not finish within {seconds:g} s (ECORE_FORMULA_DEADLINE): the API is "
+            "slow; the data is still coming, recalculate (F9) in a moment."
+        ) from None
 
 
 def _register(

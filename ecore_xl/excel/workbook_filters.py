@@ -60,7 +60,8 @@ def dataset_filters(
 ) -> dict[str, Any]:
     """The filters the workbook's settings give ``ds`` (only those it has and allows).
 
-    Lists become comma-separated text (the data layer asks once per id). A dataset that needs
+    Lists stay lists (the data layer asks once per id; an id holding a comma stays one id). A
+    dataset that needs
     one of several ids (volumes: meter or contract) gets the first one set, else every meter;
     a required id nobody set (positions: portfolio) gets every id (``all_ids(dataset)``).
     A granularity the dataset does not allow (``hour`` for positions) is left out.
@@ -74,7 +75,7 @@ def dataset_filters(
         if value is None or value == () or value == "":
             continue
         if isinstance(value, tuple):
-            value = ",".join(value)
+            value = list(value)
         allowed = ds.filter(fname).allowed
         if allowed and str(value).lower() not in {a.lower() for a in allowed}:
             continue
@@ -86,18 +87,23 @@ def dataset_filters(
         if not given:
             first = ds.one_of[0]
             if first in ID_SOURCES:
-                out[first] = ",".join(all_ids(ID_SOURCES[first])) or None
+                out[first] = all_ids(ID_SOURCES[first]) or None
     for f in ds.filters:
         if f.required and f.name not in out and f.name in ID_SOURCES:
-            out[f.name] = ",".join(all_ids(ID_SOURCES[f.name])) or None
+            out[f.name] = all_ids(ID_SOURCES[f.name]) or None
     return {k: v for k, v in out.items() if v is not None}
 
 
 def describe_filters(filters: Mapping[str, Any], layout: str | None) -> str:
     """``name=value; …`` for the note above a table (a long id list cut short), else ``none``."""
+    from ecore_xl.data.filters import join_ids
+
     parts = []
     for name, value in filters.items():
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        if isinstance(value, list | tuple):
+            text = join_ids(map(str, value))
+        else:
+            text = value.isoformat() if isinstance(value, dt.date) else str(value)
         if len(text) > _MAX_NOTE_IDS:
             count = text.count(",") + 1
             text = text[:_MAX_NOTE_IDS].rsplit(",", 1)[0] + f",… ({count} ids)"

@@ -297,7 +297,13 @@ def name_target(refers_to: str) -> tuple[str, str] | None:
     return sheet, f"{m[3]}{m[4]}"
 
 
-def _read_named(writer: SheetWriter, wanted: Sequence[str]) -> dict[str, Any]:
+def _read_named(
+    writer: SheetWriter, wanted: Sequence[str], today: dt.date | None = None
+) -> dict[str, Any]:
+    """The values of the named cells; a formula (a file read without Excel) is evaluated
+    (:mod:`.settings_formulas`: rolling windows such as ``=TODAY()-30``)."""
+    from ecore_xl.excel.settings_formulas import evaluate
+
     names = {n.casefold(): v for n, v in writer.defined_names().items()}
     by_sheet: dict[str, list[tuple[str, str]]] = {}
     for name in wanted:
@@ -306,11 +312,19 @@ def _read_named(writer: SheetWriter, wanted: Sequence[str]) -> dict[str, Any]:
             by_sheet.setdefault(target[0], []).append((name, target[1]))
     out: dict[str, Any] = {}
     sheets = set(writer.sheet_names())
+
+    def read(sheet: str, cell: str) -> Any:
+        return writer.read_cells(sheet, [cell])[0]
+
     for sheet, items in by_sheet.items():
         if sheet not in sheets:
             continue
         values = writer.read_cells(sheet, [cell for _, cell in items])
-        out.update({name: value for (name, _), value in zip(items, values, strict=True)})
+        for (name, cell), value in zip(items, values, strict=True):
+            if isinstance(value, str) and value.startswith("="):
+                value = evaluate(value, sheet=sheet, cell=cell, name=name, read=read,
+                                 today=today or dt.date.today())  # fmt: skip
+            out[name] = value
     return out
 
 
@@ -344,9 +358,10 @@ def _choice(setting: Setting, value: Any, default: str | None) -> str | None:
     )
 
 
-def read_settings(writer: SheetWriter) -> WorkbookSettings:
-    """The workbook's settings from its named cells (missing names: defaults)."""
-    raw = _read_named(writer, [s.name for s in SETTINGS])
+def read_settings(writer: SheetWriter, *, today: dt.date | None = None) -> WorkbookSettings:
+    """The workbook's settings from its named cells (missing names: defaults); ``today`` is
+    what ``TODAY()`` in a settings formula means (default: the machine's date)."""
+    raw = _read_named(writer, [s.name for s in SETTINGS], today)
     by_key = {s.key: s for s in SETTINGS}
 
     def get(key: str) -> Any:

@@ -36,6 +36,7 @@ __all__ = [
     "parse_options",
     "parse_period",
     "rename_keys",
+    "split_cells",
 ]
 
 _PAIR_SEPARATOR = ";"
@@ -81,6 +82,19 @@ def clean(value: Any) -> Any:
     return value
 
 
+def split_cells(value: Any) -> Any:
+    """A range's text cells split into their comma-separated values (quotes keep a comma), as
+    the list the data layer takes whole; anything else unchanged."""
+    if not isinstance(value, list):
+        return value
+    from ecore_xl.data.filters import split_ids
+
+    out: list[Any] = []
+    for cell in value:
+        out.extend(split_ids(cell) if isinstance(cell, str) else [cell])
+    return out
+
+
 def _id_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a numeric id in a cell arrives as 4711.0
@@ -88,10 +102,16 @@ def _id_text(value: Any) -> str:
 
 
 def parse_ids(value: Any) -> list[str]:
-    """Ids from one cell, a range, or comma-separated text; in order, each once."""
+    """Ids from one cell, a range, or comma-separated text; in order, each once.
+
+    A cell's text is split at commas outside double quotes: write an id that holds a comma
+    in quotes, ``"A,1"`` (:func:`ecore_xl.data.filters.split_ids`).
+    """
+    from ecore_xl.data.filters import split_ids
+
     out: list[str] = []
     for cell in flatten(value):
-        parts = cell.split(",") if isinstance(cell, str) else [cell]
+        parts = split_ids(cell) if isinstance(cell, str) else [cell]
         for part in parts:
             text = _id_text(part)
             if text and text not in out:

@@ -156,7 +156,7 @@ def dataset_table(
     for p in params:
         if p.target is None:
             continue
-        value = _a.clean(values.get(p.name))
+        value = _a.split_cells(_a.clean(values.get(p.name)))
         if value is None:
             continue
         if p.target == "layout":

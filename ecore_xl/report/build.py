@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ecore_xl import __version__
-from ecore_xl.atomic import atomic_write_path
+from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.errors import UsageError
 from ecore_xl.progress import Step, StepCallback
 from ecore_xl.report.collect import GRANULARITIES, REPORT_PARTS, Collector, collect_month
@@ -76,6 +76,7 @@ def build_report(
     split: bool = False,
     granularity: str = "day",
     progress: StepCallback | None = None,
+    escape: bool | None = None,
 ) -> ReportResult:
     """Build the monthly report of ``month`` (``YYYY-MM``, local calendar month) into ``out``.
 
@@ -86,18 +87,23 @@ def build_report(
     ``{legal_entity}``, else the id is appended to its name. An existing file is replaced only by
     a complete new one; with ``split``, none is replaced unless all were written.
     ``progress`` gets each step (:mod:`ecore_xl.progress`): the fetches, then the writing.
+    ``escape`` (default ``ECORE_ESCAPE_FORMULAS``) marks formula-like placeholder text quote
+    prefix.
     """
     if service is None:
         from ecore_xl.data import get_service
 
         service = get_service()
     pct = _check_threshold(threshold)
+    escape = service.settings.escape_formulas if escape is None else escape
     if granularity not in GRANULARITIES:
         raise UsageError(f"Granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.")
     when = ReportMonth.parse(month, service.settings.timezone)
     out = Path(out)
     if out.suffix.lower() != ".xlsx" and not (split and "{legal_entity}" in out.name):
         raise UsageError(f"--out {out} must name an .xlsx file.")
+    if not split:
+        check_not_open(out)  # before fetching a month of data for nothing
 
     with contextlib.ExitStack() as stack:
         template_path = Path(template) if template else stack.enter_context(default_template())
@@ -116,7 +122,8 @@ def build_report(
         if not split:
             del data  # the raw frames are in the tables now: free them before the big write
             _told(progress, f"writing {out.name}", REPORT_PARTS - 1)
-            _write(template_path, tables, context.values(legal_entity), granularity, out, stack)
+            values = context.values(legal_entity)
+            _write(template_path, tables, figures, values, granularity, out, stack, escape=escape)
             _told(progress, f"{out.name} written", REPORT_PARTS)
             return ReportResult([out], figures, flagged, warnings=notes)
 
@@ -126,8 +133,12 @@ def build_report(
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
             path = _split_path(out, entity)
             _told(progress, f"writing {path.name}", REPORT_PARTS - 1)
-            _write(template_path, part, context.values(entity), granularity, path, stack)
-            by_entity[entity] = (path, summary_figures(part, when, part_flagged))
+            part_figures = summary_figures(part, when, part_flagged)
+            values = context.values(entity)
+            _write(
+                template_path, part, part_figures, values, granularity, path, stack, escape=escape
+            )
+            by_entity[entity] = (path, part_figures)
         paths = [p for p, _ in by_entity.values()]
         _told(progress, f"{len(paths)} reports written", REPORT_PARTS)
         return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
@@ -160,17 +171,36 @@ def _split_path(out: Path, entity: str) -> Path:
 def _write(
     template_path: Path,
     tables: dict[str, Any],
+    figures: dict[str, float | int | None],
     values: dict[str, Any],
     granularity: str,
     path: Path,
     stack: contextlib.ExitStack,
+    *,
+    escape: bool | None,
 ) -> None:
     """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
-    when ``stack`` closes without an error."""
+    when ``stack`` closes without an error; every formula carries the value it computes."""
+    from ecore_xl.report.cached import formula_columns, named_values
+    from ecore_xl.xlsx import save_workbook, stream_cells
+    from ecore_xl.xlsx.widths import fit_columns
+
     formats = {("consumption", "Start"): "yyyy-mm-dd hh:mm"} if granularity != "day" else {}
-    workbook = Template.load(template_path).fill(values, tables, formats=formats)
+    template = Template.load(template_path)
+    stream_cells(template.workbook)
+    threshold = values["threshold"]
+    workbook = template.fill(
+        values,
+        tables,
+        formats=formats,
+        cached_names=named_values(figures, threshold),
+        cached_columns=formula_columns(tables, threshold),
+        escape=escape,
+    )
+    for ws in workbook.worksheets:
+        fit_columns(ws)
     tmp = stack.enter_context(atomic_write_path(path))
-    workbook.save(tmp)
+    save_workbook(workbook, tmp)
     workbook.close()
 
 

@@ -72,14 +72,16 @@ def to_mwh(values: pd.Series, units: pd.Series | None) -> pd.Series:
     values = pd.to_numeric(values, errors="coerce").astype("float64")
     if units is None or units.empty:
         return values
-    keys = units.astype("str").str.strip().str.lower().replace({"nan": "", "none": ""})
+    # each distinct unit once: a month of quarter-hours repeats "MWh" 300,000 times
+    codes, distinct = pd.factorize(units.astype("str"), use_na_sentinel=False)
+    keys = pd.Series(distinct).str.strip().str.lower().replace({"nan": "", "none": ""})
     unknown = sorted(set(keys.unique()) - set(_UNIT_FACTORS) - {""})
     if unknown:
         raise UnexpectedResponseError(
             f"Volumes come in unit {unknown[0]!r}, which the report cannot convert to MWh."
         )
-    factors = keys.map(lambda k: _UNIT_FACTORS.get(k, 1.0)).astype("float64")
-    return values * factors
+    factors = keys.map(lambda k: _UNIT_FACTORS.get(k, 1.0)).astype("float64").to_numpy()
+    return values * pd.Series(factors[codes], index=values.index)
 
 
 def flag_invoice(invoiced: float, metered: float, threshold: float) -> bool:
@@ -254,9 +256,8 @@ def _metered(data: MonthData, invoices: pd.DataFrame) -> list[float]:
         return [0.0] * len(invoices)
     mwh = to_mwh(vol["value"], _col(vol, "unit")).to_numpy()
     local = vol["startLocal"].to_numpy()
-    by_meter: dict[str, np.ndarray] = {
-        str(m): np.flatnonzero(vol["meterId"].to_numpy() == m) for m in vol["meterId"].unique()
-    }
+    positions = vol.reset_index(drop=True).groupby("meterId", sort=False).indices
+    by_meter: dict[str, np.ndarray] = {str(m): idx for m, idx in positions.items()}
     out: list[float] = []
     for meter, start, end in zip(
         invoices["meterId"], invoices["periodStart"], invoices["periodEnd"], strict=True

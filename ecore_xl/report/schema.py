@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ecore_xl.number_formats import NUMBER_FORMATS
+
 __all__ = [
     "FLAG_TEXT",
     "FMT",
@@ -33,20 +35,7 @@ THRESHOLD_NAME = "FlagThreshold"
 FLAG_TEXT = "CHECK"
 
 #: number formats used by the built-in template and as defaults for a template's blank style row
-FMT = {
-    "mwh": "#,##0.000",
-    "eur": '#,##0.00 "€"',
-    "eur0": '#,##0 "€"',
-    "price": "#,##0.00",
-    "pct": "0.0%",
-    "pct2": "0.00%",
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm",
-    "month": "mmm yyyy",
-    "int": "#,##0",
-    "text": "@",
-    "general": "General",
-}
+FMT = NUMBER_FORMATS
 
 _REF = re.compile(r"\{([^{}]+)\}")
 

@@ -23,15 +23,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
 import re
-import warnings
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils.cell import (
     get_column_letter,
     range_boundaries,
@@ -41,7 +39,15 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ecore_xl.errors import TemplateError
+from ecore_xl.errors import TemplateError, WorkbookError
+from ecore_xl.escaping import (
+    formula_like,
+    formula_string,
+    header_footer_text,
+    strip_control,
+)
+from ecore_xl.excel.cell_values import MAX_CELL_CHARS
+from ecore_xl.excel.workbook_file import load_workbook_file
 from ecore_xl.report.schema import (
     MARKER_PREFIX,
     PLACEHOLDERS,
@@ -74,6 +80,8 @@ class Slot:
     table_name: str
     data_headers: list[str]  # report columns to write, in the template's order
     headers: list[str]  # every header of the template's table, in order
+    #: formula columns that hold the report's own formula (their values are known)
+    report_formulas: list[str] = field(default_factory=list)
 
     @property
     def where(self) -> str:
@@ -115,18 +123,20 @@ class Template:
             raise TemplateError(
                 f"Template {path.name} is not an .xlsx workbook: save it as .xlsx (no macros)."
             )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                wb = load_workbook(path)
-            except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-                raise TemplateError(
-                    f"Template {path.name} cannot be read as an .xlsx workbook "
-                    f"({type(exc).__name__}): open and save it again in Excel."
-                ) from None
+        notes: list[str] = []
+        try:
+            wb = load_workbook_file(path, warnings_out=notes)
+        except WorkbookError as exc:
+            raise TemplateError(
+                f"Template {path.name} cannot be read as an .xlsx workbook ({exc.detail or exc})"[
+                    :300
+                ]
+                + ": open and save it again in Excel.",
+                detail=exc.detail,
+            ) from None
         if path.suffix.lower() == ".xltx":
             wb.template = False
-        template = cls(wb, path.name, load_warnings=[str(w.message) for w in caught])
+        template = cls(wb, path.name, load_warnings=[n.removeprefix("openpyxl: ") for n in notes])
         template._scan()
         return template
 
@@ -200,6 +210,7 @@ class Template:
         data_headers: list[str] = []
         present: set[str] = set()
         defaults: dict[int, Column] = {}  # formula columns that get the report's formula
+        formulas: dict[int, Column] = {}  # formula columns with the template's own formula
         for c in range(t_col, t_col2 + 1):
             head = ws.cell(row, c)
             text = "" if head.value is None else str(head.value).strip()
@@ -225,8 +236,16 @@ class Template:
                 data_headers.append(found.header)
             elif not user_formula:
                 defaults[c] = found
+            else:
+                formulas[c] = found
         headers = _headers(ws, row, t_col, t_col2)
         letters = {h: get_column_letter(t_col + i) for i, h in enumerate(headers)}
+        own = [
+            column.header
+            for c, column in formulas.items()
+            if set(column.formula_refs()) <= set(letters)
+            and ws.cell(first, c).value == _row_formula(column, letters, first)
+        ]
         for c, column in defaults.items():
             missing = [ref for ref in column.formula_refs() if ref not in letters]
             if missing:
@@ -236,7 +255,8 @@ class Template:
                     f"{spec.marker}, or write your own formula in {cell_name(ws, first, c)}."
                 )
             ws.cell(first, c).value = _row_formula(column, letters, first)
-        return Slot(spec, ws, row, col, table.displayName, data_headers, headers)
+            own.append(column.header)
+        return Slot(spec, ws, row, col, table.displayName, data_headers, headers, own)
 
     def _make_table(self, spec: ReportTable, ws: Worksheet, row: int, col: int) -> Table:
         """No table at the marker: lay out every column with its default format and formula."""
@@ -301,17 +321,27 @@ class Template:
         tables: Mapping[str, Any],
         *,
         formats: Mapping[tuple[str, str], str] | None = None,
+        cached_names: Mapping[str, Any] | None = None,
+        cached_columns: Mapping[str, Mapping[str, list[Any]]] | None = None,
+        escape: bool = True,
     ) -> Workbook:
         """Put ``values`` into placeholder cells and ``tables`` (DataFrames) into their slots.
 
         ``formats`` overrides the number format of a column's rows, e.g.
         ``{("consumption", "Start"): "yyyy-mm-dd hh:mm"}`` for quarter-hours. The workbook is
-        changed in place and returned: a loaded template fills once.
+        changed in place and returned: a loaded template fills once. A value is never a formula
+        (see :meth:`_fill_cells`); ``escape`` marks formula-like text *quote prefix* as well.
+
+        In a workbook that streams its cells (:func:`ecore_xl.xlsx.stream_cells`), formulas
+        carry cached values: ``cached_names`` (defined name -> value) for the cell a name marks
+        and for every formula that is just ``=Name``; ``cached_columns`` (table -> header ->
+        one value per row) for the report's own formula columns (:mod:`ecore_xl.report.cached`).
         """
         from ecore_xl.errors import TooManyRowsError, UsageError
         from ecore_xl.excel.sheets import write_table
 
-        self._fill_cells(values)
+        known: dict[tuple[str, int], list[tuple[int, Any]]] = {}  # what the charts show
+        self._fill_cells(values, escape=escape)
         for (table, header), fmt in (formats or {}).items():
             slot = self.slots.get(table)
             if slot is not None and header in slot.headers:
@@ -338,21 +368,89 @@ class Template:
                 raise
             except UsageError as exc:
                 raise TemplateError(f"Template {self.source}, {slot.spec.marker}: {exc}") from None
+            columns = (cached_columns or {}).get(slot.spec.name, {})
+            self._cache_columns(slot, columns)
+            for i, header in enumerate(slot.headers):
+                column = known.setdefault((slot.ws.title, slot.col + i), [])
+                if header in slot.data_headers:  # the Series itself: a chart takes a slice
+                    column.append((slot.row + 1, frame[header]))
+                elif header in slot.report_formulas and header in columns:
+                    column.append((slot.row + 1, columns[header]))
         self._set_threshold(values.get("threshold"))
+        self._cache_names(cached_names or {})
+        if cached_columns is not None:
+            self._cache_charts(known)
         return self.workbook
 
-    def _fill_cells(self, values: Mapping[str, Any]) -> None:
+    def _cache_charts(self, known: Mapping[tuple[str, int], list[tuple[int, Any]]]) -> None:
+        """Each chart series over a table column gets that column's values as its cache, so a
+        preview that draws charts without recalculating shows them."""
+        for ws in self.workbook.worksheets:
+            for chart in ws._charts:
+                for sub in [chart, *getattr(chart, "_charts", [])]:
+                    for series in getattr(sub, "series", None) or []:
+                        for source in (series.val, series.cat):
+                            if source is not None:
+                                _cache_series(source, known)
+
+    def _cache_columns(self, slot: Slot, columns: Mapping[str, list[Any]]) -> None:
+        from ecore_xl.xlsx import streams_of
+
+        streams = streams_of(self.workbook)
+        if streams is None:
+            return
+        for header in slot.report_formulas:
+            col = slot.col + slot.headers.index(header)
+            for i, value in enumerate(columns.get(header, [])):
+                streams.set_cached(slot.ws, slot.row + 1 + i, col, value)
+
+    def _cache_names(self, named: Mapping[str, Any]) -> None:
+        from ecore_xl.xlsx import streams_of
+
+        streams = streams_of(self.workbook)
+        if streams is None or not named:
+            return
+        for name, value in named.items():
+            dn = self.workbook.defined_names.get(name)
+            dest = next(iter(dn.destinations), None) if dn is not None else None
+            if dest is None or dest[0] not in self.workbook.sheetnames:
+                continue
+            ws = self.workbook[dest[0]]
+            c1, r1, _, _ = range_boundaries(dest[1].replace("$", ""))
+            if ws.cell(r1, c1).data_type == "f":
+                streams.set_cached(ws, r1, c1, value)
+        wanted = {f"={name}".casefold(): value for name, value in named.items()}
+        for ws in self.workbook.worksheets:
+            for cell in ws._cells.values():
+                if cell.data_type == "f" and isinstance(cell.value, str):
+                    key = cell.value.replace(" ", "").casefold()
+                    if key in wanted:
+                        streams.set_cached(ws, cell.row, cell.column, wanted[key])
+
+    def _fill_cells(self, values: Mapping[str, Any], *, escape: bool = True) -> None:
+        """Placeholders get their values; no value ever becomes formula or header/footer code.
+
+        A cell of nothing but one placeholder gets the typed value, a text one stays text
+        (quote prefix when it looks like a formula and ``escape``); in longer text the value is
+        written into the text; in the template's own formula it becomes a literal (a text one a
+        string literal with its quotes doubled). In a page header or footer ``&`` is doubled.
+        """
         for tc in self.cells:
             cell = tc.ws.cell(tc.row, tc.col)
             text = str(cell.value)
             whole = PLACEHOLDER_RE.fullmatch(text.strip())
-            if whole and not text.startswith("="):
-                cell.value = _cell_value(values.get(whole[1]))
+            if cell.data_type == "f" or text.startswith("="):
+                cell.value = _fill_formula(text, values)
+            elif whole:
+                _set_value(cell, _cell_value(values.get(whole[1])), escape=escape)
             else:
-                cell.value = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                filled = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                _set_value(cell, filled, escape=escape)
         for ws in self.workbook.worksheets:
             for text, part in _header_footer_texts(ws):
-                part.text = PLACEHOLDER_RE.sub(lambda m: _as_text(values.get(m[1])), text)
+                part.text = PLACEHOLDER_RE.sub(
+                    lambda m: header_footer_text(_as_text(values.get(m[1]))), text
+                )
 
     def _set_threshold(self, threshold: Any) -> None:
         """Point ``FlagThreshold`` at the first ``{{threshold}}`` cell, else hold the number."""
@@ -398,10 +496,101 @@ def _row_formula(column: Column, letters: Mapping[str, str], row: int) -> str:
     return formula
 
 
+_SERIES_REF = re.compile(r"^'?(.+?)'?!\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def _cache_series(
+    source: Any, known: Mapping[tuple[str, int], list[tuple[int, Any]]]
+) -> None:
+    """Fill a series' numbers or texts cache from the known column values it refers to (the
+    table column, of those in that sheet column, whose rows hold the series' range)."""
+    from openpyxl.chart.data_source import NumData, NumVal, StrData, StrVal
+    from openpyxl.utils import column_index_from_string
+    from openpyxl.utils.datetime import to_excel
+
+    ref = source.numRef if getattr(source, "numRef", None) is not None else source.strRef
+    if ref is None or not ref.f:
+        return
+    m = _SERIES_REF.match(ref.f)
+    if m is None or m[2] != m[4]:
+        return
+    col, r1, r2 = column_index_from_string(m[2]), int(m[3]), int(m[5])
+    found = [
+        (first, values)
+        for first, values in known.get((m[1].replace("''", "'"), col), [])
+        if first <= r1 and r2 < first + max(len(values), 1)
+    ]
+    if not found:
+        return
+    first, values = found[0]
+    rows = slice(r1 - first, r2 - first + 1)
+    picked = values.iloc[rows].tolist() if hasattr(values, "iloc") else list(values[rows])
+    if ref is getattr(source, "strRef", None):
+        points = [StrVal(idx=i, v=str(v)) for i, v in enumerate(picked) if _present(v)]
+        ref.strCache = StrData(ptCount=len(picked), pt=points)
+        return
+    numbers = []
+    for i, v in enumerate(picked):
+        if isinstance(v, dt.date | dt.datetime):
+            v = to_excel(v.to_pydatetime() if hasattr(v, "to_pydatetime") else v)
+        if isinstance(v, int | float) and not isinstance(v, bool) and _present(v):
+            numbers.append(NumVal(idx=i, v=float(v)))
+    ref.numCache = NumData(formatCode="General", ptCount=len(picked), pt=numbers)
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value and value != ""
+
+
 def _cell_value(value: Any) -> Any:
     if value is None:
         return ""
     return value
+
+
+def _set_value(cell: Any, value: Any, *, escape: bool) -> None:
+    """``value`` into ``cell``; a text is stored as text (never a formula), without the control
+    characters XML cannot hold, cut to what a cell holds, quote prefix when formula-like."""
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    text = strip_control(value)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
+    cell.value = text
+    cell.data_type = "s"
+    if escape and formula_like(text):
+        cell.quotePrefix = True
+
+
+def _formula_literal(value: Any, in_string: bool) -> str:
+    """A placeholder's value inside a template formula: a literal, never formula code."""
+    if in_string:  # already between quotes: the text, its quotes doubled
+        return strip_control(_as_text(value)).replace('"', '""')
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dt.date):
+        day = f"DATE({value.year},{value.month},{value.day})"
+        if not isinstance(value, dt.datetime):
+            return day
+        return f"({day}+TIME({value.hour},{value.minute},{value.second}))"
+    return formula_string(_as_text(value))
+
+
+def _fill_formula(formula: str, values: Mapping[str, Any]) -> str:
+    """The template's formula with each placeholder replaced by a literal of its value."""
+    out: list[str] = []
+    in_string = False
+    done = 0
+    for m in PLACEHOLDER_RE.finditer(formula):
+        before = formula[done : m.start()]
+        in_string ^= before.count('"') % 2 == 1
+        out += [before, _formula_literal(values.get(m[1]), in_string)]
+        done = m.end()
+    out.append(formula[done:])
+    return "".join(out)
 
 
 def _as_text(value: Any) -> str:

@@ -164,9 +164,10 @@ class PlanWriter:
         table_name: str,
         anchor: str = "A1",
         note: Sequence[str] | None = None,
+        formats: Mapping[str, str] | None = None,
     ) -> str:
         self.check_table(sheet, df, table_name=table_name)
-        columns = excel_columns(df)
+        columns = excel_columns(df, formats=formats)
         cells = [[_json_cell(v)[0] for v in c.values] for c in columns]
         rows = [list(row) for row in zip(*cells, strict=True)]
         lines = [str(line) for line in note or []]
@@ -289,5 +290,7 @@ def table_ops(
     shown = describe_filters(norm, layout if "layout" in body else None)
     note = table_note(ds.name, fetched_at, kind, source, shown, len(df), zone, frame_notes(df))
     writer = PlanWriter({"sheets": [sheet]})
-    writer.write_table(sheet, df, table_name=name, anchor=anchor, note=note)
+    writer.write_table(
+        sheet, df, table_name=name, anchor=anchor, note=note, formats=ds.number_formats()
+    )
     return {"table": name, "rows": len(df), "ops": writer.ops}

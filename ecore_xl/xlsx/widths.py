@@ -1,0 +1,124 @@
+"""Column widths that fit what the cells show: no ``###`` for a number or a date, no cut text.
+
+Widths are in Excel's unit (characters of the default font). :func:`display_width` is how many
+characters a value takes under a number format (``#,##0.000`` shows 1234.5 as ``1,234.500``,
+``0.0%`` shows 0.25 as ``25.0%``); :func:`needed_width` is what a column needs for its header
+and its first 200 values; :func:`fit_columns` widens the columns of an openpyxl sheet to their
+cells: numbers and dates always, a text only where the cell to its right is filled (else the text
+runs on into the empty cell and nothing is cut). Widths only ever grow: a user's wider column
+stays as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "DEFAULT_WIDTH",
+    "MAX_WIDTH",
+    "SAMPLE_ROWS",
+    "display_width",
+    "fit_columns",
+    "needed_width",
+    "widen",
+]
+
+#: Excel's width of a column nobody sized
+DEFAULT_WIDTH = 8.43
+#: Excel's widest column
+MAX_WIDTH = 255.0
+#: how many values of a column decide its width
+SAMPLE_ROWS = 200
+
+_QUOTED = re.compile(r'"([^"]*)"')
+_DATE_TOKENS = (("mmmm", "September"), ("dddd", "Wednesday"), ("mmm", "Sep"), ("ddd", "Wed"))
+
+
+def _number_text(value: float, fmt: str) -> str:
+    """``value`` roughly as Excel shows it under ``fmt`` (one section; literals kept)."""
+    section = fmt.split(";")[0]
+    literals = "".join(_QUOTED.findall(section))
+    core = _QUOTED.sub("", section).replace("\\", "")
+    if core.strip().lower() in ("general", ""):
+        text = repr(value) if isinstance(value, float) else str(value)
+        return (text[:11] if len(text) > 11 else text) + literals
+    if "%" in core:
+        value = value * 100
+    decimals = len(core.split(".", 1)[1].rstrip("%) _-").replace("#", "0")) if "." in core else 0
+    body = f"{value:,.{decimals}f}" if "," in core else f"{value:.{decimals}f}"
+    extra = "".join(ch for ch in core if ch in "%€$£ ")
+    return body + extra + literals
+
+
+def _date_text(fmt: str) -> str:
+    text = _QUOTED.sub(lambda m: m.group(1), fmt.split(";")[0]).replace("\\", "")
+    for token, sample in _DATE_TOKENS:
+        text = re.sub(token, sample, text, flags=re.I)
+    return re.sub(r"\[[^\]]*\]", "", text).replace("AM/PM", "AM")
+
+
+def display_width(value: Any, fmt: str | None = None) -> int:
+    """Characters ``value`` takes in a cell formatted ``fmt`` (None: General)."""
+    fmt = fmt or "General"
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return max((len(line) for line in value.splitlines()), default=0)
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        from openpyxl.styles.numbers import is_date_format
+
+        return len(_date_text(fmt if is_date_format(fmt) else "yyyy-mm-dd hh:mm:ss"))
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return 0
+        return len(_number_text(value, fmt))
+    return len(str(value))
+
+
+def needed_width(header: str | None, values: Iterable[Any], fmt: str | None) -> float:
+    """The width a table column needs: its header with the filter button, and its values."""
+    widest = max((display_width(v, fmt) for v in values), default=0)
+    head = len(header or "") + 2
+    return float(min(max(head, widest + 1), MAX_WIDTH))
+
+
+def widen(ws: Any, col: int, width: float) -> None:
+    """Make column ``col`` of ``ws`` at least ``width`` wide (never narrower)."""
+    from openpyxl.utils import get_column_letter
+
+    dim = ws.column_dimensions[get_column_letter(col)]
+    current = dim.width if dim.customWidth and dim.width else DEFAULT_WIDTH
+    if width > current:
+        dim.width = min(width, MAX_WIDTH)
+
+
+def fit_columns(ws: Any, *, rows: int = SAMPLE_ROWS) -> None:
+    """Widen the columns of ``ws`` to its cells in the first ``rows`` rows (see the module doc).
+
+    Cells in merged ranges are skipped (their width is the range's)."""
+    merged = {
+        (r, c)
+        for rng in ws.merged_cells.ranges
+        for r in range(rng.min_row, rng.max_row + 1)
+        for c in range(rng.min_col, rng.max_col + 1)
+    }
+    needs: dict[int, float] = {}
+    for (r, c), cell in ws._cells.items():
+        value = cell.value
+        if r > rows or value is None or (r, c) in merged or cell.data_type == "f":
+            continue
+        if isinstance(value, str):
+            right = ws._cells.get((r, c + 1))
+            if right is None or right.value in (None, ""):
+                continue  # the text runs on into the empty cell
+        need = display_width(value, cell.number_format) + 1
+        if need > needs.get(c, 0):
+            needs[c] = need
+    for c, need in needs.items():
+        widen(ws, c, float(need))
