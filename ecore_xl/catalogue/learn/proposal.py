@@ -240,50 +240,44 @@ class Learning:
         return entry
 
     def _filter_entries(self, ds: Dataset, learned: DatasetLearning) -> Any:
-        patch: list[dict[str, Any]] = []
         removed = [n for n in learned.remove_filters if any(f.name == n for f in ds.filters)]
-        rule = ds.dialect.params.names
-        for f in ds.filters:
-            if f.name in removed:
-                continue
-            item: dict[str, Any] = {}
-            theirs = learned.params.get(f.name)
-            if theirs is not None and theirs != _effective_name(
-                f.name, f.api_name, f.derived, rule
-            ):
-                item["api_name"] = theirs
-            for key, value in learned.filter_keys.get(f.name, {}).items():
-                current = getattr(f, key, None)
-                if key == "values":
-                    current = dict(current or ())
-                elif key == "allowed" and current is not None:
-                    current = list(current)
-                if value != current:
-                    item[key] = value
-            if item:
-                patch.append({"name": f.name, **item})
+        kept = [f for f in ds.filters if f.name not in removed]
+        patch = _entries(kept, learned.params, learned.filter_keys, ds.dialect.params.names)
         patch.extend(learned.new_filters)
-        if removed:
-            return {"patch": patch, "remove": removed}
-        return patch
+        return {"patch": patch, "remove": removed} if removed else patch
 
     def _field_entries(self, ds: Dataset, learned: DatasetLearning) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        rule = ds.dialect.fields.names
-        for f in ds.fields:
-            item: dict[str, Any] = {}
-            theirs = learned.keys.get(f.name)
-            if theirs is not None and theirs != _effective_name(
-                f.name, f.api_name, f.derived, rule
-            ):
-                item["api_name"] = theirs
-            for key, value in learned.field_keys.get(f.name, {}).items():
-                if value != getattr(f, key, None):
-                    item[key] = value
-            if item:
-                out.append({"name": f.name, **item})
-        out.extend(learned.new_fields)
-        return out
+        out = _entries(ds.fields, learned.keys, learned.field_keys, ds.dialect.fields.names)
+        return out + learned.new_fields
+
+
+def _entries(
+    items: Iterable[Any],
+    names: Mapping[str, str],
+    keys: Mapping[str, Mapping[str, Any]],
+    rule: str,
+) -> list[dict[str, Any]]:
+    """Patch entries for filters or fields: the API's name where the catalogue (with the naming
+    rule in effect) says another, and each learned key whose value differs."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        entry: dict[str, Any] = {}
+        theirs = names.get(item.name)
+        if theirs is not None and theirs != _effective_name(
+            item.name, item.api_name, item.derived, rule
+        ):
+            entry["api_name"] = theirs
+        for key, value in keys.get(item.name, {}).items():
+            current = getattr(item, key, None)
+            if key == "values":
+                current = dict(current or ())
+            elif isinstance(current, tuple):
+                current = list(current)
+            if value != current:
+                entry[key] = value
+        if entry:
+            out.append({"name": item.name, **entry})
+    return out
 
 
 def _value_of(patch: Mapping[str, Any], key: str) -> Any:

@@ -27,6 +27,7 @@ __all__ = [
     "flatten",
     "locate",
     "paging_signals",
+    "record_lists",
 ]
 
 _DEPTH = 3
@@ -49,7 +50,8 @@ def locate(body: Any, path: str) -> Any:
     return None
 
 
-def _lists(body: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, list[Any]]]:
+def record_lists(body: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, list[Any]]]:
+    """Every list in ``body`` with its dotted path (``$``: the body), shallow ones first."""
     if isinstance(body, list):
         yield BODY, body
         return
@@ -63,14 +65,14 @@ def _lists(body: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, l
         elif isinstance(value, Mapping):
             nested.append((path, value))
     for path, value in nested:
-        yield from _lists(value, path + ".", depth + 1)
+        yield from record_lists(value, path + ".", depth + 1)
 
 
 def find_records(body: Any) -> tuple[str, list[dict[str, Any]]] | None:
     """``(path, records)`` of a collection body: the list of objects most like the records
     (a bare array is ``$``; among several lists, a known word such as ``value`` or ``items``,
     else the first, shallowest). An empty list is found too. None: the body holds no list."""
-    found = [(p, v) for p, v in _lists(body) if all(isinstance(i, Mapping) for i in v)]
+    found = [(p, v) for p, v in record_lists(body) if all(isinstance(i, Mapping) for i in v)]
     if not found:
         return None
 
