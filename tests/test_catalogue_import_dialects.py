@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -24,7 +23,13 @@ from ecore_xl.cli import cli
 from ecore_xl.data import DataService
 from ecore_xl.mock import MockServer
 from tests.conftest import settings_for
-from tests.test_dialects_fetch import CASES, EXTRA, KW, RAW_JSON, TOLERANCE
+from tests.dialect_compare import (
+    CASE_IDS,
+    CASES,
+    assert_positions_and_volumes,
+    assert_same,
+    three_servers,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "postman"
 HAND_WRITTEN = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
@@ -49,63 +54,39 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def services(imported: dict[str, Path]) -> Iterator[dict[str, DataService]]:
-    with (
-        MockServer(**KW) as ecore,
-        MockServer(dialect="paged", **KW) as paged,
-        MockServer(dialect="bare", **KW) as bare,
-    ):
-        servers = {"ecore": ecore, "paged": paged, "bare": bare}
-        made = {"reference": DataService(settings_for(ecore))}
-        for name, srv in servers.items():
-            made[name] = DataService(settings_for(srv, catalogue=str(imported[name])))
-        made["_servers"] = servers  # type: ignore[assignment]
+def servers() -> Iterator[dict[str, MockServer]]:
+    with three_servers() as made:
         yield made
-        for key, svc in made.items():
-            if key != "_servers":
-                svc.close()
 
 
-def _same(dialect: str, dataset: str, ecore: pd.DataFrame, other: pd.DataFrame) -> None:
-    extra = set(other.columns) - set(ecore.columns)
-    assert extra <= EXTRA.get((dialect, dataset), set()), (dialect, dataset, extra)
-    skip = RAW_JSON.get((dialect, dataset), set())
-    columns = [c for c in ecore.columns if c not in skip]
-    assert len(ecore) > 0, (dataset, "compare something")
-    pd.testing.assert_frame_equal(other[columns], ecore[columns], **TOLERANCE)
+@pytest.fixture(scope="module")
+def services(
+    servers: dict[str, MockServer], imported: dict[str, Path]
+) -> Iterator[dict[str, DataService]]:
+    made = {"reference": DataService(settings_for(servers["ecore"]))}
+    for name, srv in servers.items():
+        made[name] = DataService(settings_for(srv, catalogue=str(imported[name])))
+    yield made
+    for svc in made.values():
+        svc.close()
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize(("dataset", "filters"), CASES, ids=[f"{d}{f or ''}" for d, f in CASES])
+@pytest.mark.parametrize(("dataset", "filters"), CASES, ids=CASE_IDS)
 def test_every_dataset_fetches_as_the_ecore_dialect(
     services: dict[str, DataService], dialect: str, dataset: str, filters: dict[str, Any]
 ) -> None:
     ecore = services["reference"].fetch(dataset, **filters)
-    _same(dialect, dataset, ecore, services[dialect].fetch(dataset, **filters))
+    other = services[dialect].fetch(dataset, **filters)
+    assert_same(dialect, dataset, ecore, other, exact=False)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_positions_and_volumes_fetch_as_the_ecore_dialect(
-    services: dict[str, DataService], dialect: str
+    services: dict[str, DataService], servers: dict[str, MockServer], dialect: str
 ) -> None:
-    servers: dict[str, MockServer] = services["_servers"]  # type: ignore[assignment]
-    pf = servers["ecore"].portfolio
-    portfolios = [p["id"] for p in pf.portfolios]
-    for granularity in ("month", "quarter"):
-        kw = {"portfolioId": portfolios, "granularity": granularity, "from": "2026-01-01",
-              "to": "2027-01-01"}  # fmt: skip
-        _same(dialect, "positions", services["reference"].fetch("positions", **kw),
-              services[dialect].fetch("positions", **kw))  # fmt: skip
-    power = [m["id"] for m in pf.meters if m["commodity"] == "power"]
-    for granularity, day in (("quarterhour", "2026-03-29"), ("hour", "2026-10-25")):
-        kw = {"meterId": power, "from": day, "to": f"{day[:8]}{int(day[8:]) + 1}",
-              "granularity": granularity}  # fmt: skip
-        _same(dialect, "volumes", services["reference"].fetch("volumes", **kw),
-              services[dialect].fetch("volumes", **kw))  # fmt: skip
-    every = [m["id"] for m in pf.meters]
-    kw = {"meterId": every, "from": "2026-02-01", "to": "2026-03-01", "granularity": "day"}
-    _same(dialect, "volumes", services["reference"].fetch("volumes", **kw),
-          services[dialect].fetch("volumes", **kw))  # fmt: skip
+    portfolio = servers["ecore"].portfolio
+    assert_positions_and_volumes(dialect, services["reference"], services[dialect], portfolio)
 
 
 def test_the_ecore_collection_changes_nothing(imported: dict[str, Path]) -> None:

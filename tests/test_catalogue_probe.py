@@ -23,7 +23,14 @@ from ecore_xl.data import DataService, reset_service
 from ecore_xl.data.probe import BUDGET, ProbeResult, probe_catalogue
 from ecore_xl.mock import MockServer
 from tests.conftest import settings_for
-from tests.test_dialects_fetch import CASES, EXTRA, KW, RAW_JSON, TOLERANCE
+from tests.dialect_compare import (
+    CASE_IDS,
+    CASES,
+    KW,
+    assert_positions_and_volumes,
+    assert_same,
+    three_servers,
+)
 
 HAND_WRITTEN = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 DIALECTS = ("ecore", "paged", "bare")
@@ -51,12 +58,8 @@ def _said(result: ProbeResult, dataset: str) -> str:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, MockServer]]:
-    with (
-        MockServer(**KW) as ecore,
-        MockServer(dialect="paged", **KW) as paged,
-        MockServer(dialect="bare", **KW) as bare,
-    ):
-        yield {"ecore": ecore, "paged": paged, "bare": bare}
+    with three_servers() as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
@@ -91,40 +94,22 @@ def services(
         svc.close()
 
 
-def _same(dialect: str, dataset: str, ecore: pd.DataFrame, other: pd.DataFrame) -> None:
-    extra = set(other.columns) - set(ecore.columns)
-    assert extra <= EXTRA.get((dialect, dataset), set()), (dialect, dataset, extra)
-    columns = [c for c in ecore.columns if c not in RAW_JSON.get((dialect, dataset), set())]
-    assert len(ecore) > 0
-    pd.testing.assert_frame_equal(other[columns], ecore[columns], **TOLERANCE)
-
-
 @pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize(("dataset", "filters"), CASES, ids=[f"{d}{f or ''}" for d, f in CASES])
+@pytest.mark.parametrize(("dataset", "filters"), CASES, ids=CASE_IDS)
 def test_after_probe_write_every_dataset_fetches_as_the_ecore_dialect(
     services: dict[str, DataService], dialect: str, dataset: str, filters: dict[str, Any]
 ) -> None:
     ecore = services["reference"].fetch(dataset, **filters)
-    _same(dialect, dataset, ecore, services[dialect].fetch(dataset, **filters))
+    other = services[dialect].fetch(dataset, **filters)
+    assert_same(dialect, dataset, ecore, other, exact=False)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_after_probe_write_positions_and_volumes_fetch_as_the_ecore_dialect(
     services: dict[str, DataService], servers: dict[str, MockServer], dialect: str
 ) -> None:
-    pf = servers["ecore"].portfolio
-    kw: dict[str, Any] = {"portfolioId": [p["id"] for p in pf.portfolios], "from": "2026-01-01",
-                          "to": "2027-01-01", "granularity": "quarter"}  # fmt: skip
-    _same(dialect, "positions", services["reference"].fetch("positions", **kw),
-          services[dialect].fetch("positions", **kw))  # fmt: skip
-    power = [m["id"] for m in pf.meters if m["commodity"] == "power"]
-    kw = {"meterId": power, "from": "2026-03-29", "to": "2026-03-30", "granularity": "quarterhour"}
-    _same(dialect, "volumes", services["reference"].fetch("volumes", **kw),
-          services[dialect].fetch("volumes", **kw))  # fmt: skip
-    every = [m["id"] for m in pf.meters]
-    kw = {"meterId": every, "from": "2026-02-01", "to": "2026-03-01", "granularity": "day"}
-    _same(dialect, "volumes", services["reference"].fetch("volumes", **kw),
-          services[dialect].fetch("volumes", **kw))  # fmt: skip
+    portfolio = servers["ecore"].portfolio
+    assert_positions_and_volumes(dialect, services["reference"], services[dialect], portfolio)
 
 
 @pytest.mark.parametrize("dialect", ("paged", "bare"))

@@ -25,7 +25,6 @@ __all__ = [
     "find_records",
     "find_series",
     "flatten",
-    "locate",
     "paging_signals",
     "record_lists",
 ]
@@ -33,21 +32,6 @@ __all__ = [
 _DEPTH = 3
 #: words a records list is often called, most likely first
 _RECORD_WORDS = ("value", "items", "data", "results", "records", "content", "entries", "rows")
-_MISSING = object()
-
-
-def locate(body: Any, path: str) -> Any:
-    """The value at a dotted path (``$``: the body; a key with dots is found whole), else None."""
-    if path == BODY:
-        return body
-    if not isinstance(body, Mapping):
-        return None
-    if path in body:
-        return body[path]
-    head, _, rest = path.partition(".")
-    if rest and head in body:
-        return locate(body[head], rest)
-    return None
 
 
 def record_lists(body: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, list[Any]]]:
