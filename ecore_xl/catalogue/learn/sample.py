@@ -115,6 +115,7 @@ def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport, declare_
                       "the API never sends it)", "seen", "unplaced")  # fmt: skip
     for name, what in report.wrong_types.items():
         learning.note(ds.name, f"field {name}", f"holds {what}", "seen", "problem")
+    _note_times(learning, ds, report)
     if report.series is not None:
         learning.saw(ds.name, "series", report.series)
     if report.epoch is not None:
@@ -124,6 +125,27 @@ def _learn_fields(learning: Learning, ds: Dataset, report: FieldReport, declare_
     if report.period_ends is not None and any(f.ends_period for f in ds.fields):
         rule, n = report.period_ends
         learning.saw(ds.name, "fields.period_ends", rule, "seen" if n >= 2 else "likely")
+
+
+_FORMS = {
+    "z": "UTC with Z",
+    "offset": "with their offset",
+    "naive": "without an offset",
+    "date": "as dates",
+    "epoch_s": "as epoch seconds",
+    "epoch_ms": "as epoch milliseconds",
+}
+
+
+def _note_times(learning: Learning, ds: Dataset, report: FieldReport) -> None:
+    """How the sample writes its times, one line (the offsets a fetch will read)."""
+    by_form: dict[str, list[str]] = {}
+    for name, forms in report.forms.items():
+        for form in sorted(forms):
+            by_form.setdefault(form, []).append(name)
+    if by_form:
+        text = "; ".join(f"{_FORMS[form]}: {', '.join(names)}" for form, names in by_form.items())
+        learning.note(ds.name, "times", text, "seen", "ok")
 
 
 def settle_energy(learning: Learning, samples: Mapping[str, list[Sample]], *, tz: str) -> None:

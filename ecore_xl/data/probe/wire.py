@@ -1,9 +1,9 @@
 """The probe's requests: one GET at a time through the API client, counted and bounded.
 
-An answer the probe learns from (200, a 400 naming a parameter, a 404 for a route or an id) is
-an :class:`Answer`; anything else the client raises (authentication, quota, network, a 5xx after
-the retries) stops the probe, as it would stop a fetch. Each dataset has a request budget: a
-probe is a few small requests, never a download.
+An answer the probe learns from (200, a 400 naming a parameter, a 404 for a route or an id, a
+body that is not JSON) is an :class:`Answer`; anything else the client raises (authentication,
+quota, network, a 5xx after the retries) stops the probe, as it would stop a fetch. Each
+dataset has a request budget: a probe is a few small requests, never a download.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ecore_xl.errors import BadRequestError, EcoreError, NotFoundError
+from ecore_xl.errors import BadRequestError, EcoreError, NotFoundError, UnexpectedResponseError
 
 if TYPE_CHECKING:
     from ecore_xl.api import EcoreClient
@@ -91,6 +91,9 @@ class Wire:
         except (BadRequestError, NotFoundError) as exc:
             self.log.append((dataset, shown, exc.status or 0))
             return Answer(shown, exc.status or 0, asked=shown, error=exc)
+        except UnexpectedResponseError as exc:  # not JSON, cut short: this answer, not the API
+            self.log.append((dataset, shown, exc.status or 0))
+            return Answer(shown, exc.status or 200, asked=shown, error=exc)
         self.log.append((dataset, shown, response.status_code))
         return Answer(response.url, response.status_code, shown, body, dict(response.headers))
 
