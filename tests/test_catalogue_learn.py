@@ -179,3 +179,18 @@ def test_the_override_declares_shared_things_once_and_exceptions_per_dataset() -
     assert out["datasets"] == {"volumes": {"dialect": {"envelope": {"records": "$"}}}}
     said = {f.subject: f.says for f in learning.of("")}
     assert said["envelope.records"] == "records at 'data.items' (3 of 4 datasets)"
+
+
+@pytest.mark.parametrize(
+    ("text", "largest"),
+    [
+        ("Records per page, at most 500.", 500),
+        ("'pageSize' must be an integer from 1 to 500; got '100000'.", 500),
+        ("Page size: maximum of 1,000 records", 1000),
+        ("Only this meter.", None),
+    ],
+)
+def test_the_largest_page_a_text_states(text: str, largest: int | None) -> None:
+    from ecore_xl.catalogue.learn.values import stated_maximum
+
+    assert stated_maximum(text) == largest

@@ -28,6 +28,7 @@ __all__ = [
     "local_day",
     "period_end_rule",
     "spacing",
+    "stated_maximum",
     "time_form",
     "time_forms",
     "value_map",
@@ -197,6 +198,17 @@ def allowed_values(text: str) -> list[str] | None:
     values = [v.strip("`'\" ") for v in re.split(r"\s*(?:,|/|\||\bor\b)\s*", m.group(1))]
     values = [v.rstrip(".;") for v in values if v]
     return values if len(values) >= 2 else None
+
+
+_MAXIMUM = re.compile(
+    r"(?:\bto|at most|maximum(?: is| of)?|\bmax\.?|<=|up to)\s*(\d[\d,]*)", re.IGNORECASE
+)
+
+
+def stated_maximum(text: str) -> int | None:
+    """The largest value a description or an error states (``at most 500``, ``from 1 to 500``)."""
+    m = _MAXIMUM.search(text or "")
+    return int(m.group(1).replace(",", "")) if m else None
 
 
 def spacing(moments: Sequence[dt.datetime]) -> float | None:

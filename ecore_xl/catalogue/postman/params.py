@@ -28,14 +28,18 @@ from ecore_xl.catalogue.learn.names import (
 )
 from ecore_xl.catalogue.learn.proposal import Learning
 from ecore_xl.catalogue.learn.records import PagingSignals
-from ecore_xl.catalogue.learn.values import allowed_values, granularity_of, value_map
+from ecore_xl.catalogue.learn.values import (
+    allowed_values,
+    granularity_of,
+    stated_maximum,
+    value_map,
+)
 from ecore_xl.catalogue.learn.vocabulary import COMMODITIES, DATASET_WORDS
 from ecore_xl.catalogue.model import Catalogue, Dataset, Filter
 from ecore_xl.catalogue.postman.collection import Param, Request
 
 __all__ = ["learn_paging", "learn_params", "new_filter"]
 
-_MAX = re.compile(r"(?:at most|maximum(?: of)?|max\.?|up to|<=)\s*(\d[\d,]*)", re.IGNORECASE)
 _BASED = re.compile(r"\b([01])-based\b", re.IGNORECASE)
 _REQUIRED = re.compile(r"\b(?<!not )required\b|\bmandatory\b", re.IGNORECASE)
 _DEFAULT = re.compile(r"\bdefault(?:s to|:| is)?\s*[`'\"]?([\w.\-]+)", re.IGNORECASE)
@@ -88,7 +92,7 @@ def learn_paging(
     if spec is None:
         return names
     learning.saw(ds.name, "paging", spec)
-    if spec.get("max_size") == 100 and not any(_MAX.search(p.doc) for p in roles.values()):
+    if spec.get("max_size") == 100 and not any(stated_maximum(p.doc) for p in roles.values()):
         learning.note(ds.name, "paging", f"{spec['size_param']} has no stated maximum: 100 "
                       "asked per page", "guess")  # fmt: skip
     return names
@@ -103,9 +107,7 @@ def _first_page(page: Param, signals: PagingSignals) -> int:
 
 
 def _max_size(size: Param) -> int:
-    if m := _MAX.search(size.doc):
-        return int(m.group(1).replace(",", ""))
-    return 100
+    return stated_maximum(size.doc) or 100
 
 
 def learn_params(

@@ -23,11 +23,13 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ecore_xl.catalogue import Dataset, Filter
 from ecore_xl.catalogue.learn.fields import read_fields
-from ecore_xl.catalogue.learn.names import paired_name, param_candidates
+from ecore_xl.catalogue.learn.names import Sure, paired_name, param_candidates
 from ecore_xl.catalogue.learn.records import find_records
 from ecore_xl.catalogue.learn.sample import sample_rows
 from ecore_xl.catalogue.learn.values import (
@@ -37,7 +39,7 @@ from ecore_xl.catalogue.learn.values import (
     local_day,
     spacing,
 )
-from ecore_xl.catalogue.learn.vocabulary import PERIOD_FIELDS
+from ecore_xl.catalogue.learn.vocabulary import GRANULARITY_SECONDS, PERIOD_FIELDS
 from ecore_xl.data.encode import encode_values
 from ecore_xl.data.probe.context import Context, Located
 from ecore_xl.data.probe.locate import fix
@@ -94,8 +96,6 @@ def _ask(ctx: Context, name: str, values: dict[str, str], *, exclusive: bool = F
 
 def _exclusive(ds: Dataset) -> Dataset:
     """``ds`` sending its end bound as given (to test what the API does with it)."""
-    from dataclasses import replace
-
     params = replace(ds.dialect.params, end="exclusive")
     return replace(ds, dialect=replace(ds.dialect, params=params))
 
@@ -155,9 +155,9 @@ def _ignored(ctx: Context, name: str, f: Filter, why: str) -> None:
     ctx.touch()
 
 
-def _ok(ctx: Context, name: str, f: Filter, why: str, sure: str = "seen") -> None:
+def _ok(ctx: Context, name: str, f: Filter, why: str, sure: Sure = "seen") -> None:
     ctx.learning.dataset(name).params[f.name] = ctx.dataset(name).filter(f.name).param
-    ctx.learning.note(name, f"filter {f.name}", f"takes effect ({why})", sure, "ok")  # type: ignore[arg-type]
+    ctx.learning.note(name, f"filter {f.name}", f"takes effect ({why})", sure, "ok")
 
 
 # ---- filters with a field of their own ---------------------------------------------------------
@@ -337,7 +337,7 @@ def _check_date_times(ctx: Context, name: str, located: Located) -> None:
     if ctx.dates_checked or ctx.dataset(name).dialect.params.dates != "iso":
         return
     ctx.dates_checked = True
-    start = dt.datetime.combine(ctx.day(), dt.time(6), tzinfo=_zone(ctx.tz)).isoformat()
+    start = dt.datetime.combine(ctx.day(), dt.time(6), tzinfo=ZoneInfo(ctx.tz)).isoformat()
     try:
         answer = ctx.get(ctx.dataset(name), {**located.values, "from": start})
     except EcoreError as exc:
@@ -347,12 +347,6 @@ def _check_date_times(ctx: Context, name: str, located: Located) -> None:
     if answer.status == 400 and answer.target == ctx.dataset(name).filter("from").param:
         ctx.learning.saw(name, "params.dates", "date")
         ctx.touch()
-
-
-def _zone(tz: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(tz)
 
 
 def _check_required_range(ctx: Context, name: str, located: Located) -> None:
@@ -436,7 +430,6 @@ def _check_day(ctx: Context, name: str, located: Located, f: Filter) -> None:
 
 
 def _check_granularity(ctx: Context, name: str, located: Located, f: Filter) -> None:
-    ds = ctx.dataset(name)
     asked = located.values.get(f.name) or f.default
     order = sorted(f.allowed or (), key=lambda a: _seconds(a))
     coarser = [g for g in order if _seconds(g) > _seconds(asked or order[0])]
@@ -466,10 +459,7 @@ def _check_granularity(ctx: Context, name: str, located: Located, f: Filter) -> 
         _ok(ctx, name, f, f"{f.name}={wanted} spaces {field} so")
     elif verdict is False and _search(ctx, name, f, test) is None:
         _ignored(ctx, name, f, f"{f.name}={wanted} changes nothing")
-    del ds
 
 
 def _seconds(value: str | None) -> int:
-    from ecore_xl.catalogue.learn.vocabulary import GRANULARITY_SECONDS
-
     return GRANULARITY_SECONDS.get(granularity_of(value or "") or "", 0)

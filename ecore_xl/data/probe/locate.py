@@ -20,7 +20,12 @@ from ecore_xl.catalogue import Dataset, Filter
 from ecore_xl.catalogue.learn.names import meaning_of_param
 from ecore_xl.catalogue.learn.records import find_records
 from ecore_xl.catalogue.learn.sample import learn_collection_body
-from ecore_xl.catalogue.learn.values import allowed_values, granularity_of, value_map
+from ecore_xl.catalogue.learn.values import (
+    allowed_values,
+    granularity_of,
+    stated_maximum,
+    value_map,
+)
 from ecore_xl.data.probe.context import Context, Located, paging_spec
 from ecore_xl.data.probe.paths import path_candidates
 from ecore_xl.data.probe.wire import Answer
@@ -38,7 +43,6 @@ _FORMAT_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"YYYY-MM-DD|must be a date|dates? only", re.IGNORECASE), ("date",)),
     (re.compile(r"offset|date-?time|ISO 8601", re.IGNORECASE), ("datetime", "utc")),
 )
-_MAXIMUM = re.compile(r"(?:to|at most|maximum(?: is| of)?|max\.?|<=|up to)\s*(\d[\d,]*)", re.I)
 
 
 def locate(ctx: Context, name: str) -> Located | None:
@@ -265,12 +269,9 @@ def _next_date_format(ctx: Context, name: str, ds: Dataset, message: str) -> boo
 
 
 def _fix_max_size(ctx: Context, name: str, ds: Dataset, message: str) -> bool:
-    m = _MAXIMUM.search(message.split(":", 1)[-1])
-    if m is None:
-        return False
-    largest = int(m.group(1).replace(",", ""))
+    largest = stated_maximum(message.split(":", 1)[-1])
     paging = ds.dialect.paging
-    if largest < 1 or largest == paging.max_size:
+    if largest is None or largest < 1 or largest == paging.max_size:
         return False
     spec = {**paging_spec(paging), "max_size": largest}
     ctx.learning.saw(name, "paging", spec)

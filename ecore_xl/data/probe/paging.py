@@ -10,12 +10,12 @@ Once one dataset confirmed the style, the others only have to agree with their s
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ecore_xl.catalogue import Dataset
 from ecore_xl.catalogue.dialect import DEFAULT_DIALECT, HEADER
 from ecore_xl.catalogue.learn.records import PagingSignals, find_records, paging_signals
+from ecore_xl.catalogue.learn.values import stated_maximum
 from ecore_xl.catalogue.learn.vocabulary import PAGING_WORDS
 from ecore_xl.data.probe.context import Context, Located, paging_spec
 from ecore_xl.data.probe.wire import Answer
@@ -25,7 +25,6 @@ __all__ = ["check_paging", "settle_paging"]
 _SMALL = 2
 _TRIES = 6
 _HUGE = 100_000
-_MAXIMUM = re.compile(r"(?:to|at most|maximum(?: is| of)?|max\.?|<=|up to)\s*(\d[\d,]*)", re.I)
 
 
 def _style(signals: PagingSignals) -> str | None:
@@ -96,7 +95,8 @@ def _verify(
 ) -> tuple[dict[str, Any] | None, str]:
     ds = ctx.dataset(name)
     sample = located.sample
-    assert sample is not None
+    if sample is None:
+        return None, "seen"
     first = sample.records
     signals = sample.signals
     path, query = _base_query(ctx, ds, located)
@@ -195,7 +195,4 @@ def _max_size(ctx: Context, name: str, located: Located, spec: dict[str, Any]) -
     answer = ctx.wire.get(name, path, {**query, spec["size_param"]: str(_HUGE)})
     if answer.ok:
         return 1000
-    m = _MAXIMUM.search(answer.message.split(":", 1)[-1])
-    if m:
-        return int(m.group(1).replace(",", ""))
-    return int(spec.get("max_size") or 100)
+    return stated_maximum(answer.message.split(":", 1)[-1]) or int(spec.get("max_size") or 100)
