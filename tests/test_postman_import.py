@@ -238,3 +238,21 @@ def test_bad_exports(tmp_path: Path, content: str, message: str) -> None:
 def test_missing_file() -> None:
     with pytest.raises(CatalogueError, match="cannot be read"):
         import_collection(FIXTURES / "nope.json")
+
+
+def test_one_example_duration_gives_the_value_map_and_another_spelling_is_named() -> None:
+    def collection(value: str) -> dict[str, Any]:
+        url = f"{{{{baseUrl}}}}/volumes?meterId=M-1&from=2026-01-01&to=2026-01-02&step={value}"
+        return {"info": {"name": "x"}, "variable": [{"key": "baseUrl", "value": "https://a/v1"}],
+                "item": [{"name": "v", "request": {"method": "GET", "url": url}}]}  # fmt: skip
+
+    iso = to_overrides(collection("PT1H"), source="iso")
+    granularity = iso.overrides["datasets"]["volumes"]["filters"][-1]
+    assert granularity == {"name": "granularity", "api_name": "step", "values": {
+        "quarterhour": "PT15M", "hour": "PT1H", "day": "P1D", "month": "P1M"}}  # fmt: skip
+    assert any(f.sure == "likely" and "ISO 8601 duration" in f.says for f in iso.learning.findings)
+    hourly = to_overrides(collection("hourly"), source="hourly")
+    entry = next(f for f in hourly.overrides["datasets"]["volumes"]["filters"]
+                 if f["name"] == "granularity")  # fmt: skip
+    assert "values" not in entry  # one spelling does not say the others
+    assert any(f.status == "unplaced" and "'hourly'" in f.says for f in hourly.learning.findings)

@@ -25,6 +25,7 @@ __all__ = [
     "granularity_of",
     "granularity_of_spacing",
     "instant",
+    "is_duration",
     "local_day",
     "period_end_rule",
     "spacing",
@@ -168,6 +169,12 @@ def granularity_of(word: str) -> str | None:
         seconds = n * (60 if unit.startswith("m") else 3600 if unit.startswith("h") else 86_400)
         return _BY_SECONDS.get(seconds)
     return None
+
+
+def is_duration(word: str) -> bool:
+    """Whether ``word`` is an ISO 8601 duration (``PT15M``, ``P1D``)."""
+    m = _ISO_DURATION.match(str(word).strip())
+    return bool(m and any(m.groupdict().values()))
 
 
 def value_map(api_values: Sequence[str], ours: Sequence[str]) -> dict[str, str] | None:

@@ -16,6 +16,7 @@ __all__ = [
     "FILTER_WORDS",
     "GRANULARITY_SECONDS",
     "GRANULARITY_WORDS",
+    "ISO_DURATIONS",
     "PAGING_BODY",
     "PAGING_HEADERS",
     "PAGING_WORDS",
@@ -111,6 +112,12 @@ GRANULARITY_WORDS: dict[str, tuple[str, ...]] = {
     "month": ("month", "monthly", "1mo", "mon", "months"),
     "quarter": ("quarter", "quarterly", "3mo", "q", "quarters"),
     "year": ("year", "yearly", "annual", "annually", "1y", "y", "years"),
+}  # fmt: skip
+
+#: canonical granularity -> its ISO 8601 duration
+ISO_DURATIONS: dict[str, str] = {
+    "quarterhour": "PT15M", "hour": "PT1H", "day": "P1D", "week": "P1W", "month": "P1M",
+    "quarter": "P3M", "year": "P1Y",
 }  # fmt: skip
 
 COMMODITIES: tuple[str, ...] = ("power", "gas", "electricity", "heat", "water")

@@ -31,10 +31,11 @@ from ecore_xl.catalogue.learn.records import PagingSignals
 from ecore_xl.catalogue.learn.values import (
     allowed_values,
     granularity_of,
+    is_duration,
     stated_maximum,
     value_map,
 )
-from ecore_xl.catalogue.learn.vocabulary import COMMODITIES, DATASET_WORDS
+from ecore_xl.catalogue.learn.vocabulary import COMMODITIES, DATASET_WORDS, ISO_DURATIONS
 from ecore_xl.catalogue.model import Catalogue, Dataset, Filter
 from ecore_xl.catalogue.postman.collection import Param, Request
 
@@ -229,9 +230,30 @@ def _learn_values(learning: Learning, ds: Dataset, f: Filter, p: Param) -> None:
                 learning.note(ds.name, f"filter {f.name}", f"the API also takes "
                               f"{', '.join(unknown)} (not in our allowed values)", "seen",
                               "unplaced")  # fmt: skip
+    elif not listed and f.allowed and p.value and all(granularity_of(a) for a in f.allowed):
+        _learn_from_example(learning, ds, f, p.value)
     if _REQUIRED.search(p.doc) and not f.required and not p.in_path and f.name not in ds.one_of:
         keys.setdefault(f.name, {})["required"] = True
         learning.note(ds.name, f"filter {f.name}", "required", "likely")
+
+
+def _learn_from_example(learning: Learning, ds: Dataset, f: Filter, example: str) -> None:
+    """One example value and no list: an ISO 8601 duration (``PT1H``) says the family, so
+    every one of ours is spelled so; any other spelling (``hourly``) only says itself."""
+    ours = granularity_of(example)
+    if ours is None or ours == example or dict(f.values).get(ours) == example:
+        return
+    if is_duration(example):
+        mapped = {a: ISO_DURATIONS[a] for a in f.allowed or () if a in ISO_DURATIONS}
+        if len(mapped) == len(f.allowed or ()):
+            learning.dataset(ds.name).filter_keys.setdefault(f.name, {})["values"] = mapped
+            text = ", ".join(f"{k} as {v}" for k, v in mapped.items())
+            learning.note(ds.name, f"filter {f.name}", f"values {text} (the example {example} "
+                          "is an ISO 8601 duration)", "likely")  # fmt: skip
+            return
+    learning.note(ds.name, f"filter {f.name}", f"the example sends {ours} as {example!r}; the "
+                  f"other values are not documented: declare datasets.{ds.name}.filters"
+                  f"[{f.name}].values", "seen", "unplaced")  # fmt: skip
 
 
 def _learn_commodities(learning: Learning, ds: Dataset, f: Filter, doc: str) -> None:
