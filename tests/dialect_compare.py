@@ -2,9 +2,10 @@
 
 Shared by the tests that read the mock's other dialects with a catalogue: hand-written
 (``test_dialects_fetch``), imported from a Postman collection (``test_catalogue_import_dialects``)
-and written by the probe (``test_catalogue_probe``). Numbers are compared with a relative
-tolerance of 1e-12: the dialects send kWh, and ``kWh / 1000`` in binary floating point may differ
-from the MWh the contract writes in the last bit (never more).
+and written by the probe (``test_catalogue_probe``), and the ``ecore`` dialect with one axis moved
+alone (``AXES``: ``test_catalogue_import_axes``, ``test_catalogue_probe``). Numbers are compared
+with a relative tolerance of 1e-12: the dialects send kWh, and ``kWh / 1000`` in binary floating
+point may differ from the MWh the contract writes in the last bit (never more).
 """
 
 from __future__ import annotations
@@ -43,6 +44,34 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("invoice-lines", {"from": "2026-02-01", "to": "2026-03-01"}),
 ]
 CASE_IDS = [f"{d}{f or ''}" for d, f in CASES]
+
+#: one axis of ``ecore`` moved alone (docs/dialects.md, switches) and what a catalogue learned
+#: from it declares (a subset; the import's file is checked against it)
+AXES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "paging offset": ({"paging": "offset"}, {"dialect": {"paging": {"style": "offset"}}}),
+    "paging skiptop": ({"paging": "skiptop"}, {"dialect": {"paging": {"offset_param": "skip"}}}),
+    "paging pages": ({"paging": "pages"}, {"dialect": {"paging": {"style": "pages"}}}),
+    "paging cursor": ({"paging": "cursor"}, {"dialect": {"paging": {"style": "cursor"}}}),
+    "paging cursor-header": (
+        {"paging": "cursor-header"},
+        {"dialect": {"paging": {"token": "header:x-ms-continuation"}}},
+    ),
+    "paging link": ({"paging": "link"}, {}),
+    "paging odata": ({"paging": "odata"}, {}),
+    "paging none": ({"paging": "none"}, {}),
+    "envelope data.items": (
+        {"envelope": "data.items"}, {"dialect": {"envelope": {"records": "data.items"}}},
+    ),
+    "envelope bare": (
+        {"envelope": "bare", "paging": "offset"}, {"dialect": {"envelope": {"records": "$"}}},
+    ),
+    "energy kWh": ({"energy_unit": "kWh"}, {}),
+    "field renamed by meaning": ({"field_renames": {"volumes": {"start": "timestamp"}}}, {}),
+    "gas daily only": (
+        {"gas_daily_only": True},
+        {"datasets": {"volumes": {"dialect": {"granularities": {"gas": ["day", "month"]}}}}},
+    ),
+}  # fmt: skip
 
 
 @contextmanager

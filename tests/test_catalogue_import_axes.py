@@ -25,34 +25,13 @@ from ecore_xl.mock import MockServer
 from ecore_xl.mock.dialect import Dialect, configure
 from ecore_xl.mock.postman_export import collection
 from tests.conftest import settings_for
-from tests.dialect_compare import CASES, KW, assert_positions_and_volumes, assert_same
-
-#: one axis moved alone, and what the imported file must declare for it (a subset)
-AXES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "paging offset": ({"paging": "offset"}, {"dialect": {"paging": {"style": "offset"}}}),
-    "paging skiptop": ({"paging": "skiptop"}, {"dialect": {"paging": {"offset_param": "skip"}}}),
-    "paging pages": ({"paging": "pages"}, {"dialect": {"paging": {"style": "pages"}}}),
-    "paging cursor": ({"paging": "cursor"}, {"dialect": {"paging": {"style": "cursor"}}}),
-    "paging cursor-header": (
-        {"paging": "cursor-header"},
-        {"dialect": {"paging": {"token": "header:x-ms-continuation"}}},
-    ),
-    "paging link": ({"paging": "link"}, {}),
-    "paging odata": ({"paging": "odata"}, {}),
-    "paging none": ({"paging": "none"}, {}),
-    "envelope data.items": (
-        {"envelope": "data.items"}, {"dialect": {"envelope": {"records": "data.items"}}},
-    ),
-    "envelope bare": (
-        {"envelope": "bare", "paging": "offset"}, {"dialect": {"envelope": {"records": "$"}}},
-    ),
-    "energy kWh": ({"energy_unit": "kWh"}, {}),
-    "field renamed by meaning": ({"field_renames": {"volumes": {"start": "timestamp"}}}, {}),
-    "gas daily only": (
-        {"gas_daily_only": True},
-        {"datasets": {"volumes": {"dialect": {"granularities": {"gas": ["day", "month"]}}}}},
-    ),
-}  # fmt: skip
+from tests.dialect_compare import (
+    AXES,
+    CASES,
+    KW,
+    assert_positions_and_volumes,
+    assert_same,
+)
 
 
 def _import(dialect: Dialect, folder: Path) -> tuple[Path, str]:

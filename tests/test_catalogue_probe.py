@@ -24,6 +24,7 @@ from ecore_xl.data.probe import BUDGET, ProbeResult, probe_catalogue
 from ecore_xl.mock import MockServer
 from tests.conftest import settings_for
 from tests.dialect_compare import (
+    AXES,
     CASE_IDS,
     CASES,
     KW,
@@ -156,6 +157,34 @@ def test_offline_mode_refuses_in_one_line(servers: dict[str, MockServer]) -> Non
         "run it online."
     ]
     assert srv.stats.data_requests == 0
+
+
+# ---- each axis moved alone: probe --write fetches every dataset ----------------------------------
+
+#: ignored by the API and not required: the probe removes the filter, and the rest still fetches
+PROBE_AXES = {**AXES, "ignored optional filter": ({"ignore_params": {"invoices": ["status"]}}, {})}
+
+
+@pytest.fixture(scope="module")
+def reference() -> Iterator[DataService]:
+    with MockServer(**KW) as srv, DataService(settings_for(srv)) as svc:
+        yield svc
+
+
+@pytest.mark.parametrize("axis", list(PROBE_AXES))
+def test_after_probe_write_an_axis_moved_alone_fetches_every_dataset(
+    reference: DataService, tmp_path: Path, axis: str
+) -> None:
+    file = tmp_path / "catalogue.json"
+    with MockServer(page_size=40, **PROBE_AXES[axis][0], **KW) as srv:
+        result = _probe_cli(srv, "--write", catalogue=file)
+        assert result.exit_code == 0, result.output
+        assert file.exists() or "nothing to change" in result.output, result.output
+        with DataService(settings_for(srv, catalogue=str(file) if file.exists() else None)) as svc:
+            for dataset, filters in CASES:
+                ecore = reference.fetch(dataset, **filters)
+                assert_same("ecore", dataset, ecore, svc.fetch(dataset, **filters), exact=True)
+            assert_positions_and_volumes("ecore", reference, svc, srv.portfolio)
 
 
 # ---- each mismatch, injected alone, is found and named -------------------------------------------
