@@ -1,7 +1,8 @@
 """``ecore-xl catalogue import`` never raises a traceback, whatever the collection holds.
 
 Odd collections by hand (empty folders, missing and non-JSON examples, v2.0 string URLs, the
-published documentation wrapper, wrong types where objects belong) through the real command, and
+published documentation wrapper (E&C's own, byte for byte, and a trimmed copy), wrong types where
+objects belong) through the real command, and
 a bounded fuzz: 150 seeded mutations of a vendor-style export (a node replaced by another JSON
 type, removed, or emptied), each of which must import or fail with one CatalogueError line.
 """
@@ -71,10 +72,26 @@ def test_odd_collections_end_in_a_result_or_one_line(tmp_path: Path, name: str) 
         assert len(errors) == 1, result.output
 
 
-def test_the_documentation_wrapper_says_how_to_export(tmp_path: Path) -> None:
-    result = _run(tmp_path, (FIXTURES / "docs_wrapper.json").read_text(encoding="utf-8"))
-    assert result.exit_code == 2
-    assert "has no requests" in result.output and "Collection v2.1" in result.output
+#: E&C's published documentation page's data, byte for byte as docs.eecc.energy serves it
+#: (docs_published.json), a trimmed copy, and the same with an empty ``item`` list
+WRAPPERS = ("docs_published.json", "docs_wrapper.json", "docs_wrapper.json+item")
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
+@pytest.mark.parametrize("extra", [(), ("--dry-run",)], ids=["write", "dry-run"])
+def test_the_documentation_wrapper_says_how_to_export(
+    tmp_path: Path, name: str, extra: tuple[str, ...]
+) -> None:
+    data: Any = (FIXTURES / name.removesuffix("+item")).read_text(encoding="utf-8")
+    if name.endswith("+item"):
+        data = json.loads(data)
+        data["collection"]["item"] = []
+    result = _run(tmp_path, data, *extra)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    (line,) = result.output.splitlines()
+    assert line.startswith("Error: Postman export ") and "has no requests" in line
+    assert "published documentation page" in line and "Export > Collection v2.1" in line
+    assert not (tmp_path / "c.json").exists()
 
 
 def test_an_example_that_is_not_json_is_said_not_guessed(tmp_path: Path) -> None:
