@@ -10,6 +10,7 @@ relative: kWh / 1000 may differ from the contract's MWh in the last bit).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,3 +110,50 @@ def test_the_import_declares_what_the_hand_written_file_does(
         for key in ("path", "under", "one_of"):
             assert got.get(key) == entry.get(key), (name, key)
         assert got.get("dialect", {}) == entry.get("dialect", {}), name
+
+
+def _as_v20(data: dict[str, Any]) -> dict[str, Any]:
+    """The collection as Postman's v2.0 format writes it: ``host`` and ``path`` as strings, an
+    ``auth`` block's values as an object instead of v2.1's list of key/value pairs."""
+    v20 = copy.deepcopy(data)
+    v20["info"]["schema"] = "https://schema.getpostman.com/json/collection/v2.0.0/collection.json"
+
+    def url(u: Any) -> None:
+        if isinstance(u, dict):
+            u["host"] = "".join(u.get("host", []))
+            u["path"] = "/".join(u.get("path", []))
+
+    def auth(a: Any) -> None:
+        if isinstance(a, dict) and isinstance(a.get(a.get("type")), list):
+            a[a["type"]] = {x["key"]: x.get("value") for x in a[a["type"]]}
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            walk(item.get("item", []))
+            auth(item.get("auth"))
+            request = item.get("request")
+            if isinstance(request, dict):
+                url(request.get("url"))
+                auth(request.get("auth"))
+            for example in item.get("response", []):
+                url(example.get("originalRequest", {}).get("url"))
+
+    auth(v20.get("auth"))
+    walk(v20["item"])
+    return v20
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_collection_in_v20_form_imports_to_the_same_file(
+    imported: dict[str, Path], tmp_path: Path, dialect: str
+) -> None:
+    data = json.loads((FIXTURES / f"dialect_{dialect}.json").read_text(encoding="utf-8"))
+    v20 = _as_v20(data)
+    assert v20 != data
+    collection, out = tmp_path / f"dialect_{dialect}.json", tmp_path / "v20.json"
+    collection.write_text(json.dumps(v20), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["catalogue", "import", str(collection), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    mine, v21 = (read_catalogue_file(f) for f in (out, imported[dialect]))
+    assert mine.pop("source") != v21.pop("source")  # each names its own file
+    assert mine == v21

@@ -2,9 +2,9 @@
 
 Odd collections by hand (empty folders, missing and non-JSON examples, v2.0 string URLs, the
 published documentation wrapper (E&C's own, byte for byte, and a trimmed copy), wrong types where
-objects belong) through the real command, and
-a bounded fuzz: 150 seeded mutations of a vendor-style export (a node replaced by another JSON
-type, removed, or emptied), each of which must import or fail with one CatalogueError line.
+objects belong) through the real command, and a bounded fuzz: 150 seeded mutations of a vendor-style
+export (a node replaced by another JSON type, removed, or emptied), each of which must import or
+fail with one CatalogueError line.
 """
 
 from __future__ import annotations
