@@ -38,10 +38,14 @@ DIALECTS = ("ecore", "paged", "bare")
 SMALL: dict[str, Any] = {"seed": 53, "meters": 4, "years": (2025, 2026), "as_of": KW["as_of"]}
 
 
-def _probe_cli(srv: MockServer, *args: str, catalogue: Path | None = None) -> Any:
+def _probe_cli(
+    srv: MockServer, *args: str, catalogue: Path | None = None, offline: bool = False
+) -> Any:
     env = {**srv.env()}
     if catalogue is not None:
         env["ECORE_CATALOGUE"] = str(catalogue)
+    if offline:
+        env["ECORE_OFFLINE"] = "1"
     reset_service()
     result = CliRunner().invoke(cli, ["catalogue", "probe", *args], env=env)
     reset_service()
@@ -136,27 +140,34 @@ def test_with_the_right_catalogue_the_probe_finds_nothing_to_change(
     assert result.problems == []
 
 
-def test_a_probe_is_a_few_small_requests(servers: dict[str, MockServer]) -> None:
-    srv = servers["paged"]
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_probe_is_a_few_small_requests(servers: dict[str, MockServer], dialect: str) -> None:
+    """Counted by the mock: every request the probe makes, each dataset within its budget."""
+    srv = servers[dialect]
     srv.reset_stats()
     result = _probe(srv)
+    every = {ds.name for ds in builtin_catalogue()} - {"invoice-lines"}  # the invoices' own
+    assert set(result.per_dataset) == every
     assert max(result.per_dataset.values()) <= BUDGET
-    assert result.requests == srv.stats.data_requests
+    assert result.requests == srv.stats.data_requests == sum(result.per_dataset.values())
     assert result.requests < 150  # eleven datasets found from the wrong paths, names and units
 
 
-def test_offline_mode_refuses_in_one_line(servers: dict[str, MockServer]) -> None:
-    srv = servers["ecore"]
+@pytest.mark.parametrize("args", [(), ("--write",), ("meters", "--write")])
+def test_offline_mode_refuses_in_one_line(
+    servers: dict[str, MockServer], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    srv = servers["bare"]
     srv.reset_stats()
-    reset_service()
-    env = {**srv.env(), "ECORE_OFFLINE": "1"}
-    result = CliRunner().invoke(cli, ["catalogue", "probe"], env=env)
+    file = tmp_path / "catalogue.json"
+    result = _probe_cli(srv, *args, catalogue=file, offline=True)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "Error: Offline (ECORE_OFFLINE=1): the probe compares the live API with the catalogue; "
         "run it online."
     ]
-    assert srv.stats.data_requests == 0
+    assert srv.stats.data_requests == 0 and srv.stats.token_requests == 0
+    assert not file.exists()
 
 
 # ---- each axis moved alone: probe --write fetches every dataset ----------------------------------

@@ -278,9 +278,10 @@ def probe(
     """
     from ecore_xl.cli.learned import LEGEND, finding_lines
     from ecore_xl.config import Settings
-    from ecore_xl.data.probe import probe_catalogue
+    from ecore_xl.data.probe import probe_catalogue, refuse_offline
 
     settings = Settings.load(profile)
+    refuse_offline(settings)
     if catalogue_path is not None:
         settings = settings.replace(catalogue=str(catalogue_path))
     start = None

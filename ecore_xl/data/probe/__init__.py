@@ -14,7 +14,7 @@ refused in offline mode. Nothing here imports pandas until the proposal is check
 
 from __future__ import annotations
 
-from ecore_xl.data.probe.run import ORDER, ProbeResult, probe_catalogue
+from ecore_xl.data.probe.run import ORDER, ProbeResult, probe_catalogue, refuse_offline
 from ecore_xl.data.probe.wire import BUDGET
 
-__all__ = ["BUDGET", "ORDER", "ProbeResult", "probe_catalogue"]
+__all__ = ["BUDGET", "ORDER", "ProbeResult", "probe_catalogue", "refuse_offline"]

@@ -63,6 +63,15 @@ class ProbeResult:
                 if f.status == "problem"]  # fmt: skip
 
 
+def refuse_offline(settings: Settings) -> None:
+    """OfflineError in offline mode: the probe only asks the API (checked before anything else)."""
+    if settings.offline:
+        raise OfflineError(
+            "Offline (ECORE_OFFLINE=1): the probe compares the live API with the catalogue; run it "
+            "online."
+        )
+
+
 def probe_catalogue(
     datasets: Sequence[str] = (),
     *,
@@ -79,11 +88,7 @@ def probe_catalogue(
     from ecore_xl.config import Settings
 
     settings = settings or Settings.load()
-    if settings.offline:
-        raise OfflineError(
-            "Offline (ECORE_OFFLINE=1): the probe compares the live API with the catalogue; run it "
-            "online."
-        )
+    refuse_offline(settings)
     catalogue = catalogue if catalogue is not None else load_catalogue(settings.catalogue)
     wanted = [catalogue.get(n).name for n in datasets] or [ds.name for ds in catalogue]
     own_client = client is None
