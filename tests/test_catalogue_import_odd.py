@@ -94,6 +94,17 @@ def test_the_documentation_wrapper_says_how_to_export(
     assert not (tmp_path / "c.json").exists()
 
 
+@pytest.mark.parametrize("name", ["empty folders", "item is an object"])
+def test_a_collection_without_requests_is_not_called_the_documentation_page(
+    tmp_path: Path, name: str
+) -> None:
+    result = _run(tmp_path, ODD[name])
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.splitlines()
+    assert "has no request with a URL: its folders hold none" in line
+    assert "documentation page" not in line and "Export > Collection v2.1" in line
+
+
 def test_an_example_that_is_not_json_is_said_not_guessed(tmp_path: Path) -> None:
     result = _run(tmp_path, ODD["non-JSON example"], "--dry-run")
     assert result.exit_code == 0, result.output

@@ -26,6 +26,7 @@ __all__ = [
     "Example",
     "Param",
     "Request",
+    "is_documentation_page",
     "read_collection",
     "requests_of",
     "unwrap",
@@ -101,13 +102,27 @@ def read_collection(path: str | Path) -> dict[str, Any]:
     return unwrap(data, str(file))
 
 
+#: set by :func:`unwrap` on what came from a published documentation page's data
+DOCUMENTATION_PAGE = "_documentation_page"
+
+
+def is_documentation_page(data: Any) -> bool:
+    """``data`` is, or was unwrapped from, a published documentation page's data (E&C's:
+    ``{"collection": {"info"}, ..., "environments"}``): the collection's description, none of
+    its requests."""
+    if not isinstance(data, Mapping):
+        return False
+    inner = data.get("collection")
+    return bool(data.get(DOCUMENTATION_PAGE)) or (isinstance(inner, Mapping) and "info" in inner)
+
+
 def unwrap(data: Any, source: str) -> dict[str, Any]:
     """The collection inside ``data`` (E&C's documentation wrapper carries its environments)."""
     if not isinstance(data, Mapping):
         raise CatalogueError(f"{source} is not a Postman collection (no 'info' and 'item').")
     inner = data.get("collection")
-    if isinstance(inner, Mapping) and "info" in inner:
-        merged = dict(inner)
+    if is_documentation_page(data) and isinstance(inner, Mapping):
+        merged = {**inner, DOCUMENTATION_PAGE: True}
         envs = data.get("environments")
         if isinstance(envs, list):
             merged["_environment_values"] = [

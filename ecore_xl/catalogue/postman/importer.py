@@ -34,6 +34,7 @@ from ecore_xl.catalogue.postman.collection import (
     HOW_TO_EXPORT,
     Example,
     Request,
+    is_documentation_page,
     read_collection,
     requests_of,
     unwrap,
@@ -86,12 +87,18 @@ def to_overrides(
 ) -> ImportResult:
     """The override-file content a collection implies, relative to ``base``."""
     base = base if base is not None else builtin_catalogue()
+    published = is_documentation_page(collection)
     collection = unwrap(collection, source)
     requests, problems = requests_of(collection)
-    if not requests:
+    if not requests and published:
         raise CatalogueError(
             f"Postman export {source} has no requests (it is the published documentation page "
             f"of the collection, not a collection export). {HOW_TO_EXPORT}"
+        )
+    if not requests:
+        why = f"; {problems[0]}" if problems else ": its folders hold none"
+        raise CatalogueError(
+            f"Postman collection {source} has no request with a URL{why}. {HOW_TO_EXPORT}"
         )
     info = collection.get("info")
     title = str(info.get("name") or "").strip() if isinstance(info, Mapping) else ""
