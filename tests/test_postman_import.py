@@ -221,7 +221,7 @@ def test_wrapper_with_requests_uses_its_environment_base_url(tmp_path: Path) -> 
         ("not json", "is not JSON"),
         ("[]", "is not a Postman collection"),
         ('{"hello": 1}', "is not a Postman collection"),
-        ('{"info": {"name": "x"}, "item": []}', "has no requests"),
+        ('{"info": {"name": "x"}, "item": []}', "has no request with a URL: its folders hold none"),
         (
             '{"info": {}, "item": [{"name": "t", "request": {"method": "POST", "url": "x"}}]}',
             "has no GET requests",
