@@ -250,4 +250,4 @@ def test_status_is_rows_and_counters_without_secrets(api: Client, srv: MockServe
 
 def test_the_doctor_steps_come_as_data(api: Client) -> None:
     body = api.get(f"{API}/doctor").json()
-    assert body["ok"] is True and [s["name"] for s in body["steps"]][-1] == "data"
+    assert body["ok"] is True and [s["name"] for s in body["steps"]][-1] == "catalogue"
