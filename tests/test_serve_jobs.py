@@ -3,7 +3,6 @@ or nothing, with progress; a monthly report written by the backend."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from ecore_xl.excel.headless import refresh_file
 from ecore_xl.mock import MockServer
 from tests.conftest import service_for
 from tests.refresh_fixtures import new_workbook
-from tests.serve_fixtures import API, Client, running_backend
+from tests.serve_fixtures import API, Client, running_backend, snapshot_of
 
 
 @pytest.fixture
@@ -73,33 +72,6 @@ def test_a_failing_dataset_writes_nothing(api: Client, srv: MockServer) -> None:
     assert job["state"] == "failed" and "result" not in job
     assert job["error"]["message"].startswith("Refresh stopped at invoices; nothing was changed.")
     assert job["error"]["code"] == "UnexpectedResponseError"
-
-
-def _excel_value(value: Any) -> Any:
-    """A cell as the Excel JavaScript API reads it (a date is its serial number)."""
-    from ecore_xl.serve.tables import excel_serial
-
-    return excel_serial(value) if isinstance(value, dt.date) else value
-
-
-def snapshot_of(path: Path) -> dict[str, Any]:
-    """What the task pane sends for a workbook (``officejs/src/workbook.js``), read with
-    openpyxl: sheets, tables and their ranges, workbook names, the eCore sheets' values."""
-    wb = openpyxl.load_workbook(path)
-    tables = []
-    for ws in wb.worksheets:
-        for table in ws.tables.values():
-            header = [c.value for c in ws[table.ref][0]]
-            tables.append({"name": table.name, "sheet": ws.title, "address": table.ref,
-                           "header": header})  # fmt: skip
-    cells = {}
-    for title in ("eCore", "eCoreLists"):
-        if title in wb.sheetnames:
-            rows = wb[title].iter_rows(values_only=True)
-            values = [[_excel_value(v) for v in r] for r in rows]
-            cells[title] = {"origin": "A1", "values": values}
-    names = {name: dn.attr_text for name, dn in wb.defined_names.items()}
-    return {"sheets": wb.sheetnames, "tables": tables, "names": names, "cells": cells}
 
 
 def test_refresh_this_sheet_and_the_selection(api: Client, srv: MockServer, tmp_path: Path) -> None:
