@@ -15,6 +15,7 @@ from ecore_xl.report.build import (
     ReportResult,
     build_report,
     default_template,
+    split_path,
 )
 from ecore_xl.report.figures import FIGURES
 from ecore_xl.report.period import ReportMonth
@@ -28,4 +29,5 @@ __all__ = [
     "Template",
     "build_report",
     "default_template",
+    "split_path",
 ]
