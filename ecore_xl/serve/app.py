@@ -373,12 +373,29 @@ def create_app(backend: Backend) -> Starlette:
         ),
         Middleware(_Guard, token=options.token, origins=options.origins),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                     max_body_size=_MAX_BODY)  # fmt: skip
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    """The JSON object of a request, at most :data:`_MAX_BODY` bytes: a larger one is refused
+    (413, one line) by its Content-Length before it is read, or once that many bytes came."""
+    from ecore_xl.serve.errors import RequestTooLargeError
+
+    too_large = RequestTooLargeError(
+        f"The request is larger than the backend takes ({_MAX_BODY // 2**20} MiB): refresh "
+        "one sheet or the selection at a time, or send fewer arguments."
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError:

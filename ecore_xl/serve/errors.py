@@ -30,6 +30,7 @@ __all__ = [
     "VALUE",
     "JobNotFoundError",
     "NoRowsError",
+    "RequestTooLargeError",
     "error_body",
     "error_status",
 ]
@@ -49,10 +50,15 @@ class JobNotFoundError(UsageError):
     """No such job, or no file of it to download (a refresh, running, failed, removed)."""
 
 
+class RequestTooLargeError(UsageError):
+    """A request body beyond the backend's cap (``413``), refused before it is read whole."""
+
+
 #: (class, HTTP status, Excel error), most specific first
 _TABLE: tuple[tuple[type[BaseException], int, str], ...] = (
     (NoRowsError, 404, NOT_AVAILABLE),
     (JobNotFoundError, 404, NOT_AVAILABLE),
+    (RequestTooLargeError, 413, VALUE),
     (DeadlineExceededError, 504, NOT_AVAILABLE),
     (BadRequestError, 400, VALUE),  # the API rejected an argument the user gave
     (NotFoundError, 404, NOT_AVAILABLE),
