@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["KEEP", "Job", "Jobs"]
 
 KEEP = 50
-_API = "/api/v1"
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -208,6 +207,7 @@ class Jobs:
         def work(job: Job) -> dict[str, Any]:
             from ecore_xl.atomic import claim_new_path, release_claim
             from ecore_xl.report import build_report, split_path
+            from ecore_xl.serve.app import API
 
             job.progress(f"eCore: monthly report {month}…")
             name = Path(folder) / f"eCore report {month}.xlsx"
@@ -222,7 +222,7 @@ class Jobs:
                 raise
             job.file = out
             return {
-                "file": str(out), "fileName": out.name, "download": f"{_API}/jobs/{job.id}/file",
+                "file": str(out), "fileName": out.name, "download": f"{API}/jobs/{job.id}/file",
                 "month": month, "legalEntity": entity,
                 "flaggedInvoices": len(result.flagged_invoice_ids),
             }  # fmt: skip
