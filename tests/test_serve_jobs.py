@@ -109,6 +109,8 @@ def test_a_report_job_writes_the_monthly_workbook(api: Client, tmp_path: Path) -
     assert out.parent == tmp_path and out.name == "eCore report 2026-10.xlsx"
     assert job["result"]["fileName"] == out.name
     assert "Summary" in openpyxl.load_workbook(out).sheetnames
+    # the task pane's progress line told the report's steps, as the terminal and status bar do
+    assert job["steps"] >= 5 and job["message"] == "done"
     assert api.post(f"{API}/jobs/report", {"month": "October"}).status_code == 400
 
 

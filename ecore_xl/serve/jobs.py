@@ -206,16 +206,18 @@ class Jobs:
 
         def work(job: Job) -> dict[str, Any]:
             from ecore_xl.atomic import claim_new_path, release_claim
+            from ecore_xl.progress import status_text
             from ecore_xl.report import build_report, split_path
             from ecore_xl.serve.app import API
 
             job.progress(f"eCore: monthly report {month}…")
             name = Path(folder) / f"eCore report {month}.xlsx"
             out = claim_new_path(name if entity is None else split_path(name, str(entity)))
-            try:
+            try:  # the steps `ecore-xl report` draws and the ribbon's status bar shows
                 result = build_report(
                     month, out=out, legal_entity=None if entity is None else str(entity),
                     offline=None if offline is None else bool(offline), service=service,
+                    progress=lambda step: job.progress(status_text(step, f"eCore report {month}")),
                 )  # fmt: skip
             except BaseException:
                 release_claim(out)
