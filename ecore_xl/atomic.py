@@ -58,9 +58,11 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_path",
     "check_not_open",
+    "claim_new_path",
     "hold",
     "lock_timeout",
     "make_private_dir",
+    "release_claim",
 ]
 
 #: seconds a writer waits for another ecore-xl writer of the same file
@@ -321,6 +323,39 @@ def make_private_dir(path: str | os.PathLike[str], *, tighten: bool = False) -> 
             if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != _PRIVATE_DIR:
                 os.chmod(folder, _PRIVATE_DIR)
     return folder
+
+
+def claim_new_path(path: str | os.PathLike[str], *, tries: int = 1000) -> Path:
+    """``path``, else ``name (2).ext``, ``name (3).ext``, …: the first name that is free, created
+    empty with ``O_EXCL`` so that no other writer (thread or process) can take it too. A file
+    written there (with :func:`atomic_write_path`) never replaces anyone else's; the caller
+    removes the empty file when its write fails (:func:`release_claim`)."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise local_file_error(exc, target.parent, "creating") from None
+    for n in range(1, tries + 1):
+        candidate = target if n == 1 else target.with_name(f"{target.stem} ({n}){target.suffix}")
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise local_file_error(exc, candidate, "creating") from None
+        os.close(fd)
+        return candidate
+    raise LocalFileError(
+        f"{target.parent} already holds {tries} files named like {target.name}: move some away."
+    )
+
+
+def release_claim(path: str | os.PathLike[str]) -> None:
+    """Remove a file :func:`claim_new_path` created, if it is still the empty one."""
+    target = Path(path)
+    with contextlib.suppress(OSError):
+        if target.stat().st_size == 0:
+            target.unlink()
 
 
 @contextlib.contextmanager

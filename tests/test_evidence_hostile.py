@@ -115,3 +115,88 @@ def test_without_escaping_the_csv_check_fails(mock: MockServer, tmp_path: Path) 
         outcome = run_outputs(env, hostility, tmp_path, **SPAN)
     flagged = [p for p in outcome.problems if "--out .csv" in p]
     assert len(flagged) >= 8 and outcome.lost == len(outcome.problems)
+
+
+# ---- the Office.js path: the backend's write operations and function answers ------------------
+
+
+def _backend_round(mock: MockServer, mode: str, tmp_path: Path, **settings: str) -> Outcome:
+    """Insert table, Refresh all and every =ECORE.* function through ``ecore-xl serve`` over
+    HTTP, the API behind it hostile (``mode``)."""
+    from ecore_xl.config import Settings
+    from ecore_xl.data import DataService
+    from ecore_xl.serve.server import start_backend
+    from tests.hostile_fixtures import _hostile_ids, _new_book
+    from tests.hostile_serve import run_backend_outputs
+    from tests.serve_fixtures import TOKEN, Client, snapshot_of
+
+    hostility = Hostility(mode=mode)
+    with HostileProxy(mock.origin, hostility) as proxy:
+        env = {**proxy.env(mock.env()), **settings}
+        ids = _hostile_ids(env)
+        book = tmp_path / "pane.xlsx"
+        _new_book(book, SPAN["start"], SPAN["end"])
+        service = DataService(Settings.load(use_file=False, use_keyring=False, environ=env))
+        server = start_backend(service, token=TOKEN)
+        try:
+            client = Client(server)
+            return run_backend_outputs(
+                client, ids, snapshot_of(book), start=SPAN["start"], end=SPAN["end"]
+            )
+        finally:
+            server.stop()
+
+
+@pytest.mark.timeout(600)
+def test_hostile_texts_reach_the_workbook_through_the_add_in_as_text(
+    mock: MockServer, tmp_path: Path
+) -> None:
+    """Every cell the task pane writes (Insert table, Refresh all) is text Excel keeps as text,
+    or a number; every function answers plain values or one line. ECORE_ESCAPE_FORMULAS=0 does
+    not change what the pane writes: an unescaped text would be entered as a formula."""
+    outcome = _backend_round(mock, "text", tmp_path, ECORE_ESCAPE_FORMULAS="0")
+    assert not outcome.problems, "\n".join(outcome.problems)
+    assert outcome.lost == 0 and outcome.clean >= 10 + 10  # tables, refresh, functions
+
+
+@pytest.mark.timeout(600)
+def test_extreme_numbers_through_the_add_in_stay_numbers(mock: MockServer, tmp_path: Path) -> None:
+    outcome = _backend_round(mock, "numbers", tmp_path)
+    assert not outcome.problems, "\n".join(outcome.problems)
+    assert outcome.lost == 0 and outcome.clean > outcome.refused
+
+
+def test_the_add_in_checks_find_what_they_look_for() -> None:
+    """A formula-like text, a text Excel would turn into a number, a text in a numeric column,
+    API text in a name's formula are each found; their escaped forms are not."""
+    from tests.hostile_serve import cell_problem, op_problems
+
+    for bare in ("=1+1", "+1", "-2+3", "@SUM(1)", "\t=1", "\r=1", " =1", "\ufeff=1",
+                 "=cmd|' /C calc'!A0", "0042", "1/2", "1,5", "TRUE"):  # fmt: skip
+        assert cell_problem(bare), bare
+        assert cell_problem("'" + bare) is None, bare
+    assert cell_problem(-2.5) is None and cell_problem(None) is None
+    assert cell_problem({"a": 1}) and cell_problem(float("inf"))
+    table = {"op": "writeTable", "table": "tblContracts", "sheet": "S", "anchor": "A1",
+             "header": ["id", "quantity"], "headerCells": ["'id", "'quantity"],
+             "rows": [["'C-1", 12.5]], "note": ["'eCore contracts"],
+             "formats": [None, None]}  # fmt: skip
+    numeric = {"tblContracts": {"quantity"}}
+    assert op_problems([table], numeric) == []
+    unescaped = [
+        {**table, "headerCells": ["=1+1", "'quantity"]},
+        {**table, "rows": [["-2+3+cmd|' /C calc'!A0", 12.5]]},
+        {**table, "note": ["@SUM(1+1)"]},
+        {**table, "rows": [["'C-1", "'12.5"]]},  # a number as text, no integer beyond 2^53
+        {"op": "writeCells", "sheet": "eCore", "values": {"B3": '=HYPERLINK("x")'},
+         "formats": {}},
+        {"op": "writeColumn", "sheet": "eCoreLists", "anchor": "A2", "values": ["'a", "+1"],
+         "clear": 0},
+        {"op": "defineName", "name": "x", "refersTo": '=HYPERLINK("http://evil.example")'},
+    ]  # fmt: skip
+    for op in unescaped:
+        assert len(op_problems([op], numeric)) == 1, op
+    kept = {**table, "rows": [["'C-1", "'9223372036854775808"], ["'C-2", "'0"]]}
+    assert op_problems([kept], numeric) == []  # the column kept as text, for its 2^63
+    junk = {**table, "rows": [["'C-1", "'9223372036854775808"], ["'C-2", "'12 MWh"]]}
+    assert len(op_problems([junk], numeric)) == 1

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from ecore_xl.mock import MockServer
@@ -52,8 +53,11 @@ def _require(*, browser: bool = False) -> None:
 
 
 @pytest.fixture(scope="module")
-def backend(srv: MockServer) -> Iterator[BackgroundServer]:
-    server = start_backend(service_for(srv), token=TOKEN)
+def backend(
+    srv: MockServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BackgroundServer]:
+    reports = tmp_path_factory.mktemp("reports")
+    server = start_backend(service_for(srv), token=TOKEN, reports_dir=reports)
     try:
         yield server
     finally:
@@ -96,3 +100,9 @@ def test_the_task_pane_in_headless_chromium(backend: BackgroundServer, tmp_path:
     for name in ("officejs-taskpane.png", "officejs-refreshed.png"):
         shot = tmp_path / name
         assert shot.is_file() and shot.stat().st_size > 10_000, name
+    downloaded = tmp_path / "report-download.xlsx"  # what the pane's download link saved
+    folder = backend.backend.options.reports_dir
+    assert folder is not None
+    (written,) = [p for p in folder.glob("*.xlsx") if p.read_bytes() == downloaded.read_bytes()]
+    assert written.name.startswith("eCore report 2026-10-")
+    assert "Summary" in openpyxl.load_workbook(downloaded).sheetnames

@@ -187,3 +187,32 @@ def test_private_files_are_0600_in_0700_folders(tmp_path: Path) -> None:
     target.chmod(0o644)  # made by an older version: tightened at the next write
     atomic_write_bytes(target, b"y", private=True)
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_claimed_names_are_never_shared_and_an_unused_claim_is_released(tmp_path: Path) -> None:
+    """Eight writers claiming one name at once get eight names (``name``, ``name (2)``, …);
+    a claim that was written to stays, an empty one is removed."""
+    from ecore_xl.atomic import claim_new_path, release_claim
+
+    target = tmp_path / "out" / "eCore report 2026-10.xlsx"
+    claimed: list[Path] = []
+    start = threading.Barrier(8)
+
+    def claim() -> None:
+        start.wait(timeout=10)
+        claimed.append(claim_new_path(target))
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    names = sorted(p.name for p in claimed)
+    expected = ["eCore report 2026-10.xlsx"]
+    expected += [f"eCore report 2026-10 ({n}).xlsx" for n in range(2, 9)]
+    assert names == sorted(expected)
+    atomic_write_bytes(claimed[0], b"written")
+    for path in claimed:
+        release_claim(path)
+    assert [p.name for p in target.parent.iterdir()] == [claimed[0].name]
+    assert claimed[0].read_bytes() == b"written"

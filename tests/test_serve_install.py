@@ -1,6 +1,6 @@
 """``ecore-xl serve``'s one-time set-up through the real command: certificate and token,
-manifest, per-user sideloading (the macOS folder; the Windows registry needs Windows), and the
-refusals of a team server without its certificate or on plain HTTP."""
+manifest, per-user sideloading (the macOS folder; the Windows registry through an injected fake
+``winreg``), and the refusals of a team server without its certificate or on plain HTTP."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from lxml import etree
 
 from ecore_xl.cli import cli
 from ecore_xl.serve.manifest import addin_id, manifest_xml
-from ecore_xl.serve.sideload import mac_wef_dir, sideload, unsideload
+from ecore_xl.serve.sideload import REGISTRY_KEY, mac_wef_dir, sideload, unsideload
 
 SCHEMA = Path(__file__).resolve().parents[1] / "officejs" / "schema" / "manifest.xsd"
 COMMITTED = Path(__file__).resolve().parents[1] / "officejs" / "manifest.xml"
@@ -84,6 +85,82 @@ def test_sideload_on_a_mac_copies_the_manifest_into_excels_wef_folder(tmp_path: 
     web = sideload(manifest, ident, platform="linux")
     assert web == [f"Excel on the web: Home > Add-ins > More add-ins > Upload My Add-in, then "
                    f"choose {manifest}"]  # fmt: skip
+
+
+class FakeRegistry:
+    """The part of Windows' ``winreg`` that sideloading uses, over a dict: keys are
+    case-insensitive paths under a hive, values ``name -> (type, data)``; a key opened without
+    ``KEY_SET_VALUE`` cannot lose a value, a missing key or value is FileNotFoundError (as in
+    ``winreg``)."""
+
+    HKEY_CURRENT_USER = 0x80000001
+    REG_SZ = 1
+    KEY_SET_VALUE = 0x0002
+    KEY_WRITE = 0x20006
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[int, str], dict[str, tuple[int, object]]] = {}
+
+    class _Handle:
+        def __init__(self, values: dict[str, tuple[int, object]], access: int) -> None:
+            self.values, self.access = values, access
+
+        def __enter__(self) -> FakeRegistry._Handle:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    def CreateKey(self, hive: int, path: str) -> FakeRegistry._Handle:
+        return self._Handle(self.keys.setdefault((hive, path.lower()), {}), self.KEY_WRITE)
+
+    def OpenKey(self, hive: int, path: str, reserved: int = 0, access: int = 0x20019) -> Any:
+        if (hive, path.lower()) not in self.keys:
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+        return self._Handle(self.keys[(hive, path.lower())], access)
+
+    def SetValueEx(self, key: Any, name: str, reserved: int, kind: int, value: object) -> None:
+        assert reserved == 0 and key.access & self.KEY_SET_VALUE
+        key.values[name] = (kind, value)
+
+    def DeleteValue(self, key: Any, name: str) -> None:
+        if not key.access & self.KEY_SET_VALUE:
+            raise PermissionError(5, "Access is denied")
+        if name not in key.values:
+            raise FileNotFoundError(2, "The system cannot find the file specified")
+        del key.values[name]
+
+    def values(self, path: str) -> dict[str, tuple[int, object]]:
+        return self.keys.get((self.HKEY_CURRENT_USER, path.lower()), {})
+
+
+def test_sideload_on_windows_registers_the_manifest_in_the_developer_key(tmp_path: Path) -> None:
+    """The manifest's path under HKCU\\…\\Wef\\Developer, named by the add-in id; uninstall
+    removes that value only (another developer add-in stays), and says when there was none."""
+    registry = FakeRegistry()
+    manifest = tmp_path / "ecore-manifest.xml"
+    manifest.write_text(manifest_xml("https://localhost:8443"), encoding="utf-8")
+    ident = addin_id("https://localhost:8443")
+    assert unsideload(ident, platform="win32", registry=registry) == [
+        "Excel for Windows: was not registered"
+    ]
+    registry.CreateKey(registry.HKEY_CURRENT_USER, REGISTRY_KEY).values["other"] = (1, "x.xml")
+    lines = sideload(manifest, ident, platform="win32", registry=registry)
+    assert registry.values(r"SOFTWARE\Microsoft\Office\16.0\WEF\Developer") == {
+        "other": (registry.REG_SZ, "x.xml"), ident: (registry.REG_SZ, str(manifest)),
+    }  # fmt: skip
+    assert lines[0] == (
+        r"Excel for Windows: registered in HKCU\Software\Microsoft\Office\16.0\Wef\Developer "
+        "(restart Excel)"
+    )
+    assert "Upload My Add-in" in lines[-1]
+    assert unsideload(ident, platform="win32", registry=registry) == [
+        f"Excel for Windows: removed from HKCU\\{REGISTRY_KEY}"
+    ]
+    assert registry.values(REGISTRY_KEY) == {"other": (registry.REG_SZ, "x.xml")}
+    assert unsideload(ident, platform="win32", registry=registry) == [
+        "Excel for Windows: was not registered"
+    ]
 
 
 def test_a_team_server_needs_its_certificate_and_https(ecore_home: Path) -> None:

@@ -52,6 +52,38 @@ def test_another_web_page_cannot_call_it(api: Client) -> None:
     assert api.get(f"{API}/catalogue", headers={"Origin": api.base}).status_code == 200
 
 
+def test_a_request_body_beyond_8_mib_is_refused_with_413(api: Client) -> None:
+    """8 MiB + 1 byte is refused, declared (Content-Length) or streamed (chunked, no length),
+    with the one-line error and no internal error; a small body and one just under the cap pass,
+    and the connection serves the next call."""
+    from ecore_xl.serve.app import _MAX_BODY
+
+    url = api.base + f"{API}/jobs/refresh"
+    json_type = {"Content-Type": "application/json"}
+    head, tail = b'{"scope": "nope", "pad": "', b'"}'
+    filler = _MAX_BODY - len(head) - len(tail)
+
+    def chunked(size: int) -> Iterator[bytes]:
+        yield head
+        for start in range(0, size, 2**20):
+            yield b"x" * min(2**20, size - start)
+        yield tail
+
+    declared = api.session.post(url, data=head + b"x" * (filler + 1) + tail, headers=json_type,
+                                timeout=30)  # fmt: skip
+    streamed = api.session.post(url, data=chunked(filler + 1), headers=json_type, timeout=30)
+    for refused in (declared, streamed):
+        assert refused.status_code == 413, refused.text[:200]
+        error = refused.json()["error"]
+        assert error["code"] == "RequestTooLargeError" and "8 MiB" in error["message"]
+    small = {"workbook": {"sheets": ["Sheet1"]}, "scope": "datasets", "datasets": ["meters"]}
+    assert api.post(f"{API}/jobs/refresh", small).status_code == 202
+    at_cap = api.session.post(url, data=head + b"x" * filler + tail, headers=json_type, timeout=30)
+    assert at_cap.status_code == 400  # read whole (8 MiB exactly) and parsed: a bad scope
+    assert at_cap.json()["error"]["message"].startswith("scope 'nope' is not one of")
+    assert api.call("METERS").status_code == 200
+
+
 def test_a_foreign_host_name_is_refused(api: Client) -> None:
     """A DNS-rebinding page reaches 127.0.0.1 under its own name: refused."""
     response = api.get(f"{API}/catalogue", headers={"Host": "evil.example"})

@@ -15,6 +15,7 @@ from ecore_xl.report.build import (
     ReportResult,
     build_report,
     default_template,
+    split_path,
 )
 from ecore_xl.report.period import ReportMonth
 from ecore_xl.report.summary import FIGURES, Figure
@@ -29,4 +30,5 @@ __all__ = [
     "Template",
     "build_report",
     "default_template",
+    "split_path",
 ]

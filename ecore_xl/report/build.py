@@ -154,7 +154,7 @@ def build_report(
         written: list[tuple[Path, Path]] = []
         for entity in ids:
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
-            path = _split_path(out, entity)
+            path = split_path(out, entity)
             _told(progress, f"writing {path.name}", REPORT_PARTS - 1)
             part_figures = summary_figures(part, when, part_flagged)
             values = context.values(entity)
@@ -228,7 +228,11 @@ def _check_threshold(threshold: float) -> float:
     return pct
 
 
-def _split_path(out: Path, entity: str) -> Path:
+def split_path(out: Path, entity: str) -> Path:
+    """The workbook of one legal entity: ``{legal_entity}`` in ``out``'s name replaced by the
+    id, else the id appended (``report-LE-1.xlsx``); the id loses every character but
+    ``A-Za-z0-9._-``, so an id from the API never names a path. One rule for ``report
+    --split`` and the backend's report jobs."""
     safe = _SAFE.sub("_", entity)
     if "{legal_entity}" in out.name:
         return out.with_name(out.name.replace("{legal_entity}", safe))

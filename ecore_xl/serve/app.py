@@ -18,6 +18,7 @@ API (JSON; every ``/api/v1`` path but ``health`` needs ``Authorization: Bearer <
     POST /api/v1/jobs/refresh             {"workbook": {...}, "scope": "all"|"sheet"|"selection"}
     POST /api/v1/jobs/report              {"month": "2026-10", "legalEntity": …}
     GET  /api/v1/jobs/{id}                state, progress, result
+    GET  /api/v1/jobs/{id}/file           a finished report job's workbook (attachment)
 
 The add-in's own files are served under ``/addin/`` (``taskpane.html`` carries the token;
 ``functions.json`` and ``manifest.xml`` are generated for this backend and its catalogue).
@@ -32,10 +33,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 from starlette.applications import Starlette
@@ -54,12 +57,14 @@ if TYPE_CHECKING:
 
     from ecore_xl.serve.backend import Backend
 
-__all__ = ["addin_dir", "create_app"]
+__all__ = ["addin_dir", "attachment", "create_app"]
 
 API = "/api/v1"
 _MAX_BODY = 8 * 1024 * 1024  # a workbook snapshot: sheet names, tables, the settings sheets
 _RESERVED_QUERY = {"shape", "layout", "offline"}
 _NO_STORE = {"Cache-Control": "no-store"}
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_HEADER_UNSAFE = re.compile(r"[^A-Za-z0-9 ._()-]")
 _CSP = (
     "default-src 'self'; script-src 'self' https://appsforoffice.microsoft.com; "
     "connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"
@@ -73,6 +78,14 @@ def addin_dir() -> Path:
         if (folder / "taskpane.html").is_file():
             return folder
     raise UsageError("The add-in's files are missing: reinstall ecore_xl.")
+
+
+def attachment(name: str) -> str:
+    """A ``Content-Disposition`` that saves the file as ``name``: a plain ``filename`` of safe
+    characters only (anything else becomes ``_``: no quote, no path, no header injection) and
+    the exact name in RFC 5987's ``filename*``."""
+    plain = _HEADER_UNSAFE.sub("_", name).strip(". ") or "report.xlsx"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -295,6 +308,13 @@ def create_app(backend: Backend) -> Starlette:
     async def job(request: Request) -> Response:
         return _json(backend.jobs.get(request.path_params["id"]).as_dict())
 
+    async def job_file(request: Request) -> Response:
+        path = backend.jobs.file(request.path_params["id"])
+        return FileResponse(path, media_type=_XLSX, headers={
+            **_NO_STORE, "Content-Disposition": attachment(path.name),
+            "X-Content-Type-Options": "nosniff",
+        })  # fmt: skip
+
     async def addin(request: Request) -> Response:
         name = request.path_params["path"]
         if name == "functions.json":
@@ -333,6 +353,7 @@ def create_app(backend: Backend) -> Starlette:
         Route(f"{API}/jobs/refresh", _guarded(job_refresh), methods=["POST"]),
         Route(f"{API}/jobs/report", _guarded(job_report), methods=["POST"]),
         Route(f"{API}/jobs/{{id}}", _guarded(job)),
+        Route(f"{API}/jobs/{{id}}/file", _guarded(job_file)),
         Route("/addin/{path:path}", _guarded(addin)),
     ]
 
@@ -352,12 +373,29 @@ def create_app(backend: Backend) -> Starlette:
         ),
         Middleware(_Guard, token=options.token, origins=options.origins),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                     max_body_size=_MAX_BODY)  # fmt: skip
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    """The JSON object of a request, at most :data:`_MAX_BODY` bytes: a larger one is refused
+    (413, one line) by its Content-Length before it is read, or once that many bytes came."""
+    from ecore_xl.serve.errors import RequestTooLargeError
+
+    too_large = RequestTooLargeError(
+        f"The request is larger than the backend takes ({_MAX_BODY // 2**20} MiB): refresh "
+        "one sheet or the selection at a time, or send fewer arguments."
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > _MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         body = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError:

@@ -25,7 +25,15 @@ from ecore_xl.errors import (
     UsageError,
 )
 
-__all__ = ["NOT_AVAILABLE", "VALUE", "NoRowsError", "error_body", "error_status"]
+__all__ = [
+    "NOT_AVAILABLE",
+    "VALUE",
+    "JobNotFoundError",
+    "NoRowsError",
+    "RequestTooLargeError",
+    "error_body",
+    "error_status",
+]
 
 log = logging.getLogger("ecore_xl.serve")
 
@@ -38,9 +46,19 @@ class NoRowsError(EcoreError):
     """A table function matched nothing: ``#N/A`` "No contracts for these arguments."."""
 
 
+class JobNotFoundError(UsageError):
+    """No such job, or no file of it to download (a refresh, running, failed, removed)."""
+
+
+class RequestTooLargeError(UsageError):
+    """A request body beyond the backend's cap (``413``), refused before it is read whole."""
+
+
 #: (class, HTTP status, Excel error), most specific first
 _TABLE: tuple[tuple[type[BaseException], int, str], ...] = (
     (NoRowsError, 404, NOT_AVAILABLE),
+    (JobNotFoundError, 404, NOT_AVAILABLE),
+    (RequestTooLargeError, 413, VALUE),
     (DeadlineExceededError, 504, NOT_AVAILABLE),
     (BadRequestError, 400, VALUE),  # the API rejected an argument the user gave
     (NotFoundError, 404, NOT_AVAILABLE),

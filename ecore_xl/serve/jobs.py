@@ -2,9 +2,15 @@
 
 ``POST /api/v1/jobs/refresh`` or ``/jobs/report`` answers a job id at once; ``GET
 /api/v1/jobs/{id}`` answers its state (``running``, ``done``, ``failed``), its progress text
-and how many steps it took, and when done its result (a refresh's operations, a report's file)
-or its error (code and one-line message). A job runs on the backend's loads pool; the backend
-keeps the last :data:`KEEP` jobs.
+and how many steps it took, and when done its result (a refresh's operations, a report's file
+name and download path) or its error (code and one-line message). A job runs on the backend's
+loads pool; the backend keeps the last :data:`KEEP` jobs.
+
+A report job writes ``eCore report YYYY-MM.xlsx`` (one legal entity: ``eCore report
+YYYY-MM-LE-1.xlsx``, the rule of ``report --split``: :func:`ecore_xl.report.split_path`) into
+the reports folder, under a name no other file has (``… (2).xlsx`` when taken: another job's
+report is never replaced), and ``GET /api/v1/jobs/{id}/file`` downloads it — the path is the
+job's, never a text of the request.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ class Job:
     finished: float | None = None
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    #: the file a report job wrote (served by ``/jobs/{id}/file``; never in an answer)
+    file: Path | None = field(default=None, repr=False)
 
     def progress(self, text: str | None) -> None:
         if text:
@@ -78,11 +86,31 @@ class Jobs:
         return len(self._jobs)
 
     def get(self, job_id: str) -> Job:
+        from ecore_xl.serve.errors import JobNotFoundError
+
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise UsageError(f"There is no job {job_id!r} (the backend keeps the last {KEEP}).")
+            raise JobNotFoundError(
+                f"There is no job {job_id[:80]!r} (the backend keeps the last {KEEP})."
+            )
         return job
+
+    def file(self, job_id: str) -> Path:
+        """The workbook a finished report job wrote (JobNotFoundError when there is none)."""
+        from ecore_xl.serve.errors import JobNotFoundError
+
+        job = self.get(job_id)
+        if job.kind != "report":
+            raise JobNotFoundError(f"Job {job.id} is a {job.kind}: it has no file to download.")
+        if job.state != "done" or job.file is None:
+            why = "is still running" if job.state == "running" else "failed"
+            raise JobNotFoundError(f"Report job {job.id} {why}: it has no file (yet).")
+        if not job.file.is_file():
+            raise JobNotFoundError(
+                f"The report of job {job.id} is no longer in the reports folder: build it again."
+            )
+        return job.file
 
     def start(self, kind: str, work: Callable[[Job], dict[str, Any]]) -> Job:
         """Start ``work(job)`` in the background; it reports progress through ``job``."""
@@ -170,23 +198,34 @@ class Jobs:
         if not _MONTH.match(month):
             raise UsageError(f"month {month!r} is not YYYY-MM (e.g. 2026-10).")
         entity = body.get("legalEntity") or None
+        if entity is not None and not isinstance(entity, str):
+            raise UsageError("legalEntity must be the id of one legal entity (text), or empty.")
         offline = body.get("offline")
         folder = self._backend.options.reports_dir or Path.cwd()
         service = self._backend.service
 
         def work(job: Job) -> dict[str, Any]:
+            from ecore_xl.atomic import claim_new_path, release_claim
             from ecore_xl.progress import status_text
-            from ecore_xl.report import build_report
+            from ecore_xl.report import build_report, split_path
+            from ecore_xl.serve.app import API
 
             job.progress(f"eCore: monthly report {month}…")
-            out = Path(folder) / f"eCore report {month}.xlsx"
-            result = build_report(
-                month, out=out, legal_entity=None if entity is None else str(entity),
-                offline=None if offline is None else bool(offline), service=service,
-                progress=lambda step: job.progress(status_text(step, f"eCore report {month}")),
-            )  # the steps `ecore-xl report` draws and the ribbon's status bar shows  # fmt: skip
+            name = Path(folder) / f"eCore report {month}.xlsx"
+            out = claim_new_path(name if entity is None else split_path(name, str(entity)))
+            try:  # the steps `ecore-xl report` draws and the ribbon's status bar shows
+                result = build_report(
+                    month, out=out, legal_entity=None if entity is None else str(entity),
+                    offline=None if offline is None else bool(offline), service=service,
+                    progress=lambda step: job.progress(status_text(step, f"eCore report {month}")),
+                )  # fmt: skip
+            except BaseException:
+                release_claim(out)
+                raise
+            job.file = out
             return {
-                "file": str(out), "month": month,
+                "file": str(out), "fileName": out.name, "download": f"{API}/jobs/{job.id}/file",
+                "month": month, "legalEntity": entity,
                 "flaggedInvoices": len(result.flagged_invoice_ids),
             }  # fmt: skip
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["REGISTRY_KEY", "mac_wef_dir", "sideload", "unsideload"]
 
@@ -37,15 +38,31 @@ def _web_hint(manifest: Path) -> str:
     )
 
 
+def _winreg(registry: Any | None) -> Any:
+    """The registry to write: ``registry`` (an object with ``winreg``'s ``CreateKey``,
+    ``OpenKey``, ``SetValueEx``, ``DeleteValue`` and constants: tests pass a fake), else
+    Windows' own ``winreg``."""
+    if registry is not None:
+        return registry
+    import winreg  # type: ignore[import-not-found,unused-ignore]
+
+    return winreg
+
+
 def sideload(
-    manifest: Path, addin_id: str, *, platform: str | None = None, home: Path | None = None
+    manifest: Path,
+    addin_id: str,
+    *,
+    platform: str | None = None,
+    home: Path | None = None,
+    registry: Any | None = None,
 ) -> list[str]:
-    """Register ``manifest`` for the current user; returns what was done, line by line."""
+    """Register ``manifest`` for the current user; returns what was done, line by line.
+    ``registry``: see :func:`_winreg` (Windows only)."""
     platform = platform or sys.platform
     done: list[str] = []
     if platform.startswith("win"):
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-
+        winreg = _winreg(registry)
         with winreg.CreateKey(winreg.HKEY_CURRENT_USER, REGISTRY_KEY) as key:
             winreg.SetValueEx(key, addin_id, 0, winreg.REG_SZ, str(manifest))
         done.append(f"Excel for Windows: registered in HKCU\\{REGISTRY_KEY} (restart Excel)")
@@ -60,13 +77,16 @@ def sideload(
 
 
 def unsideload(
-    addin_id: str, *, platform: str | None = None, home: Path | None = None
+    addin_id: str,
+    *,
+    platform: str | None = None,
+    home: Path | None = None,
+    registry: Any | None = None,
 ) -> list[str]:
     """Undo :func:`sideload`."""
     platform = platform or sys.platform
     if platform.startswith("win"):
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-
+        winreg = _winreg(registry)
         try:
             with winreg.OpenKey(winreg.HKEY_CURRENT_USER, REGISTRY_KEY, 0,
                                 winreg.KEY_SET_VALUE) as key:  # fmt: skip

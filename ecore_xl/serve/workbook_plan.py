@@ -12,7 +12,8 @@ operations in one batch through the Excel JavaScript API (``officejs/src/workboo
 Operations (JSON), in order::
 
     {"op": "ensureSheet", "title", "hidden", "first"}
-    {"op": "writeTable", "sheet", "table", "anchor", "note", "header", "rows", "formats", "style"}
+    {"op": "writeTable", "sheet", "table", "anchor", "note", "header", "headerCells", "rows",
+     "formats", "style"}
     {"op": "writeCells", "sheet", "values": {A1: value}, "formats": {A1: format}}
     {"op": "writeColumn", "sheet", "anchor", "values", "clear"}
     {"op": "defineName", "name", "refersTo"}
@@ -20,8 +21,12 @@ Operations (JSON), in order::
     {"op": "style", "sheet", "refs", "bold", "italic", "size", "color", "fill"}  (colours #RRGGBB)
     {"op": "fitColumns", "sheet", "ref"}  (Excel's AutoFit on the range's cells, never narrower)
 
-Values are Excel's: text with a leading apostrophe (so Excel keeps it text, as the live xlwings
-writer does), dates as serial numbers with a number format.
+Values are Excel's, exactly as the pane hands them to ``Range.values``: every text with a leading
+apostrophe (so Excel keeps it text, never a formula or a number, as the live xlwings writer
+does) — the notes, the cells, and the header row too (``headerCells``; ``header`` holds the
+column names the pane matches against an existing table) — and dates as serial numbers with a
+number format. ``ECORE_ESCAPE_FORMULAS=0`` does not change this: a text without its apostrophe
+would be *entered* as a formula by the Excel JavaScript API, not stored as text.
 """
 
 from __future__ import annotations
@@ -192,6 +197,7 @@ class PlanWriter:
                 "anchor": anchor,
                 "note": [live_value(line) for line in lines],
                 "header": [c.name for c in columns],
+                "headerCells": [live_value(c.name) for c in columns],
                 "rows": rows,
                 "formats": [c.number_format for c in columns],
                 "style": self.style,

@@ -30,7 +30,7 @@ export class Backend {
     this.fetch = fetchImpl; // a browser's fetch needs its window as `this`: never a bare method
   }
 
-  async request(method, path, body, { signal } = {}) {
+  async request(method, path, body, { signal, raw = false } = {}) {
     const headers = { Authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -49,6 +49,7 @@ export class Backend {
         excel: "#N/A",
       });
     }
+    if (raw && response.ok) return response;
     const text = await response.text();
     let data = null;
     try {
@@ -72,6 +73,12 @@ export class Backend {
 
   post(path, body, options) {
     return this.request("POST", path, body ?? {}, options);
+  }
+
+  /** A file the backend serves behind the token (a report job's workbook), as a Blob. */
+  async download(path, { signal } = {}) {
+    const response = await this.request("GET", path, undefined, { signal, raw: true });
+    return response.blob();
   }
 
   /** One worksheet function: `name` as in functions.json, Excel's argument values. */

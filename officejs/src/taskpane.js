@@ -1,5 +1,6 @@
 // The task pane: browse the catalogue, build a formula or insert a table, refresh the workbook's
-// eCore tables (all, this sheet, the selection), offline mode, the connection check.
+// eCore tables (all, this sheet, the selection), offline mode, a monthly report to download, the
+// connection check.
 //
 // It shares one runtime with the custom functions (the manifest's shared runtime): the offline
 // toggle here is the functions' too.
@@ -36,6 +37,8 @@ export class TaskPane {
     this.$("refresh-sheet").addEventListener("click", () => this.run(() => this.refresh("sheet")));
     this.$("refresh-selection").addEventListener("click", () => this.run(() => this.refresh("selection")));
     this.$("check-connection").addEventListener("click", () => this.run(() => this.checkConnection()));
+    this.$("build-report").addEventListener("click", () => this.run(() => this.buildReport()));
+    this.$("report-month").value = lastMonth();
     try {
       this.catalogue = await this.backend.get("/api/v1/catalogue");
       this.setBadge("connected", "ok");
@@ -48,7 +51,17 @@ export class TaskPane {
     select.replaceChildren(
       ...this.catalogue.datasets.map((ds) => this.option(ds.name, `${ds.name} — ${ds.officeFunction}`)),
     );
-    await this.showDataset();
+    await Promise.all([this.showDataset(), this.loadLegalEntities()]);
+  }
+
+  async loadLegalEntities() {
+    const field = this.$("report-entity");
+    try {
+      const { records } = await this.backend.get("/api/v1/fetch/legal-entities?shape=records");
+      for (const { id, name } of records) field.append(this.option(String(id), name ? `${id} — ${name}` : String(id)));
+    } catch (error) {
+      field.title = error.message; // the report of all legal entities still works
+    }
   }
 
   option(value, label) {
@@ -193,6 +206,23 @@ export class TaskPane {
     return [result.summary, ...result.warnings].join(" ");
   }
 
+  /** The monthly report, built by the backend (into its reports folder), offered as a download:
+   * on a team server the folder is not the user's, so the file comes over HTTPS, with the token. */
+  async buildReport() {
+    const body = { month: this.$("report-month").value.trim(), legalEntity: this.$("report-entity").value || null, offline: state.offline };
+    const result = await this.backend.job("report", body, { onProgress: (text) => this.progress(text) });
+    const blob = await this.backend.download(result.download);
+    const link = this.$("report-link");
+    if (this.reportUrl) URL.revokeObjectURL(this.reportUrl);
+    this.reportUrl = URL.createObjectURL(blob);
+    link.href = this.reportUrl;
+    link.download = result.fileName;
+    link.textContent = `Download ${result.fileName}`;
+    link.hidden = false;
+    this.progress("");
+    return `Report ready: ${result.fileName} (${result.flaggedInvoices} invoice(s) flagged).`;
+  }
+
   async checkConnection() {
     const report = await this.backend.get("/api/v1/doctor");
     const list = this.$("steps");
@@ -222,6 +252,12 @@ export class TaskPane {
       buttons.forEach((b) => (b.disabled = false));
     }
   }
+}
+
+/** "2026-10" when it is November 2026: the report users build most. */
+export function lastMonth(today = new Date()) {
+  const first = new Date(today.getFullYear(), today.getMonth() - 1, 1);
+  return `${first.getFullYear()}-${String(first.getMonth() + 1).padStart(2, "0")}`;
 }
 
 /** In Excel: once Office is ready, register the functions (shared runtime) and show the pane. */

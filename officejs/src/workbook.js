@@ -90,11 +90,6 @@ function boxRef({ top, left, bottom, right }) {
   return `${cellRef(top, left)}:${cellRef(bottom, right)}`;
 }
 
-/** Header names as cells: text that Excel would read as a formula or number stays text. */
-function headerCell(name) {
-  return /^[=+\-@\d]/.test(name) ? "'" + name : name;
-}
-
 /** Where each table of the operations goes, checked before anything is written. */
 async function planTables(context, ops) {
   const plans = [];
@@ -222,7 +217,7 @@ function writeTable(sheet, plan, wb) {
   const { op, top, left, nrows, width, old } = plan;
   const ncols = op.header.length;
   const body = op.rows.length ? op.rows : [Array(ncols).fill("")];
-  sheet.getRange(boxRef({ top, left, bottom: top, right: left + ncols - 1 })).values = [op.header.map(headerCell)];
+  sheet.getRange(boxRef({ top, left, bottom: top, right: left + ncols - 1 })).values = [op.headerCells]; // texts escaped by the backend (its one rule)
   const data = sheet.getRange(boxRef({ top: top + 1, left, bottom: top + nrows, right: left + ncols - 1 }));
   data.values = body.map((row) => row.map((v) => (v === null ? "" : v)));
   data.numberFormat = body.map(() => op.formats.map((f) => f || "General"));

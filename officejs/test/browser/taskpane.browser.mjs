@@ -1,6 +1,8 @@
 // The task pane in headless Chromium against a running backend (tests/test_officejs_node.py
 // starts it over the mock): it lists the datasets, builds a formula from drop-downs the API
-// fills, inserts it, and its Refresh all writes the expected tables into a mocked workbook.
+// fills, inserts it, its Refresh all writes the expected tables into a mocked workbook, Insert
+// table writes one more at the selection, and a monthly report is built and downloaded (saved
+// to DIR/report-download.xlsx for pytest to open).
 //
 //   node test/browser/taskpane.browser.mjs --screenshots DIR
 //
@@ -43,7 +45,7 @@ const browser = await chromium.launch({
 });
 const errors = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 380, height: 860 } });
+  const page = await browser.newPage({ viewport: { width: 380, height: 860 }, acceptDownloads: true });
   page.on("pageerror", (error) => errors.push(String(error)));
   page.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
   // routes run last-registered first: the catch-all goes first, so it is asked last
@@ -95,16 +97,49 @@ try {
   assert.equal(contracts.length - 1, expected.rowCount);
   assert.deepEqual(contracts.slice(1).map((r) => r[0]), expected.rows.map((r) => r[0]));
 
-  // 4. the connection check: the doctor's steps
+  // 4. the connection check: the doctor's seven steps, the last one the catalogue probed on the meters
   await page.click("#check-connection");
-  await page.waitForFunction(() => document.querySelectorAll("#steps li").length === 6);
+  await page.waitForFunction(() => document.querySelectorAll("#steps li").length === 7);
   const steps = await page.$$eval("#steps li", (items) => items.map((i) => i.className));
-  assert.deepEqual(steps, ["ok", "ok", "ok", "ok", "ok", "ok"]);
+  assert.deepEqual(steps, ["ok", "ok", "ok", "ok", "ok", "ok", "ok"]);
 
   assert.match(await page.textContent("#progress"), /^Last refresh [^:]+:\d\d( [AP]M)?: 6 table\(s\) written\.$/);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "officejs-refreshed.png"), fullPage: true });
 
-  // 5. offline: the toggle reaches the functions' shared state
+  // 5. Insert table: the dataset of the form (volumes, one meter, a day of hours) at the selection,
+  // named tblVolumes2 as the workbook has a tblVolumes, with the refresh's note above it
+  await page.evaluate(() => (window.__model.selection = { sheet: "Sheet1", address: "H2" }));
+  await page.click("#insert-table");
+  await page.waitForFunction(() => /^Table |error/.test(document.querySelector("#message").textContent + document.querySelector("#message").className), null, { timeout: 60000 });
+  assert.equal(await page.textContent("#message"), "Table tblVolumes2 (24 rows) at Sheet1!H2.");
+  const inserted = await page.evaluate(() => ({ table: window.__model.table("tblVolumes2"), values: window.__model.tableValues("tblVolumes2"), note: window.__model.value("Sheet1", "H2") }));
+  assert.equal(inserted.table.sheet, "Sheet1");
+  assert.equal(inserted.table.address, "H6:N30", "three note lines and a blank row, the header, 24 hours");
+  assert.match(inserted.note, /^eCore volumes: refreshed /);
+  const query = new URLSearchParams({ meterId: meters[0], from: "2026-03-01", to: "2026-03-02", granularity: "hour" });
+  const hours = await (await fetch(`${BASE}/api/v1/fetch/volumes?${query}`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
+  assert.deepEqual(inserted.values[0], hours.header);
+  assert.deepEqual(inserted.values.slice(1).map((r) => r[0]), hours.rows.map((r) => r[0]));
+  assert.deepEqual(inserted.values.slice(1).map((r) => r.at(-2)), hours.rows.map((r) => r.at(-2)));
+  assert.equal(await page.evaluate(() => window.__model.sheet("Sheet1").formulas.get("B2")), formula, "the formula is kept");
+
+  // 6. a monthly report for one legal entity, offered as a download link the user clicks
+  await page.waitForFunction(() => document.querySelectorAll("#report-entity option").length > 1);
+  const entities = await page.$$eval("#report-entity option", (options) => options.map((o) => o.value).filter(Boolean));
+  await page.fill("#report-month", "2026-10");
+  await page.selectOption("#report-entity", entities[0]);
+  await page.click("#build-report");
+  await page.waitForFunction(() => /^Report ready|error/.test(document.querySelector("#message").textContent + document.querySelector("#message").className), null, { timeout: 120000 });
+  const fileName = `eCore report 2026-10-${entities[0]}.xlsx`;
+  assert.equal(await page.textContent("#message"), `Report ready: ${fileName} (${(await page.textContent("#message")).match(/\((\d+) invoice/)[1]} invoice(s) flagged).`);
+  assert.equal(await page.textContent("#report-link"), `Download ${fileName}`);
+  assert.equal(await page.getAttribute("#report-link", "download"), fileName);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#report-link")]);
+  assert.equal(download.suggestedFilename(), fileName);
+  if (SHOTS) await download.saveAs(path.join(SHOTS, "report-download.xlsx"));
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "officejs-report.png"), fullPage: true });
+
+  // 7. offline: the toggle reaches the functions' shared state
   await page.check("#offline");
   assert.match(await page.textContent("#message"), /^Offline/);
   const offline = await page.evaluate(async () => (await import(location.origin + "/addin/functions.js")).state.offline);
