@@ -236,6 +236,8 @@ class FakeRange:
                 elif isinstance(v, str) and v.startswith("="):
                     self.sheet.formulas[key] = v
                     self.sheet.values[key] = v
+                elif isinstance(v, str) and v.strip().upper() in ("TRUE", "FALSE"):
+                    self.sheet.values[key] = v.strip().upper() == "TRUE"  # as Excel parses it
                 else:
                     self.sheet.values[key] = v
 

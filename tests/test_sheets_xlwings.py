@@ -62,6 +62,18 @@ def test_frame_values_pass_xlwings_write_pipeline() -> None:
     assert sheet.cell("F1") == dt.datetime(2026, 3, 1)
 
 
+def test_every_header_text_is_written_as_text() -> None:
+    """A column name the API sends is text in the header row, whatever Excel would make of it."""
+    df = pd.DataFrame({"=1+1": [1.0], "\ufeff=2+2": [2.0], "TRUE": [3.0], "0042": [4.0]})
+    book = FakeBook()
+    writer = XlwingsWriter(book)
+    writer.ensure_sheet("Data")
+    writer.write_table("Data", df, table_name="tblData")
+    (table,) = book.sheets["Data"].tables
+    assert table.header_row_range.value == ["=1+1", "\ufeff=2+2", "TRUE", "0042"]
+    assert not book.sheets["Data"].formulas
+
+
 def test_live_refresh_creates_and_resizes_tables(srv: MockServer) -> None:
     book = _book_with_settings(
         **{"from": dt.datetime(2026, 3, 2), "to": dt.datetime(2026, 3, 3)},

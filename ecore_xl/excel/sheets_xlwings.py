@@ -47,10 +47,6 @@ def live_rows(columns: Sequence[ColumnData]) -> list[list[Any]]:
     return [list(row) for row in zip(*converted, strict=True)] if converted else []
 
 
-def _header_value(name: str) -> str:
-    return "'" + name if re.match(r"^[=+\-@\d]", name) else name
-
-
 class XlwingsWriter:
     """:class:`~ecore_xl.excel.sheets.SheetWriter` over a live ``xlwings.Book``."""
 
@@ -281,7 +277,7 @@ class XlwingsWriter:
             geo["ws"], geo["top"], geo["left"], geo["nrows"], geo["ncols"]
         )  # fmt: skip
         columns: list[ColumnData] = geo["columns"]
-        header = [_header_value(c.name) for c in columns] + [k[0] for k in geo["kept"]]
+        header = [live_value(c.name) for c in columns] + [k[0] for k in geo["kept"]]
         body = live_rows(columns) or [[None] * len(columns)]
         table = geo["table"]
         old = geo["old"]
