@@ -17,7 +17,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
-from requests.auth import AuthBase
 
 from ecore_xl.api._log import logger, register_secret
 from ecore_xl.api.auth import TokenProvider
@@ -39,6 +38,7 @@ from ecore_xl.api.errors_map import (
 )
 from ecore_xl.api.paging import Page, PageGuard, pager_for, same_origin
 from ecore_xl.api.session import make_session
+from ecore_xl.api.transport import get_for
 from ecore_xl.catalogue.dialect import DEFAULT_DIALECT, Dialect
 from ecore_xl.config import Settings
 from ecore_xl.errors import (
@@ -92,21 +92,6 @@ class ClientStats:
         return "ClientStats(" + ", ".join(f"{k}={v}" for k, v in self.as_dict().items()) + ")"
 
 
-class _GatewayAuth(AuthBase):
-    """Bearer token and subscription key on one request (also keeps ``.netrc`` out)."""
-
-    def __init__(self, header: str, key: str, token: str) -> None:
-        self._header, self._key, self._token = header, key, token
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        r.headers[self._header] = self._key
-        return r
-
-    def __repr__(self) -> str:
-        return f"_GatewayAuth(header={self._header!r}, key={mask_secret(self._key)})"
-
-
 class EcoreClient:
     """The eCore API over one pooled session; safe to share between threads."""
 
@@ -122,6 +107,7 @@ class EcoreClient:
         self._settings = settings
         self._own_session = session is None
         self._session = session if session is not None else make_session(settings)
+        self._transport = get_for(self._session)
         self._clock = clock
         self._sleep = sleep
         self._tokens = tokens or TokenProvider(settings, self._session, clock=clock, sleep=sleep)
@@ -305,15 +291,14 @@ class EcoreClient:
             self.stats.add("requests")
             started = time.perf_counter()
             left = max(deadline.left(), 0.001)
-            try:
-                response = self._session.get(
-                    url,
-                    params=params,
-                    headers=headers or None,  # a paging style's own (a continuation token)
-                    auth=_GatewayAuth(s.subscription_key_header, key, token),
-                    timeout=(min(s.connect_timeout, left), min(s.read_timeout, left)),
-                    allow_redirects=False,
-                    stream=True,  # the body is read below: capped, within the deadline
+            sent = {  # a paging style's own headers (a continuation token) first
+                **(headers or {}),
+                "Authorization": f"Bearer {token}",
+                s.subscription_key_header: key,
+            }
+            try:  # the body is read below: capped, within the deadline
+                response = self._transport.get(
+                    url, params, sent, (min(s.connect_timeout, left), min(s.read_timeout, left))
                 )
             except requests.RequestException as exc:
                 if deadline.passed():
