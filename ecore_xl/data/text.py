@@ -25,22 +25,24 @@ __all__ = ["TEXT", "text_series"]
 #: the dtype of every text column (pandas' ``str``)
 TEXT = pd.api.types.pandas_dtype("str")
 _PLAIN = frozenset({str, type(None)})
-_ARROW = getattr(TEXT, "storage", "") == "pyarrow"
 
 
-def text_series(values: list[Any], kinds: Set[type] | None = None) -> pd.Series:
-    """``pd.Series(values, dtype="str")``, built directly when ``values`` are text and nulls.
+def text_series(
+    values: list[Any], kinds: Set[type] | None = None, *, dtype: Any = TEXT
+) -> pd.Series:
+    """``pd.Series(values, dtype=dtype)``, built directly when ``values`` are text and nulls.
 
-    ``kinds`` is ``set(map(type, values))`` when the caller has it already.
+    ``kinds`` is ``set(map(type, values))`` when the caller has it already; ``dtype`` is
+    pandas' ``str`` unless a caller (a test) asks for one storage.
     """
     if kinds is None:
         kinds = set(map(type, values))
     if not kinds <= _PLAIN:
-        return pd.Series(values, dtype=TEXT)
-    if _ARROW:
+        return pd.Series(values, dtype=dtype)
+    if getattr(dtype, "storage", "") == "pyarrow":
         import pyarrow as pa
 
-        array = pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=TEXT)
+        array = pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=dtype)
         return pd.Series(array, copy=False)
     shared: dict[Any, Any] = {}
-    return pd.Series([shared.setdefault(v, v) for v in values], dtype=TEXT)
+    return pd.Series([shared.setdefault(v, v) for v in values], dtype=dtype)
