@@ -22,9 +22,10 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
 
    a plan longer than ``settings.max_requests`` (``ECORE_MAX_REQUESTS``) is refused with an
    :class:`~ecore_xl.errors.InvalidFilterError` before any request (``from=1, to=2958465`` in
-   Excel is 97,200 months); the requests run on a thread pool of ``settings.max_workers`` over
-   the shared client and are joined in plan order, so the result equals one big request value
-   for value;
+   Excel is 97,200 months); the requests run on a thread pool of up to ``settings.max_workers``
+   threads over the shared client, which lets as many at once into the API as its adaptive limit
+   allows (:mod:`ecore_xl.api.concurrency`), and are joined in plan order, so the result equals
+   one big request value for value;
 4. with ``snapshot_dir`` (online), the raw records are written there for later offline use;
 5. records → DataFrame by :mod:`ecore_xl.data.frames`: each request's part in its worker thread,
    as soon as its pages are in (while the other workers still wait for the API), joined in plan
