@@ -82,15 +82,15 @@ def _frames(svc: Any, path: Path) -> dict[str, Any]:
     from ecore_xl.excel.workbook_filters import dataset_filters
     from ecore_xl.excel.workbook_settings import read_settings
 
-    cfg = read_settings(OpenpyxlWriter(openpyxl.load_workbook(path)))
+    cfg = read_settings(OpenpyxlWriter(openpyxl.load_workbook(path)), svc.catalogue)
 
-    def all_ids(name: str) -> list[str]:
-        return [str(v) for v in svc.fetch(name)["id"]]
+    def all_ids(choices: Any) -> list[str]:
+        return [str(v) for v in svc.fetch(choices.dataset)[choices.field]]
 
     out = {}
     for name in DATASETS:
         ds = svc.catalogue.get(name)
-        layout = {"layout": cfg.layout} if name == "volumes" else {}
+        layout = {"layout": cfg.layout} if ds.wide is not None else {}
         out[ds.sheet] = svc.fetch(name, **layout, **dataset_filters(ds, cfg, all_ids))
     return out
 

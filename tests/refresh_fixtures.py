@@ -29,11 +29,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def new_workbook(path: Path, **settings: Any) -> Path:
-    """A workbook with only the eCore sheet, its named cells set to ``settings``."""
+def new_workbook(path: Path, catalogue: Any = None, **settings: Any) -> Path:
+    """A workbook with only the eCore sheet (made from ``catalogue``, default: the process-wide
+    service's), its named cells set to ``settings``."""
     wb = openpyxl.Workbook()
     blank = wb.active
-    ensure_settings_sheet(OpenpyxlWriter(wb))
+    ensure_settings_sheet(OpenpyxlWriter(wb), catalogue)
     wb.remove(blank)
     set_settings(wb, **settings)
     wb.save(path)

@@ -146,7 +146,7 @@ def test_wide_grid_of_nothing() -> None:
 def test_wide_grid_refuses_two_values_per_meter_and_interval() -> None:
     recs = day_records("2026-06-15", 60)
     forecast = [dict(r, type="forecast") for r in recs]
-    with pytest.raises(UsageError, match="two values for meter MT-001"):
+    with pytest.raises(UsageError, match="two values for meterId MT-001"):
         volumes_wide(records_to_frame(VOLUMES, recs + forecast))
 
 

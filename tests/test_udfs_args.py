@@ -14,6 +14,7 @@ import pytest
 
 from ecore_xl.errors import InvalidFilterError, TooManyRowsError, UsageError
 from ecore_xl.excel import logsetup, results
+from ecore_xl.excel_limits import EXCEL_MAX_ROWS
 from ecore_xl.formulas import args
 from ecore_xl.formulas.signatures import excel_arg_name
 
@@ -143,15 +144,15 @@ def _frame() -> pd.DataFrame:
 
 
 def test_frame_to_rows_types() -> None:
-    rows = results.frame_to_rows(_frame(), tz=TZ)
+    rows = results.frame_to_rows(_frame())
     assert rows[0] == [
         "start", "startLocal", "issued", "value", "count", "ok", "name", "ids", "address", "day"
     ]  # fmt: skip
     first, second, third = rows[1:]
     assert first[:3] == [
-        dt.datetime(2026, 10, 25, 0, 0),  # UTC: it has a local sibling
-        dt.datetime(2026, 10, 25, 2, 0),
-        dt.datetime(2026, 10, 1, 8, 0),  # no sibling: converted to local time
+        dt.datetime(2026, 10, 25, 0, 0),  # an instant: UTC, as on a refreshed sheet
+        dt.datetime(2026, 10, 25, 2, 0),  # its local sibling
+        dt.datetime(2026, 10, 1, 6, 0),  # an instant without a sibling is UTC too (one rule)
     ]
     assert second[1] == dt.datetime(2026, 10, 25, 2, 0)  # the autumn hour, twice
     assert first[3:] == [1.5, 1.0, True, "a", "M-1, M-2", '{"city": "Köln"}',
@@ -165,31 +166,44 @@ def test_frame_to_rows_types() -> None:
 
 def test_frame_to_rows_options() -> None:
     df = _frame()
-    assert results.frame_to_rows(df, tz=TZ, header=False, columns=["NAME", "value"])[0] == [
+    assert results.frame_to_rows(df, header=False, columns=["NAME", "value"])[0] == [
         "a",
         1.5,
     ]
     with pytest.raises(UsageError, match="'nope' is not in the result"):
-        results.frame_to_rows(df, tz=TZ, columns=["nope"])
-    assert results.frame_to_rows(df.iloc[:0], tz=TZ, what="meters") == [
+        results.frame_to_rows(df, columns=["nope"])
+    assert results.frame_to_rows(df.iloc[:0], what="meters") == [
         ["No meters for these arguments."]
     ]
 
 
 def test_frame_to_rows_refuses_more_rows_than_a_sheet() -> None:
-    big = pd.DataFrame({"x": np.zeros(results.EXCEL_MAX_ROWS)})
+    big = pd.DataFrame({"x": np.zeros(EXCEL_MAX_ROWS)})
     with pytest.raises(TooManyRowsError, match="do not fit"):
-        results.frame_to_rows(big, tz=TZ)
-    assert len(results.frame_to_rows(big, tz=TZ, header=False)) == results.EXCEL_MAX_ROWS
+        results.frame_to_rows(big)
+    assert len(results.frame_to_rows(big, header=False)) == EXCEL_MAX_ROWS
 
 
-def test_cell_value_and_error_text() -> None:
-    zone = results.ZoneInfo(TZ)
-    assert results.cell_value(np.int64(4), zone) == 4.0
-    assert results.cell_value(pd.NaT, zone) is None
-    assert results.cell_value(pd.NA, zone) is None
-    assert results.cell_value(math.inf, zone) is None
-    assert results.cell_value("x" * 40_000, zone).endswith("…")
+def test_cells_come_from_the_one_converter_and_errors_are_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    df = pd.DataFrame(
+        {
+            "n": np.array([4, 5], dtype="int64"),
+            "x": [math.inf, 1.0],
+            "t": pd.to_datetime([None, "2026-01-01"]),
+            "a": pd.array([pd.NA, 1], dtype="Int64"),
+            "d": pd.to_timedelta(["6h", None]),
+            "o": [np.int64(7), "x"],
+        }
+    )
+    header, first, second = results.frame_to_rows(df)
+    assert header == ["n", "x", "t", "a", "d", "o"]
+    assert first == [4.0, None, None, None, 0.25, 7.0] and type(first[0]) is float
+    assert second[:4] == [5.0, 1.0, dt.datetime(2026, 1, 1), 1.0] and second[4] is None
+    (_, (cut,)) = results.frame_to_rows(pd.DataFrame({"text": ["x" * 40_000]}))
+    assert len(cut) == 32_767 and cut.endswith("…")  # cut as on a sheet, and said (not silent)
+    assert "'text': a text of 40,000 characters is cut to 32,767" in caplog.text
     assert results.error_text("bad\n  thing") == "#ECORE! bad thing"
     assert len(results.error_text("x" * 1000)) == len("#ECORE! ") + 250
 
@@ -235,9 +249,9 @@ def test_results_keep_what_a_cell_cannot_hold_as_text() -> None:
             "day": pd.to_datetime(["1899-12-31", "2026-03-01"]),
         }
     )
-    rows = results.frame_to_rows(df, tz=TZ)
-    assert rows[1] == [str(2**53 + 1), "12345678901234567890123", "1899-12-31 00:00:00"]
+    rows = results.frame_to_rows(df)
+    # the converter's texts, as on a refreshed sheet (a column of days: the day alone)
+    assert rows[1] == [str(2**53 + 1), "12345678901234567890123", "1899-12-31"]
     assert rows[2] == [5.0, 1.0, dt.datetime(2026, 3, 1)]
-    zone = results.ZoneInfo(TZ)
-    assert results.cell_value(dt.date(1899, 1, 1), zone) == "1899-01-01"
-    assert results.cell_value(2**63, zone) == str(2**63)
+    objects = results.frame_to_rows(pd.DataFrame({"o": [dt.date(1899, 1, 1), 2**63]}))
+    assert [r[0] for r in objects[1:]] == ["1899-01-01", str(2**63)]

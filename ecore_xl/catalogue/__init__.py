@@ -38,6 +38,43 @@ Datasets (the rules of ``datasets``)::
 - A dataset with a ``parent`` (invoice-lines) takes its parent's path, filters and dialect,
   unless its own entry sets them.
 
+What the faces read (worksheet functions, the refresh, the settings sheet, the task pane):
+declarations too, so a dataset a file adds gets every face with no code change::
+
+    {"datasets": {"readings": {
+        "path": "/volumes",
+        "filters": [{"name": "meterId", "type": "id", "required": true},   # its cell and drop-
+                    "from:date", "to:date",                                 # downs: by name
+                    {"name": "type", "type": "enum", "allowed": ["actual", "forecast"],
+                     "setting": {"name": "readingType", "label": "Reading type"}}],
+        "fields": ["meterId", "start:timestamp", {"name": "value", "type": "number",
+                                                  "unit": "MWh"}],
+        "positional": ["meterId", "from", "to", "layout"],      # =ECORE_READINGS(meter, …)
+        "wide": {"index": "start", "columns": "meterId", "values": "value"},
+        "default_refresh": true}}}                               # in a new workbook's Refresh all
+
+- ``positional`` — the formula's positional arguments, filter names in order, ``"layout"``
+  where the dataset has a wide layout (built in: volumes ``meterId, from, to, granularity,
+  layout``); without it, the first six filters; the rest go in ``option1``..``option4``.
+- ``wide`` — the wide layout: one row per ``index`` instant (with ``…Local`` and ``utcOffset``),
+  one column per ``columns`` value, ``values`` in the cells; ``"wide": true`` is ``start`` /
+  ``meterId`` / ``value``; ``doc`` is the layout argument's help, ``setting`` (``{"label",
+  "help"}``) the settings sheet's ``ecore.layout`` row. Without it only ``long``.
+  A grid whose columns came in different granularities (gas days among hours) is refused.
+- ``default_refresh`` — in a new workbook's ``ecore.datasets`` (built in: contracts, clicks,
+  volumes, positions, invoices).
+- A filter's ``setting`` — its cell on a workbook's ``eCore`` sheet: ``"setting": "meters"``
+  or ``{"name", "label", "help", "default", "order"}`` (``default``: a new sheet's value; for a
+  date ``this_month`` / ``last_month``; ``order``: the row's place). The cell ``ecore.<name>``
+  gives its value to the filter of that name in every dataset a refresh fetches.
+- A filter's ``choices`` — the records that list its values: ``"choices": "meters"`` or
+  ``{"dataset": "meters", "field": "id", "label": "name"}`` (default: the dataset's key, and
+  ``name`` if it has one): the task pane's drop-down, the settings cell's drop-down list
+  (``lstMeters``), and "every id" when a refresh needs one nobody set.
+- A filter name means one thing in every dataset: the ``setting`` and ``choices`` declared on
+  one filter apply to every filter of that name (``meterId`` of a new dataset gets the meters
+  cell and drop-down). ``ecore-xl catalogue show NAME`` prints them under *Faces*.
+
 The API's dialect: one declaration per difference, never code. ``dialect`` at the top level is
 API-wide; ``datasets.<name>.dialect`` patches it for one dataset (key by key inside each
 section). Every key is optional; the defaults are the contract (``ecore-api.md``).
@@ -110,6 +147,7 @@ from ecore_xl.catalogue.dialect import (
     ParamRules,
     describe_dialect,
 )
+from ecore_xl.catalogue.faces import Choices, Wide, WorkbookSetting
 from ecore_xl.catalogue.files import (
     builtin_catalogue,
     load_catalogue,
@@ -136,6 +174,7 @@ __all__ = [
     "FIELD_TYPES",
     "FILTER_TYPES",
     "Catalogue",
+    "Choices",
     "Dataset",
     "Dialect",
     "Envelope",
@@ -148,6 +187,8 @@ __all__ = [
     "Paging",
     "ParamRules",
     "Under",
+    "Wide",
+    "WorkbookSetting",
     "builtin_catalogue",
     "describe_dialect",
     "infer_field_type",

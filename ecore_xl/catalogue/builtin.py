@@ -9,6 +9,9 @@ unit from each record's ``unit``, as the contract says. The dialect is the defau
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ecore_xl.catalogue.faces import Choices, Wide, WorkbookSetting
 from ecore_xl.catalogue.model import Dataset, Field, Filter, GranularityRule
 from ecore_xl.number_formats import number_format
 
@@ -24,14 +27,47 @@ ENTITY_TYPE = ("legalEntity", "businessUnit", "meter", "contract", "portfolio")
 INVOICE_STATUS = ("paid", "open", "disputed")
 
 _commodity = Filter("commodity", "enum", allowed=COMMODITY, doc="power or gas")
-_legal_entity = Filter("legalEntityId", "id", doc="only this legal entity")
-_meter = Filter("meterId", "id", doc="only this meter")
+_legal_entity = Filter(
+    "legalEntityId",
+    "id",
+    doc="only this legal entity",
+    setting=WorkbookSetting("legalEntity", "Legal entity", "legal entity id; empty: all", order=6),
+    choices=Choices("legal-entities", "id", "name"),
+)
+_meter = Filter(
+    "meterId",
+    "id",
+    doc="only this meter",
+    setting=WorkbookSetting(
+        "meters", "Meters", "meter ids, comma-separated; empty: all meters (volumes)", order=3
+    ),
+    choices=Choices("meters", "id", "name"),
+)
+_contract = Filter(
+    "contractId",
+    "id",
+    doc="only this contract",
+    setting=WorkbookSetting(
+        "contracts", "Contracts", "contract ids, comma-separated; empty: all", order=4
+    ),
+    choices=Choices("contracts", "id", "name"),
+)
+_portfolio_setting = WorkbookSetting(
+    "portfolio", "Portfolio", "portfolio ids, comma-separated; empty: all (positions)", order=5
+)
+_portfolios = Choices("portfolios", "id", "name")
+#: the settings sheet's rows (order): the period, meters, contracts, portfolio, legal entity,
+#: granularity; a new sheet starts with last month
+_FROM = WorkbookSetting("from", "From", "first day (inclusive), a date", "last_month", order=1)
+_TO = WorkbookSetting("to", "To", "last day (exclusive), a date", "this_month", order=2)
+#: help made from the datasets' allowed values (volumes: quarterhour, …; positions: …)
+_GRANULARITY = WorkbookSetting("granularity", "Granularity", order=7)
 
 
 def _period(on: str, *, required: bool = False) -> tuple[Filter, Filter]:
     return (
-        Filter("from", "date", required=required, doc=f"{on} from (inclusive)"),
-        Filter("to", "date", required=required, doc=f"{on} until (exclusive)"),
+        Filter("from", "date", required=required, doc=f"{on} from (inclusive)", setting=_FROM),
+        Filter("to", "date", required=required, doc=f"{on} until (exclusive)", setting=_TO),
     )
 
 
@@ -115,7 +151,15 @@ DATASETS: tuple[Dataset, ...] = (
         "meters",
         "/meters",
         "Metering points with address and annual consumption",
-        (Filter("businessUnitId", "id", doc="only this business unit"), _commodity),
+        (
+            Filter(
+                "businessUnitId",
+                "id",
+                doc="only this business unit",
+                choices=Choices("business-units", "id", "name"),
+            ),
+            _commodity,
+        ),
         _fields(
             "id",
             "meterNumber",
@@ -186,14 +230,21 @@ DATASETS: tuple[Dataset, ...] = (
             ),
         ),
         sheet="Contracts",
+        default_refresh=True,
     ),
     _ds(
         "clicks",
         "/clicks",
         "Executed clicks (tranche purchases) on contracts",
         (
-            Filter("contractId", "id", doc="only this contract"),
-            Filter("portfolioId", "id", doc="only this portfolio"),
+            _contract,
+            Filter(
+                "portfolioId",
+                "id",
+                doc="only this portfolio",
+                setting=_portfolio_setting,
+                choices=_portfolios,
+            ),
             *_period("executedAt"),
         ),
         (
@@ -214,6 +265,7 @@ DATASETS: tuple[Dataset, ...] = (
             ),
         ),
         sheet="Clicks",
+        default_refresh=True,
     ),
     _ds(
         "volumes",
@@ -221,13 +273,14 @@ DATASETS: tuple[Dataset, ...] = (
         "Interval volumes (actual or forecast) of a meter or a contract",
         (
             _meter,
-            Filter("contractId", "id", doc="all meters of this contract"),
+            replace(_contract, doc="all meters of this contract"),
             *_period("interval start", required=True),
             Filter(
                 "granularity",
                 "enum",
                 default="hour",
                 allowed=("quarterhour", "hour", "day", "month"),
+                setting=_GRANULARITY,
             ),
             Filter("type", "enum", default="actual", allowed=("actual", "forecast")),
         ),
@@ -251,6 +304,19 @@ DATASETS: tuple[Dataset, ...] = (
         one_of=("meterId", "contractId"),
         chunk="month",
         granularity=GranularityRule(),
+        positional=("meterId", "from", "to", "granularity", "layout"),
+        wide=Wide(
+            "start",
+            "meterId",
+            "value",
+            "long (a row per interval) or wide (a column per meter).",
+            WorkbookSetting(
+                "layout",
+                "Volume layout",
+                "long (one row per meter and interval) or wide (one column per meter)",
+            ),
+        ),
+        default_refresh=True,
     ),
     _ds(
         "portfolios",
@@ -265,8 +331,15 @@ DATASETS: tuple[Dataset, ...] = (
         "/portfolios/{portfolioId}/positions",
         "Hedge position of a portfolio per month or quarter",
         (
-            Filter("portfolioId", "id", required=True, doc="the portfolio"),
-            Filter("granularity", "enum", allowed=("month", "quarter")),
+            Filter(
+                "portfolioId",
+                "id",
+                required=True,
+                doc="the portfolio",
+                setting=_portfolio_setting,
+                choices=_portfolios,
+            ),
+            Filter("granularity", "enum", allowed=("month", "quarter"), setting=_GRANULARITY),
             *_period("period start"),
         ),
         _fields(
@@ -280,6 +353,7 @@ DATASETS: tuple[Dataset, ...] = (
         ),
         sheet="Positions",
         key=None,
+        default_refresh=True,
     ),
     _ds(
         "invoices",
@@ -306,6 +380,7 @@ DATASETS: tuple[Dataset, ...] = (
             "lines:list",
         ),
         sheet="Invoices",
+        default_refresh=True,
     ),
     _ds(
         "invoice-lines",

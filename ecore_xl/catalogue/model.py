@@ -21,6 +21,7 @@ from ecore_xl.catalogue.dialect import (
     merge_patches,
     snake_case,
 )
+from ecore_xl.catalogue.faces import Choices, Wide, WorkbookSetting
 from ecore_xl.errors import CatalogueError, InvalidFilterError
 
 __all__ = [
@@ -90,7 +91,9 @@ class Field:
 class Filter:
     """One request parameter; ``date`` accepts a date or a date-time with offset, ``id`` (and
     ``enum``) several values, asked for one by one; ``text`` is one value, commas included.
-    ``values`` maps a canonical value to the API's spelling (``(("hour", "PT1H"),)``)."""
+    ``values`` maps a canonical value to the API's spelling (``(("hour", "PT1H"),)``).
+    ``setting``: the workbook settings cell that gives this filter (and every filter of this
+    name) its value in a refresh; ``choices``: the records that list its values."""
 
     name: str
     type: FilterType = "text"
@@ -100,6 +103,8 @@ class Filter:
     doc: str = ""
     api_name: str | None = None  # name sent to the API (default: name)
     values: ValueMap = ()
+    setting: WorkbookSetting | None = None
+    choices: Choices | None = None
     derived: bool = field(default=False, compare=False, repr=False)  # api_name from a rule
 
     @property
@@ -136,7 +141,12 @@ class Under:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One endpoint as a table: where it lives, what it accepts, what its records hold."""
+    """One endpoint as a table: where it lives, what it accepts, what its records hold.
+
+    For the faces: ``positional``, the formula's positional arguments (filter names in order,
+    ``"layout"`` for the layout; None: the first filters); ``wide``, its wide layout if any;
+    ``default_refresh``, in a new workbook's *Refresh all*.
+    """
 
     name: str
     path: str
@@ -154,6 +164,9 @@ class Dataset:
     chunk: str | None = None
     granularity: GranularityRule | None = None
     under: Under | None = None
+    positional: tuple[str, ...] | None = None
+    wide: Wide | None = None
+    default_refresh: bool = False
     #: the dataset's own dialect declarations (a patch onto the API-wide ones)
     dialect_patch: Frozen = field(default_factory=Frozen)
     #: the dialect in effect (resolved by the Catalogue holding the dataset)
@@ -177,6 +190,11 @@ class Dataset:
             parameter=name,
             allowed=tuple(f.name for f in self.filters),
         )
+
+    @property
+    def layouts(self) -> tuple[str, ...]:
+        """``("long", "wide")`` with a wide layout, else ``("long",)``."""
+        return ("long", "wide") if self.wide else ("long",)
 
     def field(self, name: str) -> Field | None:
         """The field (column) called ``name``, or None."""
@@ -243,6 +261,13 @@ class Catalogue:
         self._datasets: dict[str, Dataset] = {}
         for ds in datasets:
             self._datasets[ds.name] = _resolve(ds, self.dialect_patch)
+        by_name: dict[str, Choices] = {}
+        for ds in self._datasets.values():
+            for f in ds.filters:
+                if f.choices is not None:
+                    by_name.setdefault(f.name, f.choices)
+        for name, ds in self._datasets.items():
+            self._datasets[name] = _with_choices(ds, self._datasets, by_name)
         self._aliases: dict[str, str] = {}
         for ds in self._datasets.values():
             for alias in (ds.function, ds.sheet, ds.table, ds.name.replace("-", "_")):
@@ -334,6 +359,31 @@ def _resolve(ds: Dataset, api_patch: Frozen) -> Dataset:
                     f"{ds.name}.{f.name} is a {f.type}: make it a date field."
                 )
     return replace(ds, dialect=dialect, fields=fields, filters=filters)
+
+
+def _with_choices(
+    ds: Dataset, datasets: Mapping[str, Dataset], by_name: Mapping[str, Choices]
+) -> Dataset:
+    """``ds`` with each filter's ``choices``: its own, else those of the catalogue's first
+    filter of that name that has some (a filter name means one thing in every dataset),
+    completed from the dataset they name (its key, its ``name`` field as the label). Choices
+    naming a dataset the catalogue lacks (a user's file removed it) are dropped: the filter
+    then has no drop-down and no "every id" fill-in."""
+    filters = []
+    for f in ds.filters:
+        c = f.choices or by_name.get(f.name)
+        if c is not None:
+            source = datasets.get(c.dataset)
+            value = c.field or (source.key if source else None)
+            if source is None or value is None:
+                c = None
+            else:
+                label = c.label
+                if label is None and source.field("name") is not None:
+                    label = "name"
+                c = Choices(c.dataset, value, label)
+        filters.append(f if c == f.choices else replace(f, choices=c))
+    return ds if filters == list(ds.filters) else replace(ds, filters=tuple(filters))
 
 
 def _named(item: Any, rule: str) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import fields, replace
 from typing import Any
 
 from ecore_xl.catalogue.dialect import Frozen, check_dialect_patch, merge_patches
+from ecore_xl.catalogue.faces import SETTING_NAME, Choices, Wide, WorkbookSetting
 from ecore_xl.catalogue.model import (
     FIELD_TYPES,
     FILTER_TYPES,
@@ -23,6 +24,7 @@ from ecore_xl.catalogue.model import (
     Under,
 )
 from ecore_xl.catalogue.units import check_unit
+from ecore_xl.catalogue.workbook import setting_cells
 from ecore_xl.errors import CatalogueError
 
 __all__ = ["dataset_to_dict", "overlay"]
@@ -52,8 +54,13 @@ _DATASET_KEYS = {
     "dialect",
     "granularity",
     "under",
+    "positional",
+    "wide",
+    "default_refresh",
     "comment",
 }
+#: settings cells of the sheet itself, never a filter's
+_RESERVED_SETTINGS = {"layout", "datasets", "offline", "lastrefresh"}
 _SKIPPED = {"derived"}
 _FIELD_KEYS = {f.name for f in fields(Field)} - _SKIPPED
 _FILTER_KEYS = {f.name for f in fields(Filter)} - _SKIPPED
@@ -85,6 +92,12 @@ def dataset_to_dict(ds: Dataset) -> dict[str, Any]:
         }
     if ds.under is not None:
         out["under"] = {"filter": ds.under.filter, "dataset": ds.under.dataset}
+    if ds.positional is not None:
+        out["positional"] = list(ds.positional)
+    if ds.wide is not None:
+        out["wide"] = _declared(ds.wide)
+    if ds.default_refresh:
+        out["default_refresh"] = True
     if ds.dialect_patch:
         out["dialect"] = ds.dialect_patch.thaw()
     return out
@@ -100,8 +113,18 @@ def _item_to_dict(item: Field | Filter, cls: type) -> dict[str, Any]:
             continue  # derived from the dialect's naming rule, not declared
         if f.name == "values":
             out[f.name] = dict(value)
+        elif f.name in ("setting", "choices"):
+            out[f.name] = _declared(value)
         else:
             out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _declared(item: Any) -> dict[str, Any]:
+    """A face declaration (setting, choices, wide) as its keys that are set."""
+    out = {f.name: getattr(item, f.name) for f in fields(item) if getattr(item, f.name)}
+    if isinstance(item, Wide) and item.setting is not None:  # the layout row: name implied
+        out["setting"] = {k: v for k, v in _declared(item.setting).items() if k != "name"}
     return out
 
 
@@ -182,11 +205,13 @@ def overlay(base: Catalogue, data: Mapping[str, Any], source: str) -> Catalogue:
         if changes:
             result[name] = _finish(replace(ds, **changes), f"datasets.{name}", where)
     for name, ds in result.items():
-        _check_links(ds, result, f"datasets.{name}", where)
+        _check_links(ds, result, f"datasets.{name}", where, touched.get(name, {}))
     try:
-        return Catalogue(result.values(), dialect_patch=api_patch)
+        catalogue = Catalogue(result.values(), dialect_patch=api_patch)
+        setting_cells(catalogue)  # one cell per filter name, one filter name per cell
     except CatalogueError as exc:
         raise CatalogueError(f"Catalogue {source}: {exc}") from None
+    return catalogue
 
 
 def _patch_dataset(
@@ -235,6 +260,15 @@ def _patch_dataset(
         )
     if "under" in entry:
         values["under"] = _under(entry["under"], f"{key}.under", where)
+    if "positional" in entry:
+        values["positional"] = _positional(entry["positional"], values, f"{key}.positional", where)
+    if "wide" in entry:
+        values["wide"] = _wide(entry["wide"], f"{key}.wide", where)
+    if "default_refresh" in entry:
+        flag = entry["default_refresh"]
+        if not isinstance(flag, bool):
+            raise where.error(f"{key}.default_refresh", "must be true or false.")
+        values["default_refresh"] = flag
     if old is None and "key" not in entry and any(f.name == "id" for f in values["fields"]):
         values["key"] = "id"
     return _finish(Dataset(**values), key, where)
@@ -270,6 +304,93 @@ def _under(spec: Any, key: str, where: _Where) -> Under | None:
     return Under(filter=spec["filter"], dataset=spec["dataset"])
 
 
+def _positional(
+    spec: Any, values: Mapping[str, Any], key: str, where: _Where
+) -> tuple[str, ...] | None:
+    if spec is None:
+        return None
+    names = _names(spec, key, where)
+    known = {f.name for f in values["filters"]} | {"layout"}
+    for name in names:
+        if name not in known:
+            raise where.error(
+                key,
+                f"names {name!r}, which is no filter (nor layout): use {', '.join(sorted(known))}.",
+            )
+    if len(set(names)) != len(names):
+        raise where.error(key, "names a filter twice.")
+    return tuple(names)
+
+
+def _wide(spec: Any, key: str, where: _Where) -> Wide | None:
+    if spec is None:
+        return None
+    if spec is True:
+        return Wide()
+    if not isinstance(spec, Mapping):
+        raise where.error(
+            key, 'must be {"index": "start", "columns": "meterId", "values": "value"}.'
+        )
+    row = spec.get("setting")
+    values: dict[str, Any] = _text_keys(
+        {k: v for k, v in spec.items() if k != "setting"}, Wide, key, where
+    )
+    if isinstance(row, WorkbookSetting):
+        values["setting"] = row
+    elif row is not None:
+        if not isinstance(row, Mapping) or set(row) - {"label", "help"}:
+            raise where.error(f"{key}.setting", 'must be {"label": …, "help": …} (the layout row).')
+        texts = _text_keys(row, WorkbookSetting, f"{key}.setting", where)
+        values["setting"] = WorkbookSetting("layout", **texts)
+    return Wide(**values)
+
+
+def _text_keys(spec: Mapping[str, Any], cls: type, key: str, where: _Where) -> dict[str, str]:
+    names = [f.name for f in fields(cls)]
+    extra = set(spec) - set(names)
+    if extra:
+        raise where.error(f"{key}.{sorted(extra)[0]}", f"is not one of {', '.join(names)}.")
+    for name, value in spec.items():
+        if value is not None and not isinstance(value, str):
+            raise where.error(f"{key}.{name}", "must be text.")
+    return {k: v for k, v in spec.items() if v is not None}
+
+
+def _setting(spec: Any, key: str, where: _Where) -> WorkbookSetting | None:
+    if spec is None or isinstance(spec, WorkbookSetting):
+        return spec
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if not isinstance(spec, Mapping):
+        raise where.error(
+            key, 'must be a name or {"name": "meters", "label": "Meters", "help": …}.'
+        )
+    order = spec.get("order")
+    if order is not None and (not isinstance(order, int) or isinstance(order, bool)):
+        raise where.error(f"{key}.order", "must be a whole number (the row's place).")
+    values: dict[str, Any] = _text_keys({k: v for k, v in spec.items() if k != "order"},
+                                        WorkbookSetting, key, where)  # fmt: skip
+    values["order"] = order
+    name = values.get("name", "")
+    if not SETTING_NAME.match(name) or name.lower() in _RESERVED_SETTINGS:
+        raise where.error(
+            f"{key}.name",
+            f"{name!r} cannot name a settings cell: letters, digits and '_', not "
+            f"{', '.join(sorted(_RESERVED_SETTINGS))}.",
+        )
+    return WorkbookSetting(**values)
+
+
+def _choices(spec: Any, key: str, where: _Where) -> Choices | None:
+    if spec is None or isinstance(spec, Choices):
+        return spec
+    if isinstance(spec, str):
+        spec = {"dataset": spec}
+    if not isinstance(spec, Mapping) or not spec.get("dataset"):
+        raise where.error(key, 'must be a dataset or {"dataset": "meters", "field": "id"}.')
+    return Choices(**_text_keys(spec, Choices, key, where))
+
+
 def _finish(ds: Dataset, key: str, where: _Where) -> Dataset:
     """Check a dataset; add/mark required filters for path placeholders."""
     if not ds.path.startswith("/"):
@@ -295,6 +416,18 @@ def _finish(ds: Dataset, key: str, where: _Where) -> Dataset:
         raise where.error(f"{key}.under.filter", f"names unknown filter {ds.under.filter!r}.")
     if ds.granularity and ds.granularity.filter in names and ds.granularity.per not in names:
         raise where.error(f"{key}.granularity.per", f"names unknown filter {ds.granularity.per!r}.")
+    if ds.wide is not None:
+        declared = {f.name: f for f in ds.fields}
+        for attr in ("index", "columns", "values"):
+            name = getattr(ds.wide, attr)
+            if name not in declared:
+                raise where.error(
+                    f"{key}.wide.{attr}", f"names {name!r}, which is not a field: declare it."
+                )
+        if declared[ds.wide.index].type != "timestamp":
+            raise where.error(f"{key}.wide.index", f"{ds.wide.index!r} must be a timestamp field.")
+    if ds.positional and "layout" in ds.positional and ds.wide is None:
+        raise where.error(f"{key}.positional", "names layout, but the dataset has no wide layout.")
     if ds.explode and not (ds.parent and ds.parent_key):
         raise where.error(f"{key}.explode", "needs 'parent' and 'parent_key' too.")
     for attr in ("sheet", "table", "function"):
@@ -307,13 +440,32 @@ def _finish(ds: Dataset, key: str, where: _Where) -> Dataset:
     return replace(ds, filters=tuple(filters)) if filters != list(ds.filters) else ds
 
 
-def _check_links(ds: Dataset, result: Mapping[str, Dataset], key: str, where: _Where) -> None:
-    """``under`` and ``granularity`` name datasets that exist."""
+def _check_links(
+    ds: Dataset, result: Mapping[str, Dataset], key: str, where: _Where, entry: Mapping[str, Any]
+) -> None:
+    """``under``, ``granularity`` and the ``choices`` this file declares name datasets that
+    exist (inherited choices of a removed dataset are dropped by the catalogue)."""
+    declared = _filters_declaring(entry.get("filters"), "choices")
     if ds.under and ds.under.dataset not in result:
         raise where.error(f"{key}.under.dataset", f"names unknown dataset {ds.under.dataset!r}.")
     rule = ds.granularity
     if rule and any(f.name == rule.filter for f in ds.filters) and rule.source not in result:
         raise where.error(f"{key}.granularity.source", f"names unknown dataset {rule.source!r}.")
+    for i, f in enumerate(ds.filters):
+        if f.choices is not None and f.choices.dataset not in result and f.name in declared:
+            raise where.error(
+                f"{key}.filters[{i}].choices.dataset",
+                f"names unknown dataset {f.choices.dataset!r}.",
+            )
+
+
+def _filters_declaring(spec: Any, attr: str) -> set[str]:
+    """Names of the filter entries of a ``filters`` spec that set ``attr``."""
+    if isinstance(spec, Mapping):
+        spec = [*(spec.get("patch") or []), *(spec.get("replace") or [])]
+    if not isinstance(spec, list):
+        return set()
+    return {e["name"] for e in spec if isinstance(e, Mapping) and attr in e and "name" in e}
 
 
 def _names(value: Any, key: str, where: _Where) -> list[str]:
@@ -418,6 +570,8 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
             "required": required,
             "default": None if default is None else str(default),
             "allowed": allowed,
+            "setting": _setting(entry.get("setting"), f"{key}.setting", where),
+            "choices": _choices(entry.get("choices"), f"{key}.choices", where),
         }
     else:
         ends = entry.get("ends_period", False)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-__all__ = ["CANONICAL", "canonical_spelling", "check_unit", "conversion", "dimension"]
+__all__ = [
+    "CANONICAL",
+    "canonical_spelling",
+    "check_unit",
+    "conversion",
+    "dimension",
+    "factors_to",
+]
 
 #: unit (lower case) -> (dimension, factor to the dimension's canonical unit)
 _UNITS: dict[str, tuple[str, Fraction]] = {
@@ -69,3 +76,10 @@ def conversion(api_unit: str, unit: str) -> Fraction | None:
     if a is None or b is None or a[0] != b[0]:
         return None
     return a[1] / b[1]
+
+
+def factors_to(unit: str) -> dict[str, float]:
+    """Every unit (lower case) of ``unit``'s dimension -> the factor to ``unit``, for a face
+    that converts a column of record units: ``factors_to("MWh")["kwh"] == 0.001``."""
+    target = _UNITS[_key(unit)]
+    return {k: float(f / target[1]) for k, (d, f) in _UNITS.items() if d == target[0]}

@@ -84,9 +84,12 @@ def show(name: str, catalogue_path: Path | None) -> None:
     Example:
       ecore-xl catalogue show invoices
     """
+    from ecore_xl.catalogue.workbook import describe_faces
+
     cat = _load(catalogue_path)
     ds = cat.get(name)
     click.echo(_describe(ds, cat.dialect))
+    click.echo("\n" + "\n".join(describe_faces(cat, ds)))
 
 
 def _dialect_lines(ds: Dataset, api: Dialect) -> list[str]:

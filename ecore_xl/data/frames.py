@@ -40,14 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ecore_xl.catalogue import Dataset, FieldType, infer_field_type
+from ecore_xl.catalogue import Dataset, FieldType, Wide, infer_field_type
 from ecore_xl.data.shapes import series_rows
 from ecore_xl.data.text import TEXT as _TEXT
 from ecore_xl.data.text import text_series
 from ecore_xl.data.times import UTC_UNIT, dates, instants, wall_clock
 from ecore_xl.data.units import apply_units, check_unit_names
 from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
-from ecore_xl.excel_limits import MAX_EXACT_INTEGER
+from ecore_xl.excel_limits import EXCEL_MAX_ROWS, MAX_EXACT_INTEGER
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -59,12 +59,11 @@ __all__ = [
     "join_parts",
     "records_to_frame",
     "volumes_wide",
+    "wide_grid",
 ]
 
 log = logging.getLogger("ecore_xl.data.frames")
 
-#: rows on one Excel sheet, the header row included
-EXCEL_MAX_ROWS = 1_048_576
 #: suffix of the local wall-clock sibling of a timestamp column
 LOCAL_SUFFIX = "Local"
 
@@ -424,48 +423,55 @@ def explode_records(
 
 
 def volumes_wide(long: pd.DataFrame, *, tz: str = "Europe/Berlin") -> pd.DataFrame:
-    """One row per interval (startLocal, start, utcOffset) and one value column per meter.
+    """The volumes' wide grid (:func:`wide_grid` with the built-in declaration)."""
+    return wide_grid(long, Wide(), tz=tz)
 
-    Rows are sorted by the UTC start, so the repeated local hour of an October night appears
+
+def wide_grid(long: pd.DataFrame, wide: Wide, *, tz: str = "Europe/Berlin") -> pd.DataFrame:
+    """A dataset's wide layout, as it declares it: one row per ``index`` instant (``xLocal``,
+    ``x``, ``utcOffset``) and one ``values`` column per distinct ``columns`` value (in order).
+
+    Rows are sorted by the UTC instant, so the repeated local hour of an October night appears
     twice, in order, with different offsets. A missing value is NaN, never 0.
     """
-    for column in ("meterId", "start", "value"):
+    index, columns, values = wide.index, wide.columns, wide.values
+    for column in (columns, index, values):
         if column not in long.columns:
-            raise UsageError(f"A wide volume grid needs a '{column}' column.")
+            raise UsageError(f"A wide grid needs a '{column}' column.")
     if long.empty:
         start = pd.Series([], dtype=UTC_UNIT)
         return pd.DataFrame(
             {
-                "start" + LOCAL_SUFFIX: wall_clock(start, tz),
-                "start": start,
+                index + LOCAL_SUFFIX: wall_clock(start, tz),
+                index: start,
                 "utcOffset": pd.Series([], dtype=_TEXT),
             }
         )
-    dup = long.duplicated(["start", "meterId"], keep=False)
+    dup = long.duplicated([index, columns], keep=False)
     if dup.any():
         first = long.loc[dup].iloc[0]
         raise UsageError(
-            f"Volumes hold two values for meter {first['meterId']} at {first['start']}: "
-            "a wide grid needs one type and one granularity; ask for actual or forecast only."
+            f"The records hold two values for {columns} {first[columns]} at {first[index]}: a "
+            "wide grid needs one type and one granularity; ask for actual or forecast only."
         )
-    meters = pd.unique(long["meterId"])
-    grid = long.pivot(index="start", columns="meterId", values="value")
-    grid = grid.reindex(columns=meters).sort_index()
-    grid.columns = [str(m) for m in meters]
-    start = pd.Series(grid.index, dtype=long["start"].dtype)
+    keys = pd.unique(long[columns])
+    grid = long.pivot(index=index, columns=columns, values=values)
+    grid = grid.reindex(columns=keys).sort_index()
+    grid.columns = [str(m) for m in keys]
+    start = pd.Series(grid.index, dtype=long[index].dtype)
     if start.dt.tz is None:
-        raise UsageError("The 'start' column of volumes must be time-zone aware (UTC).")
+        raise UsageError(f"The '{index}' column must be time-zone aware (UTC).")
     start = start.dt.tz_convert("UTC")
     local = wall_clock(start, tz)
     head = pd.DataFrame(
         {
-            "start" + LOCAL_SUFFIX: local,
-            "start": start,
+            index + LOCAL_SUFFIX: local,
+            index: start,
             "utcOffset": _offsets(local, start),
         }
     )
-    values = grid.reset_index(drop=True).astype("float64")
-    return pd.concat([head, values], axis=1)
+    cells = grid.reset_index(drop=True).astype("float64")
+    return pd.concat([head, cells], axis=1)
 
 
 def _offsets(local: pd.Series, utc: pd.Series) -> pd.Series:

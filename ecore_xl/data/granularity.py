@@ -14,10 +14,12 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ecore_xl.catalogue import Dataset, GranularityRule
     from ecore_xl.errors import BadRequestError
 
-__all__ = ["choose", "is_refusal", "note", "order"]
+__all__ = ["check_one_granularity", "choose", "is_refusal", "note", "order"]
 
 
 def order(ds: Dataset, rule: GranularityRule, asked: str) -> tuple[str, ...]:
@@ -64,3 +66,40 @@ def note(asked: str, used: Mapping[str, str], per: str) -> str:
         shown = ", ".join(idents[:8]) + (f" and {len(idents) - 8} more" if len(idents) > 8 else "")
         parts.append(f"{granularity} for {per} {shown}")
     return f"granularity {asked}; " + "; ".join(parts) + f" (the API offers them no {asked})"
+
+
+def check_one_granularity(
+    ds: Dataset, granularity: Mapping[str, object] | None, long: pd.DataFrame
+) -> None:
+    """The wide layout needs every column in one granularity: a fallback for some meters (gas
+    days among hours) is an InvalidFilterError naming them and what to ask instead, never a
+    grid whose gas day sits in the midnight hour's row."""
+    import pandas as pd
+
+    from ecore_xl.errors import InvalidFilterError
+
+    if not granularity or ds.wide is None or ds.wide.columns not in long.columns:
+        return
+    asked = str(granularity.get("asked"))
+    used = granularity.get("used")
+    used = used if isinstance(used, Mapping) else {}
+    present = [str(k) for k in pd.unique(long[ds.wide.columns].astype("string").dropna())]
+    got = {ident: str(used.get(ident, asked)) for ident in present}
+    if len(set(got.values())) <= 1:
+        return
+    fell_back: dict[str, list[str]] = {}
+    for ident, g in got.items():
+        if g != asked:
+            fell_back.setdefault(g, []).append(ident)
+    per = ds.granularity.per if ds.granularity else ds.wide.columns
+    finest_first = order(ds, ds.granularity, asked) if ds.granularity else ()
+    coarsest = max(fell_back, key=lambda g: finest_first.index(g) if g in finest_first else -1)
+    said = "; ".join(
+        f"{', '.join(ids[:8])}{' …' if len(ids) > 8 else ''} come as {g}"
+        for g, ids in fell_back.items()
+    )
+    raise InvalidFilterError(
+        f"layout wide needs one granularity for every {per}, but {said} (the API offers them "
+        f"no {asked}): ask for granularity {coarsest}, use layout long, or leave those out.",
+        parameter="layout",
+    )

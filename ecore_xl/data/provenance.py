@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["fetched_at", "provenance"]
+__all__ = ["column_unit", "fetched_at", "provenance"]
 
 
 def provenance(df: Any) -> Mapping[str, Any]:
@@ -26,3 +26,10 @@ def fetched_at(df: Any) -> dt.datetime | None:
     if not isinstance(value, dt.datetime):
         return None
     return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+
+
+def column_unit(df: Any, column: str) -> str | None:
+    """The canonical unit the data layer gave ``column`` (``attrs["ecore"]["units"]``), or None."""
+    units = provenance(df).get("units")
+    unit = units.get(column) if isinstance(units, Mapping) else None
+    return str(unit) if unit else None

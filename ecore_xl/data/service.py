@@ -337,11 +337,12 @@ class DataService:
                 parameter="layout",
                 allowed=LAYOUTS,
             )
-        if text == "wide" and not {"start", "value"} <= set(ds.field_names()):
+        if text not in ds.layouts:
             raise InvalidFilterError(
-                f"layout wide is for interval data (volumes), not {ds.name}: use long.",
+                f"layout {text} is not declared for {ds.name} (its catalogue entry has no "
+                f'"wide"): use long.',
                 parameter="layout",
-                allowed=("long",),
+                allowed=ds.layouts,
             )
         return text  # type: ignore[return-value]
 
@@ -643,7 +644,7 @@ class DataService:
         return f"{url}?{urlencode(first.query)}" if first.query else url
 
     def _frame(self, ds: Dataset, result: _Result, layout: Layout) -> pd.DataFrame:
-        from ecore_xl.data.frames import records_to_frame, volumes_wide
+        from ecore_xl.data.frames import records_to_frame, wide_grid
 
         tz = self.settings.timezone
         with result.lock:
@@ -653,7 +654,11 @@ class DataService:
                 if long is None:
                     long = records_to_frame(ds, result.records, tz=tz)
                     result.frames["long"] = long
-                frame = long if layout == "long" else volumes_wide(long, tz=tz)
+                if layout == "wide" and ds.wide is not None:
+                    _granularity.check_one_granularity(ds, result.granularity, long)
+                    frame = wide_grid(long, ds.wide, tz=tz)
+                else:
+                    frame = long
                 result.frames[layout] = frame
         return frame
 

@@ -129,7 +129,10 @@ def excel_columns(
     an integer beyond 2**53 (a float rounds it) becomes its digits.
     """
     names = header_names(df.columns)
-    columns = [_exact(_convert(names[i], df.iloc[:, i])) for i in range(df.shape[1])]
+    if df.attrs:  # pandas deep-copies attrs (the provenance) into every column taken: once here
+        df = df.copy(deep=False)
+        df.attrs = {}
+    columns = [_exact(_convert(name, s)) for name, (_, s) in zip(names, df.items(), strict=True)]
     if formats:
         for i, label in enumerate(df.columns):
             fmt = formats.get(label) if isinstance(label, str) else None
@@ -242,6 +245,12 @@ def _text_column(name: str, s: pd.Series) -> ColumnData | None:
     import numpy as np
     import pandas as pd
 
+    if len(s) <= _FEW_TEXTS:
+        few = _arrow_texts(s)
+        if few is not None:
+            distinct = list(dict.fromkeys(t for t in few if t is not None))
+            cells = dict(zip(distinct, _cell_texts(name, distinct), strict=True))
+            return ColumnData(name, [None if t is None else cells[t] for t in few], None, "text")
     try:
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
     except TypeError:  # unhashable values: lists, dicts
@@ -249,6 +258,13 @@ def _text_column(name: str, s: pd.Series) -> ColumnData | None:
     distinct = list(uniques)
     if not all(type(u) is str for u in distinct):
         return None
+    cleaned = np.array([None, *_cell_texts(name, distinct)], dtype=object)
+    return ColumnData(name, cleaned[codes + 1], None, "text")
+
+
+def _cell_texts(name: str, distinct: list[str]) -> list[str]:
+    """Each distinct text of a column as a cell holds it: cleaned, and cut (with a warning)
+    where longer than a cell holds."""
     texts = [_clean_text(u) for u in distinct]
     long = [i for i, t in enumerate(texts) if len(t) > MAX_CELL_CHARS]
     if long:
@@ -260,8 +276,30 @@ def _text_column(name: str, s: pd.Series) -> ColumnData | None:
         )  # fmt: skip
         for i in long:
             texts[i] = texts[i][: MAX_CELL_CHARS - 1] + "…"
-    cleaned = np.array([None, *texts], dtype=object)
-    return ColumnData(name, cleaned[codes + 1], None, "text")
+    return texts
+
+
+#: up to this many rows, a text column pyarrow holds (pandas' ``str`` dtype) is read through
+#: pyarrow: ~4 us for 24 texts where factorize or to_numpy take 0.15 ms a column (a warm formula)
+_FEW_TEXTS = 5_000
+
+
+def _arrow_texts(s: pd.Series) -> list[str | None] | None:
+    """The texts of a pyarrow-backed string column (None: empty), or None for a column
+    pyarrow does not hold as text."""
+    import pandas as pd
+
+    to_arrow = getattr(s.array, "__arrow_array__", None)
+    if to_arrow is None or not pd.api.types.is_string_dtype(s.dtype):
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # python-backed strings without pyarrow: factorize takes them
+        return None
+    arrow = to_arrow()
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return None
+    return arrow.to_pylist()  # type: ignore[no-any-return]
 
 
 def _objects(s: pd.Series) -> list[Any]:

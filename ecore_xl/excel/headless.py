@@ -52,20 +52,20 @@ def _refreshed_tables(
     from ecore_xl.excel.workbook_settings import read_settings
 
     try:
+        if service is None:
+            from ecore_xl.data import get_service
+
+            service = get_service()
+        catalogue = service.catalogue
         names = list(datasets or [])
         if not names:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 wb = openpyxl.load_workbook(path, read_only=True, keep_links=False)
             try:
-                names = list(read_settings(OpenpyxlWriter(wb)).datasets)
+                names = list(read_settings(OpenpyxlWriter(wb), catalogue).datasets)
             finally:
                 wb.close()
-        if service is None:
-            from ecore_xl.data import get_service
-
-            service = get_service()
-        catalogue = service.catalogue
     except Exception:  # a peek only: whatever is wrong with the file, _load says it in one line
         return set()
     tables: set[str] = set()

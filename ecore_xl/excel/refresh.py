@@ -33,6 +33,7 @@ from ecore_xl.excel.workbook_settings import (
 from ecore_xl.progress import Step, status_text
 
 if TYPE_CHECKING:
+    from ecore_xl.catalogue import Catalogue
     from ecore_xl.excel.sheets import SheetWriter
 
 __all__ = [
@@ -72,6 +73,13 @@ def _setup_log() -> Path | None:
     attach_handler(handler)
     _log_file = (handler, path)
     return path
+
+
+def _catalogue() -> Catalogue:
+    """The catalogue of the process-wide data service (the settings sheet is made from it)."""
+    from ecore_xl.data import get_service
+
+    return get_service().catalogue
 
 
 def _caller_book() -> Any:
@@ -152,9 +160,7 @@ def refresh_dataset(name: str, *, book: Any = None) -> None:
 
 def dataset_of_sheet(writer: SheetWriter, sheet: str) -> str:
     """The dataset whose table is on ``sheet`` (or whose catalogue sheet it is)."""
-    from ecore_xl.data import get_service
-
-    catalogue = get_service().catalogue
+    catalogue = _catalogue()
     for ds in catalogue:
         if writer.find_table(ds.table) == sheet:
             return ds.name
@@ -181,7 +187,7 @@ def show_settings(*, book: Any = None) -> None:
     """Ribbon: Settings (go to the eCore sheet, creating it when missing)."""
 
     def action(book: Any) -> None:
-        ensure_settings_sheet(_writer(book))
+        ensure_settings_sheet(_writer(book), _catalogue())
         book.sheets[SETTINGS_SHEET].activate()
 
     run_live(action, book=book)
@@ -193,7 +199,7 @@ def _store_offline(writer: SheetWriter, offline: bool) -> None:
     from ecore_xl.excel import offline as toggle
     from ecore_xl.excel.workbook_settings import set_offline as store
 
-    store(writer, offline)
+    store(writer, offline, _catalogue())
     toggle.set_offline(offline)
 
 
@@ -216,8 +222,8 @@ def toggle_offline(*, book: Any = None) -> None:
 
     def action(book: Any) -> str:
         writer = _writer(book)
-        ensure_settings_sheet(writer)
-        now_offline = not read_settings(writer).offline
+        ensure_settings_sheet(writer, _catalogue())
+        now_offline = not read_settings(writer, _catalogue()).offline
         _store_offline(writer, now_offline)
         return f"Offline mode is {'ON' if now_offline else 'OFF'} for this workbook."
 
@@ -258,7 +264,7 @@ def snapshot(*, book: Any = None) -> None:
 
 def report_month(cfg: WorkbookSettings, today: dt.date | None = None) -> str:
     """``YYYY-MM`` of the report: the month of ``ecore.from``, else last month."""
-    start = cfg.from_
+    start = cfg.get("from")
     if isinstance(start, dt.datetime):
         start = start.date()
     if isinstance(start, dt.date):
@@ -276,11 +282,12 @@ def monthly_report(*, book: Any = None) -> None:
         from ecore_xl.report import build_report
 
         writer = _writer(book)
-        cfg = read_settings(writer)
+        cfg = read_settings(writer, _catalogue())
         month = report_month(cfg)
         full = Path(book.fullname)
         out = full.with_name(f"{full.stem} report {month}.xlsx")
-        entity = cfg.legal_entity[0] if len(cfg.legal_entity) == 1 else None
+        entities = cfg.get("legalEntityId") or ()
+        entity = entities[0] if len(entities) == 1 else None
 
         def progress(step: Step) -> None:  # the steps `ecore-xl report` shows, in the status bar
             writer.status(status_text(step, f"eCore report {month}"))

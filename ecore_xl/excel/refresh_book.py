@@ -26,13 +26,18 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ecore_xl.errors import EcoreError, UsageError
-from ecore_xl.excel.workbook_filters import dataset_filters, describe_filters, narrow_rows
+from ecore_xl.excel.workbook_filters import (
+    dataset_filters,
+    describe_filters,
+    narrow_rows,
+    settings_filters,
+)
 from ecore_xl.excel.workbook_settings import (
-    LISTS,
     SETTINGS_SHEET,
     LastRefresh,
     ensure_settings_sheet,
     read_settings,
+    sheet_settings,
     write_last_refresh,
     write_lists,
 )
@@ -41,7 +46,7 @@ from ecore_xl.progress import Step, StepCallback, status_text
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ecore_xl.catalogue import Dataset
+    from ecore_xl.catalogue import Choices, Dataset
     from ecore_xl.data import DataService
     from ecore_xl.excel.sheets import SheetWriter
 
@@ -188,11 +193,12 @@ def refresh_book(
     svc = _service(service)
     clock = now or (lambda: dt.datetime.now(dt.UTC))
     report = RefreshReport()
-    report.created_settings = ensure_settings_sheet(writer)
-    today = clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
-    cfg = read_settings(writer, today=today)  # TODAY() is today in the portfolio's zone
-    is_offline = cfg.offline if offline is None else bool(offline)
     catalogue = svc.catalogue
+    report.created_settings = ensure_settings_sheet(writer, catalogue)
+    today = clock().astimezone(ZoneInfo(svc.settings.timezone)).date()
+    # TODAY() in a settings formula is today in the portfolio's zone
+    cfg = read_settings(writer, catalogue, today=today)
+    is_offline = cfg.offline if offline is None else bool(offline)
     wanted = [d.strip() for d in (datasets or cfg.datasets) if d and d.strip()]
     if not wanted:
         raise UsageError(
@@ -207,18 +213,18 @@ def refresh_book(
     kwargs: dict[str, Any] = {"offline": is_offline}
     if snapshot_dir is not None:
         kwargs["snapshot_dir"] = snapshot_dir
-    ids: dict[str, list[str]] = {}
+    ids: dict[tuple[str, str | None], list[str]] = {}
 
-    def all_ids(dataset: str) -> list[str]:
-        if dataset not in ids:
-            ds = catalogue.get(dataset)
-            extra = {}
-            if cfg.legal_entity and "legalEntityId" in {f.name for f in ds.filters}:
-                extra["legalEntityId"] = list(cfg.legal_entity)
-            frame = svc.fetch(dataset, **kwargs, **extra)
-            key = ds.key or "id"
-            ids[dataset] = [str(v) for v in frame[key].dropna()] if key in frame else []
-        return ids[dataset]
+    def all_ids(choices: Choices) -> list[str]:
+        """Every value of a filter: its ``choices`` records, narrowed by the settings they take
+        (the contracts of the workbook's legal entity)."""
+        key = (choices.dataset, choices.field)
+        if key not in ids:
+            source = catalogue.get(choices.dataset)
+            frame = svc.fetch(source.name, **kwargs, **settings_filters(source, cfg))
+            column = choices.field or source.key or "id"
+            ids[key] = [str(v) for v in frame[column].dropna()] if column in frame else []
+        return ids[key]
 
     total = len(targets)
 
@@ -240,12 +246,12 @@ def refresh_book(
 
         try:
             filters = dataset_filters(ds, cfg, all_ids)
-            layout = cfg.layout if ds.name == "volumes" else None
+            layout = cfg.layout if ds.wide is not None else None
             extra = {"layout": layout} if layout else {}
             df = svc.fetch(ds.name, progress=requests_done, **kwargs, **extra, **filters)
             fetched_at, source, kind = frame_source(df, clock())
             notes = frame_notes(df)
-            df = narrow_rows(ds, df, cfg)
+            df = narrow_rows(ds, df, cfg, catalogue)
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
             sheet = writer.find_table(ds.table) or ds.sheet
             if sheet in writer.sheet_names():
@@ -260,20 +266,22 @@ def refresh_book(
 
     lists_values: dict[str, list[str]] = {}
     if lists:
-        for list_name, (_header, dataset, id_field, _label) in LISTS.items():
-            if dataset not in catalogue:
+        for setting in sheet_settings(catalogue):
+            source = setting.cell.source if setting.cell is not None else None
+            if source is None or setting.list_name is None:
                 continue
             try:
-                if dataset in ids:
-                    lists_values[list_name] = ids[dataset]
+                if (source.dataset, source.field) in ids:
+                    lists_values[setting.list_name] = ids[(source.dataset, source.field)]
                     continue
-                frame = svc.fetch(dataset, **kwargs)
-                lists_values[list_name] = (
-                    [str(v) for v in frame[id_field].dropna()] if id_field in frame else []
+                frame = svc.fetch(source.dataset, **kwargs)
+                column = source.field or "id"
+                lists_values[setting.list_name] = (
+                    [str(v) for v in frame[column].dropna()] if column in frame else []
                 )
             except EcoreError as exc:  # the drop-downs are a help, not the job: keep the old ones
-                report.warnings.append(f"drop-down list of {dataset} not refreshed: {exc}")
-                log.info("list %s not refreshed: %s", dataset, exc)
+                report.warnings.append(f"drop-down list of {source.dataset} not refreshed: {exc}")
+                log.info("list %s not refreshed: %s", source.dataset, exc)
 
     # 2. write
     zone = ZoneInfo(svc.settings.timezone)
@@ -316,7 +324,7 @@ def refresh_book(
             )
         )
     if lists_values:
-        write_lists(writer, lists_values)
+        write_lists(writer, lists_values, catalogue)
     write_last_refresh(writer, entries)
     if progress is not None:
         progress(Step(f"{total} table{'s' if total != 1 else ''} written", total + 1, total + 1))

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ecore_xl.errors import TooManyRowsError, UsageError
+from ecore_xl.excel_limits import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,8 +19,7 @@ __all__ = [
     "check_table_target",
 ]
 
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLS = 16_384
+EXCEL_MAX_COLS = EXCEL_MAX_COLUMNS
 
 _TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.\\]*$")
 _LOOKS_LIKE_CELL = re.compile(r"^([A-Za-z]{1,3}\d+|[Rr]\d*[Cc]?\d*|[Cc]\d*)$")

@@ -273,13 +273,9 @@ def _caller() -> _c.Caller:
     return _c.Caller(_service(), _offline_choice())
 
 
-def _tz() -> str:
-    return _service().settings.timezone
-
-
 def _rows(table: _c.Table) -> list[list[Any]]:
     return _r.frame_to_rows(
-        table.frame, tz=_tz(), header=table.header, columns=table.columns, what=table.what
+        table.frame, header=table.header, columns=table.columns, what=table.what
     )
 
 
@@ -351,18 +347,12 @@ def status_rows() -> list[list[Any]]:
         offline_source="ribbon toggle" if choice is not None else "ECORE_OFFLINE",
         last_error=udf_error,
     )
-    rows: list[list[Any]] = [["item", "value"], *map(list, items)]
-    if len(items) > 3:  # the settings loaded: the time zone is known
-        rows.append(["log file", str(log_path())])
-        zone = _zone(_tz())
-        return [[_r.cell_value(v, zone) for v in row] for row in rows]
-    return rows
+    if len(items) > 3:  # the settings loaded
+        items.append(("log file", str(log_path())))
+    import pandas as pd
 
-
-def _zone(tz: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(tz)
+    frame = pd.DataFrame({"item": [i for i, _ in items], "value": [v for _, v in items]})
+    return _r.frame_to_rows(frame.astype(object))
 
 
 @_udf(HAND_WRITTEN["ECORE_STATUS"])

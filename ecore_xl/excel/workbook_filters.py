@@ -1,8 +1,9 @@
 """Which filters a workbook's ``eCore`` settings give each dataset, and how a note states them.
 
-:func:`dataset_filters` turns the settings (dates, meters, contracts, portfolio, …) into the
-filters one dataset has and allows; :func:`narrow_rows` keeps only the named ids of a dataset
-that lists ids itself; :func:`describe_filters` is the "Filters:" line of the note above a table.
+:func:`dataset_filters` turns the settings (by filter name: the catalogue's ``setting``
+declarations) into the filters one dataset has and allows; :func:`narrow_rows` keeps only the
+named ids of a dataset that lists them itself (a filter's ``choices`` names it);
+:func:`describe_filters` is the "Filters:" line of the note above a table.
 """
 
 from __future__ import annotations
@@ -14,83 +15,55 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ecore_xl.catalogue import Dataset
+    from ecore_xl.catalogue import Catalogue, Choices, Dataset
     from ecore_xl.excel.workbook_settings import WorkbookSettings
 
-__all__ = [
-    "ID_SOURCES",
-    "ROW_FILTERS",
-    "SETTING_FILTERS",
-    "dataset_filters",
-    "describe_filters",
-    "narrow_rows",
-]
+__all__ = ["dataset_filters", "describe_filters", "narrow_rows", "settings_filters"]
 
-#: filter name in the catalogue -> attribute of WorkbookSettings
-SETTING_FILTERS: dict[str, str] = {
-    "from": "from_",
-    "to": "to",
-    "meterId": "meters",
-    "contractId": "contracts",
-    "portfolioId": "portfolio",
-    "legalEntityId": "legal_entity",
-    "granularity": "granularity",
-}
-#: id filter -> the dataset listing every id ("all meters" when a dataset needs one)
-ID_SOURCES: dict[str, str] = {
-    "meterId": "meters",
-    "contractId": "contracts",
-    "portfolioId": "portfolios",
-    "legalEntityId": "legal-entities",
-}
-#: a dataset that lists ids itself is narrowed to the ids the settings name
-ROW_FILTERS: dict[str, str] = {
-    "meters": "meters",
-    "contracts": "contracts",
-    "portfolios": "portfolio",
-    "legal-entities": "legal_entity",
-}
 _MAX_NOTE_IDS = 200  # characters of an id list shown in a note
 
+#: ``all_ids(choices)``: every value of a filter, from the records its ``choices`` name
+AllIds = Callable[["Choices"], list[str]]
 
-def dataset_filters(
-    ds: Dataset,
-    cfg: WorkbookSettings,
-    all_ids: Callable[[str], list[str]],
-) -> dict[str, Any]:
-    """The filters the workbook's settings give ``ds`` (only those it has and allows).
+
+def settings_filters(ds: Dataset, cfg: WorkbookSettings) -> dict[str, Any]:
+    """The filters the settings give ``ds`` as they are (only those it has and allows).
 
     Lists stay lists (the data layer asks once per id; an id holding a comma stays one id). A
-    dataset that needs
-    one of several ids (volumes: meter or contract) gets the first one set, else every meter;
-    a required id nobody set (positions: portfolio) gets every id (``all_ids(dataset)``).
-    A granularity the dataset does not allow (``hour`` for positions) is left out.
+    value the dataset's filter does not allow (``hour`` for positions) is left out.
     """
-    names = {f.name for f in ds.filters}
     out: dict[str, Any] = {}
-    for fname, key in SETTING_FILTERS.items():
-        if fname not in names:
-            continue
-        value = getattr(cfg, key)
+    for f in ds.filters:
+        value = cfg.get(f.name)
         if value is None or value == () or value == "":
             continue
         if isinstance(value, tuple):
             value = list(value)
-        allowed = ds.filter(fname).allowed
-        if allowed and str(value).lower() not in {a.lower() for a in allowed}:
+        if f.allowed and str(value).lower() not in {a.lower() for a in f.allowed}:
             continue
-        out[fname] = value
+        out[f.name] = value
+    return out
+
+
+def dataset_filters(ds: Dataset, cfg: WorkbookSettings, all_ids: AllIds) -> dict[str, Any]:
+    """The filters the workbook's settings give ``ds``, every id filled in where it needs one.
+
+    A dataset that needs one of several ids (volumes: meter or contract) gets the first one
+    set, else every value of the first (``all_ids`` of its ``choices``: every meter); a
+    required id nobody set (positions: portfolio) gets every value too.
+    """
+    out = settings_filters(ds, cfg)
     if ds.one_of:
         given = [n for n in ds.one_of if n in out]
         for extra in given[1:]:
             del out[extra]
         if not given:
-            first = ds.one_of[0]
-            if first in ID_SOURCES:
-                out[first] = all_ids(ID_SOURCES[first]) or None
+            first = ds.filter(ds.one_of[0])
+            if first.choices is not None:
+                out[first.name] = all_ids(first.choices) or None
     for f in ds.filters:
-        if f.required and f.name not in out and f.name in ID_SOURCES:
-            out[f.name] = all_ids(ID_SOURCES[f.name]) or None
+        if f.required and f.name not in out and f.choices is not None:
+            out[f.name] = all_ids(f.choices) or None
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -113,14 +86,19 @@ def describe_filters(filters: Mapping[str, Any], layout: str | None) -> str:
     return "; ".join(parts) or "none"
 
 
-def narrow_rows(ds: Dataset, df: pd.DataFrame, cfg: WorkbookSettings) -> pd.DataFrame:
-    """A dataset that lists ids (contracts, meters, …) keeps only the ids the settings name."""
-    key = ROW_FILTERS.get(ds.name)
-    if key is None or not ds.key or ds.key not in df.columns:
-        return df
-    wanted: tuple[str, ...] = getattr(cfg, key)
-    filter_name = {v: k for k, v in SETTING_FILTERS.items()}[key]
-    if not wanted or filter_name in {f.name for f in ds.filters}:
-        return df
-    keep = df[ds.key].astype("string").isin(list(wanted))
-    return df.loc[keep].reset_index(drop=True)
+def narrow_rows(
+    ds: Dataset, df: pd.DataFrame, cfg: WorkbookSettings, catalogue: Catalogue
+) -> pd.DataFrame:
+    """A dataset that lists ids (meters, contracts, …: a filter's ``choices`` names it) keeps
+    only the ids the settings give that filter, unless it has the filter itself."""
+    own = {f.name for f in ds.filters}
+    for other in catalogue:
+        for f in other.filters:
+            c = f.choices
+            if c is None or c.dataset != ds.name or f.name in own or c.field not in df.columns:
+                continue
+            wanted = cfg.get(f.name)
+            if wanted:
+                keep = df[c.field].astype("string").isin(list(wanted))
+                return df.loc[keep].reset_index(drop=True)
+    return df

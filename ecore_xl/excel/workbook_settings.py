@@ -1,13 +1,20 @@
 """The ``eCore`` settings sheet: what a workbook refreshes, declared in the workbook itself.
 
-A visible sheet ``eCore`` holds one named cell per setting (``ecore.from``, ``ecore.to``,
-``ecore.meters``, ``ecore.contracts``, ``ecore.portfolio``, ``ecore.legalEntity``,
-``ecore.granularity``, ``ecore.layout``, ``ecore.datasets``, ``ecore.offline``), so a refresh is
-reproducible and the workbook documents itself. Below them, the *last refresh* block (found by
-the name ``ecore.lastRefresh``) lists per dataset its table, rows, fetch time, filters and source;
-the snapshot's Provenance sheet is built from it. Drop-down lists for meters, contracts,
-portfolios and legal entities take their items from the hidden sheet ``eCoreLists`` (names
-``lstMeters``, ``lstContracts``, ``lstPortfolios``, ``lstLegalEntities``), refreshed from the API.
+A visible sheet ``eCore`` holds one named cell per setting, so a refresh is reproducible and the
+workbook documents itself. The cells are made from the catalogue
+(:func:`~ecore_xl.catalogue.workbook.setting_cells`): one per filter ``setting`` it declares
+(built in: ``ecore.from``, ``ecore.to``, ``ecore.meters``, ``ecore.contracts``,
+``ecore.portfolio``, ``ecore.legalEntity``, ``ecore.granularity``), whose value a refresh gives
+to the filter of that name in every dataset; then the sheet's own: ``ecore.layout`` (when a
+dataset has a wide layout), ``ecore.datasets`` (default: the catalogue's ``default_refresh``
+datasets) and ``ecore.offline``. A setting a user's catalogue adds gets its row in a new sheet,
+and in an existing one the row below the others (the last-refresh block moves down for it).
+
+Below them, the *last refresh* block (found by the name ``ecore.lastRefresh``) lists per dataset
+its table, rows, fetch time, filters and source; the snapshot's Provenance sheet is built from
+it. A setting whose filter names the records that list its values (``choices``: meters,
+contracts, …) gets a drop-down fed from the hidden sheet ``eCoreLists`` (``lstMeters``, …),
+refreshed from the API.
 
 Everything goes through :class:`~ecore_xl.excel.sheets.SheetWriter`, so the live add-in and the
 headless ``ecore-xl refresh`` read and write the sheet the same way. Names are found wherever the
@@ -19,18 +26,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from ecore_xl.catalogue.workbook import SettingCell, default_refresh, setting_cells, wide_datasets
 from ecore_xl.errors import UsageError
 from ecore_xl.excel.sheets import SheetWriter
 from ecore_xl.formulas.args import is_empty, parse_bool, parse_ids
 
+if TYPE_CHECKING:
+    from ecore_xl.catalogue import Catalogue
+
 __all__ = [
-    "DEFAULT_DATASETS",
-    "LISTS",
     "LISTS_SHEET",
-    "SETTINGS",
     "SETTINGS_SHEET",
     "LastRefresh",
     "Setting",
@@ -39,15 +47,13 @@ __all__ = [
     "read_last_refresh",
     "read_settings",
     "set_offline",
+    "sheet_settings",
     "write_last_refresh",
     "write_lists",
 ]
 
 SETTINGS_SHEET = "eCore"
 LISTS_SHEET = "eCoreLists"
-DEFAULT_DATASETS = ("contracts", "clicks", "volumes", "positions", "invoices")
-GRANULARITIES = ("quarterhour", "hour", "day", "month", "quarter")
-LAYOUTS = ("long", "wide")
 LAST_REFRESH_NAME = "ecore.lastRefresh"
 LAST_REFRESH_COLUMNS = (
     "Dataset",
@@ -60,103 +66,73 @@ LAST_REFRESH_COLUMNS = (
     "Source",
 )
 _FIRST_ROW = 5
+#: rows of an existing sheet searched for a setting's label (its name was deleted)
+_SEARCH_ROWS = 60
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One named cell of the settings sheet."""
+    """One named cell of the settings sheet: a filter's (``cell``) or the sheet's own."""
 
-    key: str  # attribute of WorkbookSettings
+    key: str  # the setting's name: ``meters``, or ``layout``, ``datasets``, ``offline``
     name: str  # defined name
     label: str
     help: str
     choices: tuple[str, ...] = ()
     list_name: str | None = None  # drop-down fed from the lists sheet
+    cell: SettingCell | None = None
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("from_", "ecore.from", "From", "first day (inclusive), a date"),
-    Setting("to", "ecore.to", "To", "last day (exclusive), a date"),
-    Setting(
-        "meters",
-        "ecore.meters",
-        "Meters",
-        "meter ids, comma-separated; empty: all meters (volumes)",
-        list_name="lstMeters",
-    ),
-    Setting(
-        "contracts",
-        "ecore.contracts",
-        "Contracts",
-        "contract ids, comma-separated; empty: all",
-        list_name="lstContracts",
-    ),
-    Setting(
-        "portfolio",
-        "ecore.portfolio",
-        "Portfolio",
-        "portfolio ids, comma-separated; empty: all (positions)",
-        list_name="lstPortfolios",
-    ),
-    Setting(
-        "legal_entity",
-        "ecore.legalEntity",
-        "Legal entity",
-        "legal entity id; empty: all",
-        list_name="lstLegalEntities",
-    ),
-    Setting(
-        "granularity",
-        "ecore.granularity",
-        "Granularity",
-        "volumes: quarterhour, hour, day or month; positions: month or quarter",
-        choices=GRANULARITIES,
-    ),
-    Setting(
-        "layout",
-        "ecore.layout",
-        "Volume layout",
-        "long (one row per meter and interval) or wide (one column per meter)",
-        choices=LAYOUTS,
-    ),
-    Setting(
-        "datasets",
-        "ecore.datasets",
-        "Datasets",
-        "what 'Refresh all' refreshes, comma-separated",
-    ),
-    Setting(
-        "offline",
-        "ecore.offline",
-        "Offline",
-        "TRUE: refresh from saved snapshots only, never call the API",
-        choices=("TRUE", "FALSE"),
-    ),
-)
-
-#: list name -> (header on the lists sheet, dataset, id field, label field)
-LISTS: dict[str, tuple[str, str, str, str]] = {
-    "lstMeters": ("meters", "meters", "id", "name"),
-    "lstContracts": ("contracts", "contracts", "id", "name"),
-    "lstPortfolios": ("portfolios", "portfolios", "id", "name"),
-    "lstLegalEntities": ("legalEntities", "legal-entities", "id", "name"),
-}
+def sheet_settings(catalogue: Catalogue) -> tuple[Setting, ...]:
+    """The sheet's rows for ``catalogue``, in order: its settings cells, then the sheet's own."""
+    rows = [
+        Setting(c.name, c.defined_name, c.label, c.help, c.allowed, c.list_name, c)
+        for c in setting_cells(catalogue)
+    ]
+    wide = wide_datasets(catalogue)
+    if wide:
+        layouts = tuple(dict.fromkeys(layout for ds in wide for layout in ds.layouts))
+        row = next((ds.wide.setting for ds in wide if ds.wide and ds.wide.setting), None)
+        label = row.label if row and row.label else "Layout"
+        text = (
+            row.help
+            if row and row.help
+            else "; ".join(f"{ds.name}: {ds.wide.help.rstrip('.')}" for ds in wide if ds.wide)
+        )
+        rows.append(Setting("layout", "ecore.layout", label, text, layouts))
+    rows.append(
+        Setting(
+            "datasets",
+            "ecore.datasets",
+            "Datasets",
+            "what 'Refresh all' refreshes, comma-separated",
+        )
+    )
+    rows.append(
+        Setting(
+            "offline",
+            "ecore.offline",
+            "Offline",
+            "TRUE: refresh from saved snapshots only, never call the API",
+            choices=("TRUE", "FALSE"),
+        )
+    )
+    return tuple(rows)
 
 
 @dataclass(frozen=True)
 class WorkbookSettings:
-    """The settings a workbook declares (already parsed; ids as text)."""
+    """The settings a workbook declares (already parsed): ``filters`` by filter name (ids as a
+    tuple of text, dates as dates), and the sheet's own."""
 
-    from_: dt.date | dt.datetime | str | None = None
-    to: dt.date | dt.datetime | str | None = None
-    meters: tuple[str, ...] = ()
-    contracts: tuple[str, ...] = ()
-    portfolio: tuple[str, ...] = ()
-    legal_entity: tuple[str, ...] = ()
-    granularity: str | None = None
+    filters: Mapping[str, Any] = field(default_factory=dict)
     layout: str = "long"
-    datasets: tuple[str, ...] = DEFAULT_DATASETS
+    datasets: tuple[str, ...] = ()
     offline: bool = False
+
+    def get(self, filter_name: str) -> Any:
+        """The value the workbook gives the filter ``filter_name`` (None: not set)."""
+        return self.filters.get(filter_name)
 
 
 @dataclass(frozen=True)
@@ -185,22 +161,42 @@ class LastRefresh:
         ]
 
 
+def _catalogue(catalogue: Catalogue | None) -> Catalogue:
+    if catalogue is not None:
+        return catalogue
+    from ecore_xl.data import get_service
+
+    return get_service().catalogue
+
+
 # ---- defaults and layout ----------------------------------------------------------------------
 
 
-def default_values(today: dt.date | None = None) -> dict[str, Any]:
-    """A new sheet's values: last full month, hourly, long layout, the usual five datasets."""
-    today = today or dt.date.today()
+def _month_start(today: dt.date, months_back: int) -> dt.date:
     first = today.replace(day=1)
-    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1) if months_back else first
+
+
+def _default(setting: Setting, catalogue: Catalogue, today: dt.date) -> Any:
+    if setting.cell is not None:
+        value = setting.cell.default
+        if value is None or setting.cell.type != "date":
+            return value
+        if value in ("this_month", "last_month"):
+            return _month_start(today, 1 if value == "last_month" else 0)
+        return _date(setting.name, value)
     return {
-        "from_": previous,
-        "to": first,
-        "granularity": "hour",
         "layout": "long",
-        "datasets": ", ".join(DEFAULT_DATASETS),
+        "datasets": ", ".join(default_refresh(catalogue)),
         "offline": False,
-    }
+    }.get(setting.key)
+
+
+def default_values(catalogue: Catalogue, today: dt.date | None = None) -> dict[str, Any]:
+    """A new sheet's values, by setting: the declared defaults (built in: last full month,
+    hourly), long layout, the catalogue's default refresh set, online."""
+    today = today or dt.date.today()
+    return {s.key: _default(s, catalogue, today) for s in sheet_settings(catalogue)}
 
 
 def _value_cell(row: int) -> str:
@@ -218,21 +214,33 @@ def _absolute(sheet: str, cell: str) -> str:
     return f"{_quoted(sheet)}!${m[1]}${m[2]}"
 
 
-def ensure_settings_sheet(writer: SheetWriter, *, today: dt.date | None = None) -> bool:
+def _validate(writer: SheetWriter, sheet: str, cell: str, s: Setting) -> None:
+    """A drop-down of the setting's choices (its list's drop-down comes with the list)."""
+    if s.choices and s.list_name is None:
+        source = '"' + ",".join(s.choices) + '"'
+        writer.set_list_validation(sheet, cell, source, prompt=s.help)
+
+
+def ensure_settings_sheet(
+    writer: SheetWriter, catalogue: Catalogue | None = None, *, today: dt.date | None = None
+) -> bool:
     """Create the ``eCore`` sheet with defaults when missing, and any missing name; True if new.
 
-    An existing sheet keeps every value the user typed; only names that are missing are added
-    (pointing at their standard cell, if its label is still there).
+    ``catalogue`` (default: the process-wide service's) says which settings there are. An
+    existing sheet keeps every value the user typed; a missing name is given to the row whose
+    label is still there, else to a new row below the settings, with its default.
     """
+    cat = _catalogue(catalogue)
+    settings = sheet_settings(cat)
     names = {n.casefold(): v for n, v in writer.defined_names().items()}
-    wanted = [s.name.casefold() for s in SETTINGS] + [LAST_REFRESH_NAME.casefold()]
+    wanted = [s.name.casefold() for s in settings] + [LAST_REFRESH_NAME.casefold()]
     sheets = set(writer.sheet_names())
     targets = [name_target(names.get(n, "")) for n in wanted]
     if all(t is not None and t[0] in sheets for t in targets):
         return False  # every name resolves (the user may have renamed or moved the sheet)
     created = writer.ensure_sheet(SETTINGS_SHEET, first=False)
+    defaults = default_values(cat, today)
     if created:
-        defaults = default_values(today)
         cells: dict[str, Any] = {
             "A1": "eCore settings",
             "A2": "Refresh with the eCore ribbon tab, or headless: ecore-xl refresh <this file>",
@@ -241,45 +249,133 @@ def ensure_settings_sheet(writer: SheetWriter, *, today: dt.date | None = None) 
             "C4": "What it means",
         }
         fmt: dict[str, str] = {}
-        for i, s in enumerate(SETTINGS):
+        for i, s in enumerate(settings):
             row = _FIRST_ROW + i
             cells[f"A{row}"] = s.label
             cells[f"B{row}"] = defaults.get(s.key)
             cells[f"C{row}"] = s.help
-            if s.key in ("from_", "to"):
+            if s.cell is not None and s.cell.type == "date":
                 fmt[f"B{row}"] = "yyyy-mm-dd"
-        block = _FIRST_ROW + len(SETTINGS) + 2
+        block = _FIRST_ROW + len(settings) + 2
         cells[f"A{block - 1}"] = "Last refresh"
         for j, label in enumerate(LAST_REFRESH_COLUMNS):
             cells[f"{chr(ord('A') + j)}{block}"] = label
         writer.write_cells(SETTINGS_SHEET, cells, fmt=fmt)
         writer.define_name(LAST_REFRESH_NAME, _absolute(SETTINGS_SHEET, f"A{block}"))
         names[LAST_REFRESH_NAME.casefold()] = "new"
-    for i, s in enumerate(SETTINGS):
-        if s.name.casefold() in names:
-            continue
-        row = _FIRST_ROW + i
-        (label,) = writer.read_cells(SETTINGS_SHEET, [f"A{row}"])
-        if not created and str(label or "").strip().casefold() != s.label.casefold():
-            raise UsageError(
-                f"The {SETTINGS_SHEET} sheet has no cell named {s.name}: name the cell that holds "
-                f"'{s.label}' {s.name} (Formulas > Define Name), or delete the sheet to get a new "
-                "one."
-            )
-        writer.define_name(s.name, _absolute(SETTINGS_SHEET, _value_cell(row)))
-        if s.choices:
-            source = '"' + ",".join(s.choices) + '"'
-            writer.set_list_validation(SETTINGS_SHEET, _value_cell(row), source, prompt=s.help)
+        for i, s in enumerate(settings):
+            if s.name.casefold() not in names:
+                row = _FIRST_ROW + i
+                writer.define_name(s.name, _absolute(SETTINGS_SHEET, _value_cell(row)))
+                _validate(writer, SETTINGS_SHEET, _value_cell(row), s)
+        return True
     if LAST_REFRESH_NAME.casefold() not in names:
-        block = _FIRST_ROW + len(SETTINGS) + 2
-        (head,) = writer.read_cells(SETTINGS_SHEET, [f"A{block}"])
-        if head != LAST_REFRESH_COLUMNS[0]:
-            writer.write_cells(
-                SETTINGS_SHEET,
-                {f"{chr(ord('A') + j)}{block}": c for j, c in enumerate(LAST_REFRESH_COLUMNS)},
+        _restore_block_name(writer, len(settings))
+    for s in settings:
+        if s.name.casefold() not in names:
+            row = _label_row(writer, s) or _new_row(writer, s, defaults.get(s.key))
+            writer.define_name(s.name, _absolute(SETTINGS_SHEET, _value_cell(row)))
+            _validate(writer, SETTINGS_SHEET, _value_cell(row), s)
+    return False
+
+
+def _column_a(writer: SheetWriter, first: int, count: int) -> list[tuple[Any, Any]]:
+    """(A, B) of ``count`` rows of the settings sheet from row ``first``."""
+    refs = [ref for r in range(first, first + count) for ref in (f"A{r}", f"B{r}")]
+    values = writer.read_cells(SETTINGS_SHEET, refs)
+    return list(zip(values[0::2], values[1::2], strict=True))
+
+
+def _label_row(writer: SheetWriter, s: Setting) -> int | None:
+    """The row of the settings sheet whose label is ``s``'s (above the last-refresh block)."""
+    for i, (label, _value) in enumerate(_column_a(writer, _FIRST_ROW, _SEARCH_ROWS)):
+        text = str(label or "").strip().casefold()
+        if text == "last refresh":
+            return None
+        if text == s.label.casefold():
+            return _FIRST_ROW + i
+    return None
+
+
+def _block_row(writer: SheetWriter) -> int | None:
+    """The last-refresh block's header row, when the block is on the settings sheet."""
+    names = {n.casefold(): v for n, v in writer.defined_names().items()}
+    target = name_target(names.get(LAST_REFRESH_NAME.casefold(), ""))
+    if target is None or target[0] != SETTINGS_SHEET:
+        return None
+    return int(re.sub(r"[A-Z]+", "", target[1]))
+
+
+def _new_row(writer: SheetWriter, s: Setting, default: Any) -> int:
+    """A row for a setting an existing sheet lacks: the first free one below the settings (the
+    last-refresh block moves down a row when it is in the way)."""
+    block = _block_row(writer)
+    rows = _column_a(writer, _FIRST_ROW, (block - _FIRST_ROW) if block else _SEARCH_ROWS)
+    last = block - 3 if block else _FIRST_ROW + _SEARCH_ROWS - 1  # keep a blank row above it
+    row = next(
+        (_FIRST_ROW + i for i, (a, b) in enumerate(rows) if is_empty(a) and is_empty(b)), None
+    )
+    if row is None or row > last:
+        if block is None:
+            raise UsageError(
+                f"The {SETTINGS_SHEET} sheet has no free row for the setting {s.name}: name a "
+                f"cell {s.name} (Formulas > Define Name), or delete the sheet to get a new one."
             )
-        writer.define_name(LAST_REFRESH_NAME, _absolute(SETTINGS_SHEET, f"A{block}"))
-    return created
+        _move_block(writer, block, 1)
+        row = block - 2
+    fmt = {f"B{row}": "yyyy-mm-dd"} if s.cell is not None and s.cell.type == "date" else {}
+    writer.write_cells(
+        SETTINGS_SHEET, {f"A{row}": s.label, f"B{row}": default, f"C{row}": s.help}, fmt=fmt
+    )
+    return row
+
+
+def _move_block(writer: SheetWriter, header: int, by: int) -> None:
+    """Move the last-refresh block (its label row, header and entries) ``by`` rows down."""
+    from openpyxl.utils import get_column_letter
+
+    width = len(LAST_REFRESH_COLUMNS)
+    entries = len(read_last_refresh(writer))
+    first = header - 1  # the "Last refresh" label
+    rows = list(range(first, header + entries + 1))
+    refs = [f"{get_column_letter(c)}{r}" for r in rows for c in range(1, width + 1)]
+    values = writer.read_cells(SETTINGS_SHEET, refs)
+    cells: dict[str, Any] = {}
+    fmt: dict[str, str] = {}
+    for i, r in enumerate(rows):
+        for c in range(1, width + 1):
+            value = values[i * width + c - 1]
+            ref = f"{get_column_letter(c)}{r + by}"
+            cells[ref] = value
+            if r > header and c in (5, 6):
+                fmt[ref] = "yyyy-mm-dd hh:mm:ss"
+    for r in rows[:by]:
+        for c in range(1, width + 1):
+            cells[f"{get_column_letter(c)}{r}"] = None
+    writer.write_cells(SETTINGS_SHEET, cells, fmt=fmt)
+    writer.define_name(LAST_REFRESH_NAME, _absolute(SETTINGS_SHEET, f"A{header + by}"))
+
+
+def _restore_block_name(writer: SheetWriter, settings: int) -> None:
+    """Name the last-refresh block again (its label still there), else start a new one."""
+    rows = _column_a(writer, _FIRST_ROW, _SEARCH_ROWS)
+    label = next(
+        (i for i, (a, _) in enumerate(rows) if str(a or "").strip().casefold() == "last refresh"),
+        None,
+    )
+    if label is not None:
+        header = _FIRST_ROW + label + 1
+    else:
+        used = [i for i, (a, b) in enumerate(rows) if not (is_empty(a) and is_empty(b))]
+        header = _FIRST_ROW + max([*used, settings - 1]) + 3
+        writer.write_cells(SETTINGS_SHEET, {f"A{header - 1}": "Last refresh"})
+    (head,) = writer.read_cells(SETTINGS_SHEET, [f"A{header}"])
+    if head != LAST_REFRESH_COLUMNS[0]:
+        writer.write_cells(
+            SETTINGS_SHEET,
+            {f"{chr(ord('A') + j)}{header}": c for j, c in enumerate(LAST_REFRESH_COLUMNS)},
+        )
+    writer.define_name(LAST_REFRESH_NAME, _absolute(SETTINGS_SHEET, f"A{header}"))
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -358,33 +454,51 @@ def _choice(setting: Setting, value: Any, default: str | None) -> str | None:
     )
 
 
-def read_settings(writer: SheetWriter, *, today: dt.date | None = None) -> WorkbookSettings:
+def _filter_value(s: Setting, cell: SettingCell, value: Any) -> Any:
+    """A settings cell's value as the filter takes it (ids as a tuple, dates as dates)."""
+    if cell.type == "date":
+        return _date(s.name, value)
+    if is_empty(value):
+        return None
+    if cell.type in ("id", "list"):
+        return tuple(parse_ids(value)) or None
+    if cell.allowed:
+        return _choice(s, value, None)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return str(value).strip()
+
+
+def read_settings(
+    writer: SheetWriter, catalogue: Catalogue | None = None, *, today: dt.date | None = None
+) -> WorkbookSettings:
     """The workbook's settings from its named cells (missing names: defaults); ``today`` is
     what ``TODAY()`` in a settings formula means (default: the machine's date)."""
-    raw = _read_named(writer, [s.name for s in SETTINGS], today)
-    by_key = {s.key: s for s in SETTINGS}
-
-    def get(key: str) -> Any:
-        return raw.get(by_key[key].name)
-
-    datasets = tuple(parse_ids(get("datasets"))) or DEFAULT_DATASETS
+    cat = _catalogue(catalogue)
+    settings = sheet_settings(cat)
+    raw = _read_named(writer, [s.name for s in settings], today)
+    by_key = {s.key: s for s in settings}
+    filters: dict[str, Any] = {}
+    for s in settings:
+        if s.cell is not None:
+            value = _filter_value(s, s.cell, raw.get(s.name))
+            if value is not None:
+                filters[s.cell.filter] = value
+    datasets = tuple(parse_ids(raw.get("ecore.datasets"))) or default_refresh(cat)
+    layout = "long"
+    if "layout" in by_key:
+        layout = _choice(by_key["layout"], raw.get("ecore.layout"), "long") or "long"
     return WorkbookSettings(
-        from_=_date("ecore.from", get("from_")),
-        to=_date("ecore.to", get("to")),
-        meters=tuple(parse_ids(get("meters"))),
-        contracts=tuple(parse_ids(get("contracts"))),
-        portfolio=tuple(parse_ids(get("portfolio"))),
-        legal_entity=tuple(parse_ids(get("legal_entity"))),
-        granularity=_choice(by_key["granularity"], get("granularity"), None),
-        layout=_choice(by_key["layout"], get("layout"), "long") or "long",
+        filters=filters,
+        layout=layout,
         datasets=tuple(d.strip().lower() for d in datasets),
-        offline=parse_bool("ecore.offline", get("offline"), False),
+        offline=parse_bool("ecore.offline", raw.get("ecore.offline"), False),
     )
 
 
-def set_offline(writer: SheetWriter, offline: bool) -> None:
+def set_offline(writer: SheetWriter, offline: bool, catalogue: Catalogue | None = None) -> None:
     """Switch the workbook's offline setting (the ribbon's toggle)."""
-    ensure_settings_sheet(writer)
+    ensure_settings_sheet(writer, catalogue)
     target = name_target(writer.defined_names().get("ecore.offline", ""))
     if target is None:
         raise UsageError("The eCore sheet has no cell named ecore.offline.")
@@ -462,34 +576,37 @@ def write_last_refresh(writer: SheetWriter, entries: Sequence[LastRefresh]) -> N
     writer.write_cells(sheet, cells, fmt=fmt)
 
 
-def write_lists(writer: SheetWriter, lists: Mapping[str, Sequence[str]]) -> None:
-    """Put the id lists on the hidden lists sheet and point the drop-downs at them."""
+def write_lists(
+    writer: SheetWriter, lists: Mapping[str, Sequence[str]], catalogue: Catalogue | None = None
+) -> None:
+    """Put the id lists (by list name: ``lstMeters``) on the hidden lists sheet and point the
+    settings' drop-downs at them. A list keeps the column it had; a new one takes a free one."""
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import column_index_from_string
 
+    settings = [s for s in sheet_settings(_catalogue(catalogue)) if s.list_name]
     writer.ensure_sheet(LISTS_SHEET, hidden=True)
     names = {n.casefold(): v for n, v in writer.defined_names().items()}
-    old_lengths: dict[str, int] = {}
-    for list_name in LISTS:
-        ref = names.get(list_name.casefold(), "")
-        m = re.search(r"\$(\d+):\$[A-Z]+\$(\d+)$", ref)
-        old_lengths[list_name] = int(m[2]) - int(m[1]) + 1 if m else 0
-    for j, (list_name, (header, *_)) in enumerate(LISTS.items()):
-        if list_name not in lists:
+    old: dict[str, tuple[int, int]] = {}  # list name -> (column, length)
+    for s in settings:
+        assert s.list_name is not None
+        m = re.search(r"\$([A-Z]+)\$(\d+):\$[A-Z]+\$(\d+)$", names.get(s.list_name.casefold(), ""))
+        if m:
+            old[s.list_name] = (column_index_from_string(m[1]), int(m[3]) - int(m[2]) + 1)
+    taken = {column for column, _ in old.values()}
+    free = (c for c in range(1, 10_000) if c not in taken)
+    for s in settings:
+        assert s.list_name is not None and s.cell is not None
+        if s.list_name not in lists:
             continue
-        letter = get_column_letter(j + 1)
-        items = list(lists[list_name]) or [""]
-        writer.write_cells(LISTS_SHEET, {f"{letter}1": header})
+        column, length = old.get(s.list_name) or (next(free), 0)
+        letter = get_column_letter(column)
+        items = list(lists[s.list_name]) or [""]
+        writer.write_cells(LISTS_SHEET, {f"{letter}1": s.cell.list_header})
         ref = writer.write_column(
-            LISTS_SHEET,
-            f"{letter}2",
-            items,
-            clear=max(old_lengths[list_name] - len(items), 0),
+            LISTS_SHEET, f"{letter}2", items, clear=max(length - len(items), 0)
         )
-        writer.define_name(list_name, f"{LISTS_SHEET}!{ref}")
-    settings_names = {s.list_name: s for s in SETTINGS if s.list_name}
-    for list_name, setting in settings_names.items():
-        if list_name not in lists:
-            continue
-        target = name_target(names.get(setting.name.casefold(), ""))
+        writer.define_name(s.list_name, f"{LISTS_SHEET}!{ref}")
+        target = name_target(names.get(s.name.casefold(), ""))
         if target is not None:
-            writer.set_list_validation(target[0], target[1], f"={list_name}", prompt=setting.help)
+            writer.set_list_validation(target[0], target[1], f"={s.list_name}", prompt=s.help)

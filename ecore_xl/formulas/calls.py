@@ -21,9 +21,10 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ecore_xl.catalogue.computed import CONTRACTS, POSITIONS, VOLUMES, require
 from ecore_xl.errors import ApiError, InvalidFilterError, OfflineError, UsageError
 from ecore_xl.formulas import args as _a
-from ecore_xl.formulas.signatures import OPTION_SLOTS, Param, what
+from ecore_xl.formulas.signatures import LAYOUT, OPTION_SLOTS, Param, what
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +52,8 @@ __all__ = [
 ERROR_TTL = 30.0
 #: keyword arguments of ``DataService.fetch``: never let an option reach them as a filter
 _RESERVED_OPTIONS = {"refresh", "offline", "snapshotdir", "progress", "dataset"}
-_ENERGY_UNITS = {"wh": 1e-6, "kwh": 1e-3, "mwh": 1.0, "gwh": 1e3}
+#: the unit the totals and positions answer in
+_ENERGY = "MWh"
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,11 @@ def dataset_table(
         value = _a.split_cells(_a.clean(values.get(p.name)))
         if value is None:
             continue
-        if p.target == "layout":
+        if p.target == LAYOUT:
             layout = value
         else:
             filters[p.target] = value
-    aliases = {p.name: p.target for p in params if p.target not in (None, "layout")}
+    aliases = {p.name: p.target for p in params if p.target not in (None, LAYOUT)}
     options = _a.rename_keys(
         _a.parse_options(values.get(f"option{i}") for i in range(1, OPTION_SLOTS + 1)),
         aliases,  # type: ignore[arg-type]
@@ -176,7 +178,7 @@ def dataset_table(
             header = _a.parse_bool("header", value, True)
         elif fold == "columns":
             columns = _a.parse_ids(value) or None
-        elif fold == "layout":
+        elif fold == LAYOUT:
             if layout is not None:
                 raise UsageError("layout is given twice: give it once.")
             layout = value
@@ -206,11 +208,13 @@ def _split_kind(ident: str) -> tuple[str | None, str]:
 
 def _contract_ids(caller: Caller) -> set[str]:
     """Contract ids (one cached request); empty when offline and not cached."""
+    ds = require(caller.service.catalogue, CONTRACTS, by="ECORE_VOLUME_TOTAL")
     try:
-        df = caller.fetch("contracts")
+        df = caller.fetch(ds.name)
     except OfflineError:
         return set()
-    return set(df["id"].astype(str)) if "id" in df.columns else set()
+    key = ds.key or "id"
+    return set(df[key].astype(str)) if key in df.columns else set()
 
 
 def _auto_granularity(caller: Caller, from_date: Any, to_date: Any) -> str:
@@ -227,17 +231,31 @@ def _auto_granularity(caller: Caller, from_date: Any, to_date: Any) -> str:
     return "quarterhour"
 
 
-def _energy_sum(df: pd.DataFrame) -> float:
-    if df.empty:
-        return 0.0
-    values = df["value"].astype("float64")
-    if "unit" in df.columns:
-        units = df["unit"].fillna("MWh").astype(str).str.strip().str.lower()
-        unknown = sorted(set(units) - set(_ENERGY_UNITS))
-        if unknown:
-            raise UsageError(f"Volumes come in unit {unknown[0]!r}, which is not an energy unit.")
-        values = values * units.map(_ENERGY_UNITS).astype("float64")
-    return float(values.sum())
+def in_mwh(df: pd.DataFrame, ds: Dataset, column: str) -> pd.Series:
+    """``df[column]`` in MWh: the unit the data layer gave the column (the frame says it), else
+    the catalogue's; a column of no energy unit is a UsageError naming the declaration."""
+    from ecore_xl.catalogue.units import conversion
+    from ecore_xl.data.provenance import column_unit
+
+    declared = ds.field(column)
+    unit = column_unit(df, column) or (declared.unit if declared else None)
+    factor = conversion(unit, _ENERGY) if unit else None
+    if factor is None:
+        said = f"is in {unit}" if unit else "declares no unit"
+        raise UsageError(
+            f"{ds.name}.{column} {said}, not energy: declare "
+            f'{{"name": "{column}", "unit": "{_ENERGY}"}} in datasets.{ds.name}.fields.'
+        )
+    said_by = declared.unit_field if declared else None
+    if said_by and said_by in df.columns:  # the records' own unit column must agree
+        for text in df[said_by].dropna().astype(str).unique():
+            if conversion(text, unit) != 1:
+                raise UsageError(
+                    f"{ds.name}: a record's {said_by} is {text[:40]!r}, not {unit}: the values "
+                    f"cannot be summed (datasets.{ds.name}.fields {column}.unit_field)."
+                )
+    values = df[column].astype("float64")
+    return values if factor == 1 else values * float(factor)
 
 
 def volume_total(
@@ -272,18 +290,29 @@ def volume_total(
                 known_contracts = _contract_ids(caller)
             kind = "contract" if ident in known_contracts else "meter"
         (contracts if kind == "contract" else meters).append(ident)
+    ds = require(
+        caller.service.catalogue, VOLUMES, fields=["value"],
+        filters=["meterId", "from", "to", "granularity"], by="ECORE_VOLUME_TOTAL",
+    )  # fmt: skip
+    has_contracts = any(f.name == "contractId" for f in ds.filters)
+    if contracts and not has_contracts:
+        raise InvalidFilterError(
+            f"ECORE_VOLUME_TOTAL: the API's volumes take no contract (datasets.{ds.name} has no "
+            f"contractId filter): give the meters of {contracts[0]} instead (its meterIds).",
+            parameter="contractId",
+        )
     total = 0.0
     for key, group in (("meterId", meters), ("contractId", contracts)):
         if group:
-            df = caller.fetch("volumes", **{key: group, "from": from_date, "to": to_date}, **extra)
-            total += _energy_sum(df)
+            df = caller.fetch(ds.name, **{key: group, "from": from_date, "to": to_date}, **extra)
+            total += float(in_mwh(df, ds, "value").sum()) if len(df) else 0.0
     return total
 
 
 # ---- positions ------------------------------------------------------------------------------
 
 
-def _positions(caller: Caller, portfolio: Any, period: Any) -> pd.DataFrame:
+def _positions(caller: Caller, portfolio: Any, period: Any) -> tuple[Dataset, pd.DataFrame]:
     ids = _a.parse_ids(portfolio)
     if len(ids) != 1:
         raise InvalidFilterError(
@@ -291,21 +320,26 @@ def _positions(caller: Caller, portfolio: Any, period: Any) -> pd.DataFrame:
             parameter="portfolioId",
         )
     p = _a.parse_period(period)
+    ds = require(
+        caller.service.catalogue, POSITIONS, filters=["portfolioId", "granularity", "from", "to"],
+        by="ECORE_HEDGE_RATIO and ECORE_OPEN_POSITION",
+    )  # fmt: skip
     df = caller.fetch(
-        "positions",
+        ds.name,
         portfolioId=ids[0],
         granularity=p.granularity,
         **{"from": p.start, "to": p.end},
     )
     if df.empty:
         raise UsageError(f"No position for portfolio {ids[0]} in {p.label}.")
-    return df
+    return ds, df
 
 
-def _number(df: pd.DataFrame, column: str) -> float:
+def _mwh(ds: Dataset, df: pd.DataFrame, column: str) -> float:
+    """The sum of an energy column of the positions, in MWh."""
     if column not in df.columns:
         raise UsageError(f"The positions have no {column!r} field: check the catalogue.")
-    value = number_or_none(df[column].astype("float64").sum(min_count=1))
+    value = number_or_none(in_mwh(df, ds, column).sum(min_count=1))
     if value is None:
         raise UsageError(f"The positions give no {column} for this period.")
     return value
@@ -313,20 +347,20 @@ def _number(df: pd.DataFrame, column: str) -> float:
 
 def hedge_ratio(caller: Caller, portfolio: Any = None, period: Any = None) -> float:
     """Hedged share of the forecast volume of a portfolio in a month, quarter or year (0 to 1)."""
-    df = _positions(caller, portfolio, period)
+    ds, df = _positions(caller, portfolio, period)
     if len(df) == 1 and "hedgeRatio" in df.columns:
         value = number_or_none(df["hedgeRatio"].iloc[0])
         if value is not None:
             return value
-    forecast = _number(df, "forecastVolumeMWh")
+    forecast = _mwh(ds, df, "forecastVolumeMWh")
     if forecast == 0:
         raise UsageError("The forecast volume is zero in this period: no hedge ratio.")
-    return _number(df, "hedgedVolumeMWh") / forecast
+    return _mwh(ds, df, "hedgedVolumeMWh") / forecast
 
 
 def open_position(caller: Caller, portfolio: Any = None, period: Any = None) -> float:
     """Open (unhedged) volume in MWh of a portfolio in a month, quarter or year."""
-    return _number(_positions(caller, portfolio, period), "openVolumeMWh")
+    return _mwh(*_positions(caller, portfolio, period), "openVolumeMWh")
 
 
 # ---- any GET --------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from the same :class:`FunctionSpec` objects, so both take the same arguments in 
 with the same function-wizard help.
 
 * **One function per catalogue dataset** (a user's catalogue file adds its own): the common
-  filters are positional (the first six, or the list in :data:`POSITIONAL` for a dataset whose
-  generic order is not what users expect); the rest go in ``option1``..``option4`` as
-  ``"key=value"`` texts. Argument names are valid VBA identifiers (:func:`excel_arg_name`), as
-  the xlwings wrapper needs.
+  filters are positional (the dataset's declared ``positional`` arguments, ``layout`` among
+  them for a dataset with a wide layout; else its first six filters); the rest go in
+  ``option1``..``option4`` as ``"key=value"`` texts. Argument names are valid VBA
+  identifiers (:func:`excel_arg_name`), as the xlwings wrapper needs.
 * **Hand-written functions** (:data:`HAND_WRITTEN`): totals and ratios, a raw GET, the status.
 
 Docs are capped at 255 characters, the function wizard's limit.
@@ -31,7 +31,6 @@ __all__ = [
     "CATEGORY",
     "HAND_WRITTEN",
     "OPTION_SLOTS",
-    "POSITIONAL",
     "VBA_RESERVED",
     "FunctionSpec",
     "Param",
@@ -48,8 +47,8 @@ CATEGORY = "eCore"
 #: the ``key=value`` slots after the positional arguments of a dataset function
 OPTION_SLOTS = 4
 _MAX_POSITIONAL = 6
-#: the positional arguments where the generic rule is not what users expect
-POSITIONAL = {"volumes": ("meterId", "from", "to", "granularity", "layout")}
+#: the positional argument that is the layout, not a filter
+LAYOUT = "layout"
 
 #: VBA keywords and the names the xlwings wrapper uses itself: never an argument name
 _VBA_WORDS = """
@@ -74,7 +73,7 @@ _LOOKS_LIKE_CELL = re.compile(r"^[A-Za-z]{1,3}[0-9]+$")
 @dataclass(frozen=True)
 class Param:
     """One argument: its Excel name, its help, and (dataset functions) the filter it sets
-    (``"layout"`` for the volumes layout; None for an ``optionN`` slot)."""
+    (``"layout"`` for the layout of a dataset with a wide one; None for an ``optionN`` slot)."""
 
     name: str
     doc: str
@@ -148,19 +147,20 @@ def _filter_doc(f: Filter, one_of: Sequence[str] = ()) -> str:
 
 
 def _positional(ds: Dataset) -> list[Param]:
+    """The declared ``positional`` arguments (a name that is no longer a filter, after a user's
+    file removed it, is left out), else the first filters but the other ones of ``one_of``."""
     names = {f.name for f in ds.filters}
-    wide = {"start", "value"} <= set(ds.field_names())
     chosen: list[str]
-    if ds.name in POSITIONAL:
-        chosen = [n for n in POSITIONAL[ds.name] if n in names or (n == "layout" and wide)]
+    if ds.positional is not None:
+        chosen = [n for n in ds.positional if n in names or (n == LAYOUT and ds.wide)]
     else:
         skip = set(ds.one_of[1:]) if ds.one_of else set()
         chosen = [f.name for f in ds.filters if f.name not in skip][:_MAX_POSITIONAL]
     params: list[Param] = []
     used: set[str] = set()
     for target in chosen:
-        if target == "layout":
-            name, doc = "layout", "long (a row per interval) or wide (a column per meter)."
+        if target == LAYOUT and ds.wide is not None:
+            name, doc = LAYOUT, ds.wide.help
         else:
             f = ds.filter(target)
             name, doc = excel_arg_name(f.name), _filter_doc(f, ds.one_of)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from ecore_xl.catalogue.computed import VOLUMES
 from ecore_xl.errors import EcoreError, UsageError
 from ecore_xl.report.period import ReportMonth
 
@@ -64,7 +65,7 @@ def latest_actual_day(
     meters = meter_ids[:PROBE_METERS]
     for _ in range(PROBE_MONTHS):
         volumes = fetch(
-            "volumes",
+            VOLUMES,
             meterId=meters,
             **{"from": probe.start, "to": probe.end},
             granularity="day",

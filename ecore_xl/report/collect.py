@@ -17,6 +17,18 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pandas as pd
 
+from ecore_xl.catalogue.computed import (
+    BUSINESS_UNITS,
+    CLICKS,
+    CONTRACTS,
+    INVOICE_LINES,
+    INVOICES,
+    LEGAL_ENTITIES,
+    METERS,
+    PORTFOLIOS,
+    POSITIONS,
+    VOLUMES,
+)
 from ecore_xl.data import default_snapshot_dir
 from ecore_xl.data.snapshot import snapshot_path
 from ecore_xl.errors import UsageError
@@ -165,7 +177,7 @@ def collect_month(
     fetch = collector.fetch
     span = {"from": month.start, "to": month.end}
     year = {"from": month.year_start, "to": month.year_end}
-    les = fetch("legal-entities")
+    les = fetch(LEGAL_ENTITIES)
     if legal_entities is not None:
         unknown = sorted(set(legal_entities) - set(les["id"].astype("str")))
         if unknown:
@@ -173,8 +185,8 @@ def collect_month(
                 f"Legal entity {unknown[0]!r} is not known: use one of "
                 f"{', '.join(map(str, les['id'])) or 'none'}."
             )
-    bus = fetch("business-units")
-    meters = fetch("meters")
+    bus = fetch(BUSINESS_UNITS)
+    meters = fetch(METERS)
     chosen_bus = (
         set(bus["id"])
         if legal_entities is None
@@ -184,13 +196,13 @@ def collect_month(
 
     one = legal_entities is not None and len(legal_entities) == 1
     le_filter = {"legalEntityId": legal_entities[0]} if one and legal_entities else {}
-    invoices = fetch("invoices", **span, **le_filter)
-    lines = fetch("invoice-lines", **span, **le_filter)
+    invoices = fetch(INVOICES, **span, **le_filter)
+    lines = fetch(INVOICE_LINES, **span, **le_filter)
     volumes = _volumes(fetch, meter_ids, month.start, month.end, granularity)
     require_actuals(collector.probe, meter_ids, month, volumes)
     metered = _metered_volumes(fetch, invoices, meter_ids, month, volumes)
 
-    portfolios = fetch("portfolios", **le_filter)
+    portfolios = fetch(PORTFOLIOS, **le_filter)
     if legal_entities is not None and not portfolios.empty:
         portfolios = portfolios.loc[portfolios["legalEntityId"].isin(legal_entities)]
     if "deliveryYear" in portfolios.columns and not portfolios.empty:
@@ -198,12 +210,12 @@ def collect_month(
         portfolios = portfolios.loc[years.isna() | (years == month.year)]
     pf_ids = sorted(portfolios["id"].astype("str")) if not portfolios.empty else []
     positions = (
-        fetch("positions", portfolioId=pf_ids, granularity="month", **year)
+        fetch(POSITIONS, portfolioId=pf_ids, granularity="month", **year)
         if pf_ids
         else _empty_positions()
     )
-    contracts = fetch("contracts", **le_filter)
-    clicks = fetch("clicks", **span)
+    contracts = fetch(CONTRACTS, **le_filter)
+    clicks = fetch(CLICKS, **span)
     return MonthData(
         month=month,
         legal_entities=les,
@@ -234,7 +246,7 @@ def _volumes(
             }
         )
     return fetch(
-        "volumes",
+        VOLUMES,
         meterId=meter_ids,
         **{"from": start, "to": end},
         granularity=granularity,

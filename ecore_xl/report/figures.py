@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecore_xl.catalogue.units import factors_to
 from ecore_xl.errors import UnexpectedResponseError
 from ecore_xl.report.period import ReportMonth
 
@@ -45,7 +46,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "flagged_invoices": ("Flagged invoices", "FlaggedInvoices"),
 }
 
-_UNIT_FACTORS = {"mwh": 1.0, "kwh": 1e-3, "wh": 1e-6, "gwh": 1e3}
+#: energy units (lower case) -> factor to MWh: the catalogue's one unit table
+_UNIT_FACTORS = factors_to("MWh")
 
 
 @dataclass

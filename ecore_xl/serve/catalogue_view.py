@@ -3,15 +3,14 @@
 Read through the catalogue's public objects only (:class:`~ecore_xl.catalogue.Dataset`,
 ``Filter``, ``Field``), so a user's catalogue file shows up here (and in the add-in) unchanged.
 
-A filter's **choices** (the pane's drop-down) are its ``allowed`` values, or for an ``id``
-filter the ids of the dataset it names: ``meterId`` -> ``meters``, ``legalEntityId`` ->
-``legal-entities`` (the dataset whose name is the filter's stem in the plural and whose key is
-``id``), fetched through the data layer like any dataset. A filter without either has none.
+A filter's **choices** (the pane's drop-down) are its ``allowed`` values, or the records its
+``choices`` declaration names (``meterId``: the ``id`` of ``meters``, labelled by ``name``),
+fetched through the data layer like any dataset. A filter without either has none. A dataset's
+``layouts`` are ``long``, and ``wide`` where it declares a wide layout.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from ecore_xl.formulas.signatures import dataset_spec
@@ -23,22 +22,13 @@ if TYPE_CHECKING:
 __all__ = ["catalogue_json", "choices_source", "dataset_json"]
 
 
-def _plural(stem: str) -> list[str]:
-    return [stem + "s", stem[:-1] + "ies"] if stem.endswith("y") else [stem + "s"]
-
-
 def choices_source(catalogue: Catalogue, flt: Filter) -> tuple[str, str, str | None] | None:
-    """``(dataset, value field, label field)`` whose records list this filter's values."""
-    if flt.type != "id" or not flt.name.endswith("Id") or len(flt.name) <= 2:
+    """``(dataset, value field, label field)`` whose records list this filter's values (its
+    ``choices`` declaration, completed by the catalogue), or None."""
+    c = flt.choices
+    if c is None or c.field is None or c.dataset not in catalogue:
         return None
-    stem = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", flt.name[:-2]).lower()
-    for name in _plural(stem):
-        if name in catalogue:
-            ds = catalogue.get(name)
-            if ds.name == name and ds.key:
-                fields = set(ds.field_names())
-                return ds.name, ds.key, "name" if "name" in fields else None
-    return None
+    return c.dataset, c.field, c.label
 
 
 def _filter_json(catalogue: Catalogue, ds: Dataset, flt: Filter) -> dict[str, Any]:
@@ -72,7 +62,8 @@ def dataset_json(catalogue: Catalogue, ds: Dataset) -> dict[str, Any]:
         ],
         "optionSlots": sum(1 for p in spec.params if p.target is None),
         "oneOf": list(ds.one_of),
-        "wide": {"start", "value"} <= set(ds.field_names()),
+        "wide": ds.wide is not None,
+        "layouts": list(ds.layouts),
         "filters": [_filter_json(catalogue, ds, f) for f in ds.filters],
         "fields": [{"name": f.name, "type": f.type, "doc": f.doc} for f in ds.fields],
     }

@@ -98,7 +98,7 @@ export class TaskPane {
       let field;
       if (arg.filter === "layout") {
         field = this.doc.createElement("select");
-        field.append(this.option("", ""), this.option("long"), this.option("wide"));
+        field.append(this.option("", ""), ...(ds.layouts || ["long"]).map((name) => this.option(name)));
       } else if (flt && (flt.allowed || flt.choicesFrom)) {
         field = this.doc.createElement("select");
         field.append(this.option("", flt.default ? `(${flt.default})` : "(any)"));
