@@ -253,6 +253,27 @@ class DataService:
 
     # ---- fetching -----------------------------------------------------------------------------
 
+    def check_fits_sheet(
+        self,
+        dataset: str,
+        *,
+        layout: Layout = "long",
+        what: str,
+        advice: str | None = None,
+        **filters: Any,
+    ) -> None:
+        """TooManyRowsError, before any request, when ``fetch(dataset, layout=layout,
+        **filters)`` is bound to give more rows than one Excel sheet holds
+        (:mod:`ecore_xl.data.sheet_fit`); ``what`` starts the message, ``advice`` ends it."""
+        from ecore_xl.data.sheet_fit import DEFAULT_ADVICE, check_fits_sheet
+
+        ds, norm = self.normalise(dataset, **filters)
+        check_fits_sheet(
+            ds, norm, layout=layout, tz=self.settings.timezone, what=what,
+            advice=advice or DEFAULT_ADVICE,
+        )  # fmt: skip
+
+
     def fetch(
         self,
         dataset: str,
