@@ -57,12 +57,15 @@ from _common import (
 from stored_pages import StoredPagesProcess, record
 
 VARIANTS = ("ecore_xl", "ecore_xl_wide", "naive", "floor", "floor_bytes")
+#: ecore_xl with a fixed number of requests in flight (the adaptive limit pinned), vs adaptive
+FIXED = ("fixed_4", "fixed_8", "fixed_16")
 LABELS = {
     "ecore_xl": "ecore_xl.data.fetch (long)",
     "ecore_xl_wide": "ecore_xl.data.fetch (wide)",
     "naive": "naive: requests + .json() + DataFrame(list), sequential",
     "floor": "floor: urllib3 + orjson.loads, same pages, same threads",
     "floor_bytes": "floor, bytes only (no parsing)",
+    **{f: f"ecore_xl, fixed {f.split('_')[1]} in flight (not adaptive)" for f in FIXED},
 }
 FULL = {"meters": 20, "from": "2025-01-01", "to": "2026-01-01"}
 QUICK = {"meters": 2, "from": "2025-03-01", "to": "2025-04-01"}
@@ -83,7 +86,7 @@ SCENARIOS: tuple[tuple[str, str, float, tuple[str, ...], int], ...] = (
         "mock, 20 ms latency per request (a WAN round trip to the API gateway)",
         "mock",
         0.02,
-        ("ecore_xl", "naive", "floor"),
+        ("ecore_xl", *FIXED, "naive", "floor"),
         3,
     ),
 )
@@ -167,9 +170,16 @@ def child(variant: str, spec: dict[str, Any]) -> None:
     out: dict[str, Any] = {"variant": variant}
     cpu = time.process_time()
     df = None
-    if variant.startswith("ecore_xl"):
+    if variant.startswith(("ecore_xl", "fixed_")):
+        fixed = int(variant.split("_")[1]) if variant.startswith("fixed_") else None
+        if fixed:
+            env = {**env, "ECORE_MAX_WORKERS": str(fixed)}
         settings = Settings.load(use_file=False, use_keyring=False, environ=env)
         service = DataService(settings)
+        if fixed:  # pinned: starts at the ceiling, and no 429 comes to bring it down
+            from ecore_xl.api.concurrency import Concurrency
+
+            service.client.concurrency = Concurrency(fixed, start=fixed)
         set_service(service)
         t0 = time.perf_counter()
         df = fetch(
@@ -261,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reps", type=int, help="repetitions per variant (every scenario)")
     p.add_argument("--no-scale", action="store_true", help="skip the scale table")
     p.add_argument("--json", type=Path, help="also write the raw results here")
-    p.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=VARIANTS + FIXED, help=argparse.SUPPRESS)
     p.add_argument("--spec", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
