@@ -71,7 +71,7 @@ FULL = {"meters": 20, "from": "2025-01-01", "to": "2026-01-01"}
 QUICK = {"meters": 2, "from": "2025-03-01", "to": "2025-04-01"}
 #: (meters, months from 2025-01-01) of the scale table
 SCALE_FULL = ((5, 12), (20, 3), (20, 12), (40, 12))
-SCALE_QUICK = ((1, 1), (2, 1))
+SCALE_QUICK = ((1, 1),)
 #: (name, server, mock latency per request in s, variants, repetitions at full size)
 SCENARIOS: tuple[tuple[str, str, float, tuple[str, ...], int], ...] = (
     (
@@ -302,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             envs = {"stored": server.env(mock.env), "mock": mock.env}
             for name, where, latency, variants, full_reps in SCENARIOS:
                 reps = args.reps or (1 if args.quick else full_reps)
+                if args.quick:  # CI proves every path runs: one pinned limit is enough
+                    variants = tuple(v for v in variants if v not in FIXED[1:])
                 print(f"{name}: {reps} repetition(s)", file=sys.stderr)
                 mock.command("faults", latency_s=latency)
                 results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
