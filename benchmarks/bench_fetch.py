@@ -285,9 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     raw: dict[str, Any] = {"size": size, "machine": machine(), "scenarios": {}, "scale": {}}
     reports = []
     meters = max([size["meters"], *(m for m, _ in scale_sizes)])
-    with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp, MockProcess(
-        {**MOCK, "meters": meters}
-    ) as mock:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp,
+        MockProcess({**MOCK, "meters": meters}) as mock,
+    ):
         from ecore_xl.mock import Portfolio
 
         pf = Portfolio(seed=MOCK["seed"], meters=meters, years=(2025, 2026))
@@ -350,9 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _report(
-    scenario: str, results: dict[str, list[dict[str, Any]]], reps: int, quick: bool
-) -> str:
+def _report(scenario: str, results: dict[str, list[dict[str, Any]]], reps: int, quick: bool) -> str:
     t = {v: summarise(r["seconds"] for r in rs) for v, rs in results.items()}
     mine = results["ecore_xl"]
     rows = []

@@ -136,9 +136,10 @@ def test_a_gateway_limit_of_three_brings_the_limit_down_with_few_429s(srv: MockS
     srv.reset_stats()
     sleeps = Sleeps()
     try:
-        with EcoreClient(settings, sleep=sleeps) as client, DataService(
-            settings, client=client
-        ) as service:
+        with (
+            EcoreClient(settings, sleep=sleeps) as client,
+            DataService(settings, client=client) as service,
+        ):
             got = frame(service, srv)
             limit = client.concurrency.limit
             throttled = client.concurrency.throttled

@@ -301,7 +301,6 @@ class DataService:
             advice=advice or DEFAULT_ADVICE,
         )  # fmt: skip
 
-
     def fetch(
         self,
         dataset: str,

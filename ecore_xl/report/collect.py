@@ -48,9 +48,7 @@ REPORT_PARTS = 12
 
 
 #: what a report whose Consumption table would not fit a sheet can change
-_SHEET_ADVICE = (
-    "use --granularity hour or day, or fewer meters (--legal-entity ID, one at a time)"
-)
+_SHEET_ADVICE = "use --granularity hour or day, or fewer meters (--legal-entity ID, one at a time)"
 
 
 class Collector:
