@@ -42,6 +42,7 @@ __all__ = [
     "child_result",
     "machine",
     "peak_rss_mb",
+    "ratio",
     "rss_mb",
     "run_child",
     "summarise",
@@ -107,6 +108,18 @@ def summarise(values: Iterable[float]) -> Summary:
     if not vals:
         raise ValueError("no measurements")
     return Summary(vals)
+
+
+def ratio(
+    peer: Sequence[Mapping[str, Any]], ours: Sequence[Mapping[str, Any]], key: str = "seconds"
+) -> str:
+    """``peer / ours`` of the medians, with the range over the repetitions' pairings
+    (``'2.1x (1.8–2.5)'``: the slowest peer over our fastest run, and the other way round)."""
+    p = summarise(r[key] for r in peer)
+    o = summarise(r[key] for r in ours)
+    if len(p.values) < 2 and len(o.values) < 2:
+        return f"{p.median / o.median:.2f}x"
+    return f"{p.median / o.median:.2f}x ({p.low / o.high:.2f}–{p.high / o.low:.2f})"
 
 
 # ---- output -------------------------------------------------------------------------------------

@@ -35,7 +35,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import HERE, MockProcess, child_result, machine, run_child, summarise, table
+from _common import (
+    HERE,
+    MockProcess,
+    child_result,
+    machine,
+    ratio,
+    run_child,
+    summarise,
+    table,
+)
 
 MONTH = "2026-10"  # 31 days with the 25-hour day: 2,980 quarter-hours per meter
 HAVE_XLSXWRITER = importlib.util.find_spec("xlsxwriter") is not None
@@ -153,15 +162,6 @@ def _run(me: str, mode: str, snapshot: Path, out: Path, env: dict[str, str]) -> 
     print(f"  {mode} ({snapshot.parent.name}): {took}", file=sys.stderr)
     out.unlink(missing_ok=True)
     return result
-
-
-def ratio(peer: list[dict[str, Any]], ours: list[dict[str, Any]]) -> str:
-    """``peer / ours`` of the medians, with the range over the repetitions' pairings."""
-    p = summarise(r["seconds"] for r in peer)
-    o = summarise(r["seconds"] for r in ours)
-    if len(p.values) < 2 and len(o.values) < 2:
-        return f"{p.median / o.median:.1f}x"
-    return f"{p.median / o.median:.1f}x ({p.low / o.high:.1f}–{p.high / o.low:.1f})"
 
 
 def main() -> int:

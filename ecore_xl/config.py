@@ -169,7 +169,9 @@ class Settings:
     retries: int = 5
     max_retry_after: float = 60.0
     max_pages: int = 10_000
-    max_workers: int = 4
+    #: the most API requests in flight at once: a fetch starts with 4 and adapts up to this
+    #: while answers come back as fast, and halves on a 429 (api/concurrency.py)
+    max_workers: int = 16
     #: requests one fetch may plan (meters x months); more is a formula gone wrong
     max_requests: int = 1_000
     #: API text that looks like a formula is written as text (quote prefix, ``'`` in CSV)

@@ -276,8 +276,11 @@ def test_errors_go_to_the_log_file_without_secrets(
 def test_an_unexpected_exception_is_a_short_text_and_a_logged_traceback(
     mock_server: MockServer,
 ) -> None:
-    class Broken(DataService):
+    class Broken(DataService):  # the data layer's two ways in (a frame, a face's answer)
         def fetch(self, *args: object, **kwargs: object) -> object:
+            raise ZeroDivisionError("boom")
+
+        def fetch_answer(self, *args: object, **kwargs: object) -> object:
             raise ZeroDivisionError("boom")
 
     set_service(Broken())

@@ -23,7 +23,8 @@ from ecore_xl.excel_limits import MAX_EXACT_INTEGER
 
 __all__ = ["CHUNK", "deadline_error", "quote_big_integers", "read_body", "too_large"]
 
-CHUNK = 64 * 1024
+#: bytes asked for per read: a page (~120 kB) in one read, a gzip bomb inflated 1 MiB at a time
+CHUNK = 1024 * 1024
 _DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))  # digits -> 0, rest -> ' '
 #: orjson turns an integer of 20 digits or more (beyond 2**64) into a float: digits are lost
 _LOSSY_RUN = b"0" * 20

@@ -17,13 +17,13 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
-from requests.auth import AuthBase
 
 from ecore_xl.api._log import logger, register_secret
 from ecore_xl.api.auth import TokenProvider
 from ecore_xl.api.backoff import backoff_delay
 from ecore_xl.api.body import deadline_error, quote_big_integers, read_body
 from ecore_xl.api.completeness import check_complete
+from ecore_xl.api.concurrency import Concurrency
 from ecore_xl.api.deadline import Deadline
 from ecore_xl.api.envelope import one_record, page_records
 from ecore_xl.api.errors_map import (
@@ -39,6 +39,7 @@ from ecore_xl.api.errors_map import (
 )
 from ecore_xl.api.paging import Page, PageGuard, pager_for, same_origin
 from ecore_xl.api.session import make_session
+from ecore_xl.api.transport import get_for
 from ecore_xl.catalogue.dialect import DEFAULT_DIALECT, Dialect
 from ecore_xl.config import Settings
 from ecore_xl.errors import (
@@ -92,21 +93,6 @@ class ClientStats:
         return "ClientStats(" + ", ".join(f"{k}={v}" for k, v in self.as_dict().items()) + ")"
 
 
-class _GatewayAuth(AuthBase):
-    """Bearer token and subscription key on one request (also keeps ``.netrc`` out)."""
-
-    def __init__(self, header: str, key: str, token: str) -> None:
-        self._header, self._key, self._token = header, key, token
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Bearer {self._token}"
-        r.headers[self._header] = self._key
-        return r
-
-    def __repr__(self) -> str:
-        return f"_GatewayAuth(header={self._header!r}, key={mask_secret(self._key)})"
-
-
 class EcoreClient:
     """The eCore API over one pooled session; safe to share between threads."""
 
@@ -122,6 +108,9 @@ class EcoreClient:
         self._settings = settings
         self._own_session = session is None
         self._session = session if session is not None else make_session(settings)
+        self._transport = get_for(self._session)
+        #: requests in flight at once: adaptive, ECORE_MAX_WORKERS the ceiling
+        self.concurrency = Concurrency(settings.max_workers)
         self._clock = clock
         self._sleep = sleep
         self._tokens = tokens or TokenProvider(settings, self._session, clock=clock, sleep=sleep)
@@ -311,21 +300,9 @@ class EcoreClient:
         attempt = 0  # retries used so far
         token_renewed = False
         while True:
-            slot, key = self._key()
-            token = self._tokens.token()
-            self.stats.add("requests")
             started = time.perf_counter()
-            left = max(deadline.left(), 0.001)
             try:
-                response = self._session.get(
-                    url,
-                    params=params,
-                    headers=headers or None,  # a paging style's own (a continuation token)
-                    auth=_GatewayAuth(s.subscription_key_header, key, token),
-                    timeout=(min(s.connect_timeout, left), min(s.read_timeout, left)),
-                    allow_redirects=False,
-                    stream=True,  # the body is read below: capped, within the deadline
-                )
+                response, size, slot, token = self._exchange(url, params, headers, deadline)
             except requests.RequestException as exc:
                 if deadline.passed():
                     raise deadline_error(url, deadline) from None
@@ -336,10 +313,8 @@ class EcoreClient:
                     raise error from None
                 attempt = self._pause(attempt, None, f"{type(exc).__name__} for {url}", deadline)
                 continue
-            try:
-                size = read_body(response, s.max_response_bytes, deadline)
-            except requests.RequestException as exc:
-                response.close()
+            except _BodyFailed as failed:
+                response, exc = failed.response, failed.error
                 if attempt >= s.retries:
                     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
                         raise _cut_short(response, exc) from None
@@ -396,6 +371,44 @@ class EcoreClient:
                     url=response.url,
                 )
             raise self._error(response, slot)
+
+    def _exchange(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        deadline: Deadline,
+    ) -> tuple[requests.Response, int, KeySlot, str]:
+        """One GET and its body, within a turn of the concurrency limit (waits and retries are
+        outside it): the response, its size, the key slot and the token it was sent with. The
+        token is taken once the turn has come (a token can expire while a request waits). A
+        body that broke off is a _BodyFailed."""
+        s = self._settings
+        turn = self.concurrency.acquire(max(deadline.left(), 0.0))
+        if turn is None:  # waited for a turn until the deadline
+            raise deadline_error(url, deadline)
+        answered = throttled = False
+        try:
+            slot, key = self._key()
+            token = self._tokens.token()
+            self.stats.add("requests")
+            sent = {  # a paging style's own headers (a continuation token) first
+                **(headers or {}),
+                "Authorization": f"Bearer {token}",
+                s.subscription_key_header: key,
+            }
+            left = max(deadline.left(), 0.001)
+            timeout = (min(s.connect_timeout, left), min(s.read_timeout, left))
+            response = self._transport.get(url, params, sent, timeout)
+            try:  # capped, within the deadline
+                size = read_body(response, s.max_response_bytes, deadline)
+            except requests.RequestException as exc:
+                response.close()
+                raise _BodyFailed(response, exc) from None
+            answered, throttled = True, response.status_code == 429
+            return response, size, slot, token
+        finally:
+            self.concurrency.release(turn, answered=answered, throttled=throttled)
 
     def _wait_hint(self, response: requests.Response) -> float | None:
         """How long the API asks us to wait (Retry-After, or the message), if it says."""
@@ -488,6 +501,14 @@ class EcoreClient:
 
     def _remember(self, exc: EcoreError) -> None:
         self._last_error = f"{type(exc).__name__}: {exc}"
+
+
+class _BodyFailed(Exception):
+    """The body of ``response`` broke off (``error``, from requests) while it was read."""
+
+    def __init__(self, response: requests.Response, error: requests.RequestException) -> None:
+        super().__init__(str(error))
+        self.response, self.error = response, error
 
 
 def _cut_short(response: requests.Response, exc: BaseException) -> UnexpectedResponseError:

@@ -200,6 +200,15 @@ class _Progress:
 # ---- the command ----------------------------------------------------------------------------
 
 
+def _sheet_advice(ds: Dataset, wide: bool) -> str:
+    """What to change when ``fetch --out x.xlsx`` would not fit a sheet."""
+    wider = "" if wide or ds.wide is None else "--wide (a column per meter), "
+    return (
+        f"use {wider}a shorter --from/--to range or a coarser --granularity, or write CSV or "
+        "parquet (--out FILE.csv / FILE.parquet)"
+    )
+
+
 def _parse_filters(items: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
@@ -288,10 +297,15 @@ def fetch(
     ds = service.dataset(dataset)
     progress = _Progress(f"Fetching {ds.name}")
     where = {"snapshot_dir": snapshot, "offline": True if offline else None}
+    layout = "wide" if wide else "long"
     try:
+        if out is not None and out.suffix.lower() == ".xlsx":  # a sheet: refused from the plan
+            advice = _sheet_advice(ds, wide)
+            service.check_fits_sheet(ds.name, layout=layout, what=f"--out {out.name}",
+                                     advice=advice, **values)  # fmt: skip
         df = service.fetch(
             ds.name,
-            layout="wide" if wide else "long",
+            layout=layout,
             refresh=refresh,
             progress=progress,
             **where,

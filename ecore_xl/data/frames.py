@@ -42,6 +42,8 @@ import pandas as pd
 
 from ecore_xl.catalogue import Dataset, FieldType, Wide, infer_field_type
 from ecore_xl.data.shapes import series_rows
+from ecore_xl.data.text import TEXT as _TEXT
+from ecore_xl.data.text import text_series
 from ecore_xl.data.times import UTC_UNIT, dates, instants, wall_clock
 from ecore_xl.data.units import apply_units, check_unit_names
 from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
@@ -71,8 +73,6 @@ _BIG_INTEGER_TEXT = re.compile(r"-?[0-9]{16,}")
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 #: value types a number column converts without looking at each value
 _NUMERIC_TYPES = frozenset({int, float, bool, type(None)})
-# dtypes resolved once: pandas looks a dtype given as text up in its registry on every use
-_TEXT = pd.api.types.pandas_dtype("str")
 _MAX_DEPTH = 5
 
 
@@ -278,10 +278,11 @@ def _add(
 
 
 def _text(values: list[Any]) -> pd.Series:
-    types = set(map(type, values))
-    if list in types or dict in types:
+    kinds = set(map(type, values))
+    if list in kinds or dict in kinds:
         values = [_joined(v) for v in values]
-    return pd.Series(values, dtype=_TEXT)
+        kinds = set(map(type, values))
+    return text_series(values, kinds)
 
 
 def _joined(value: Any) -> Any:
@@ -320,7 +321,8 @@ def _numbers(
     An integer beyond 2**53 fits neither a float (nor Excel's cells) exactly, nor Int64 beyond
     2**63: the column is kept as text, exactly as sent, with a warning naming the field.
     """
-    big = _big_integer(values)
+    kinds = set(map(type, values))
+    big = _big_integer(values) if int in kinds or str in kinds else None
     if big is not None:
         if type(big) is int:  # as text the API sent it quoted: the client said so already
             log.warning(
@@ -331,7 +333,7 @@ def _numbers(
                 big,
             )
         return _text([None if v is None else _scalar_text(v) for v in values])
-    if set(map(type, values)) <= _NUMERIC_TYPES:
+    if kinds <= _NUMERIC_TYPES:
         try:
             arr = np.asarray(values, dtype="float64")
         except OverflowError:

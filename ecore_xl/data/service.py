@@ -22,9 +22,10 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
 
    a plan longer than ``settings.max_requests`` (``ECORE_MAX_REQUESTS``) is refused with an
    :class:`~ecore_xl.errors.InvalidFilterError` before any request (``from=1, to=2958465`` in
-   Excel is 97,200 months); the requests run on a thread pool of ``settings.max_workers`` over
-   the shared client and are joined in plan order, so the result equals one big request value
-   for value;
+   Excel is 97,200 months); the requests run on a thread pool of up to ``settings.max_workers``
+   threads over the shared client, which lets as many at once into the API as its adaptive limit
+   allows (:mod:`ecore_xl.api.concurrency`), and are joined in plan order, so the result equals
+   one big request value for value;
 4. with ``snapshot_dir`` (online), the raw records are written there for later offline use;
 5. records → DataFrame by :mod:`ecore_xl.data.frames`: each request's part in its worker thread,
    as soon as its pages are in (while the other workers still wait for the API), joined in plan
@@ -50,12 +51,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 from ecore_xl.data import granularity as _granularity
@@ -82,7 +86,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LAYOUTS",
+    "MAX_KEPT_CELLS",
     "DataService",
+    "NotCached",
     "Progress",
     "chunk_range",
     "count_chunks",
@@ -99,6 +105,14 @@ __all__ = [
 Layout = Literal["long", "wide"]
 Source = Literal["api", "cache", "snapshot"]
 LAYOUTS: tuple[str, ...] = ("long", "wide")
+#: seconds a service reuses the catalogue before it looks for a changed user file again
+CATALOGUE_CHECK_S = 1.0
+#: normalised filter sets a service remembers (the questions of a recalculation)
+NORMALISED_KEPT = 1024
+#: the largest answer (rows x columns of its frame) fetch_answer keeps with a cached result
+MAX_KEPT_CELLS = 200_000
+_MISSING = object()
+T = TypeVar("T")
 #: ``progress(done, total)``: requests finished of requests planned (pages are not counted: their
 #: number is only known at the last one)
 Progress = Callable[[int, int], None]
@@ -131,6 +145,9 @@ class _Result:
     granularity: dict[str, Any] | None = None  # {"asked", "used": {id: granularity}}
     notes: tuple[str, ...] = ()
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: what a face made of a frame (the 2-D list a formula spills), kept while this result is
+    #: (a refresh or an expiry makes a new result): (layout, the face's own key) -> answer
+    answers: dict[Hashable, Any] = field(default_factory=dict)
     written: set[Path] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -203,6 +220,9 @@ class DataService:
         self._client = client
         self._own_client = client is None
         self._catalogue = catalogue
+        self._seen_catalogue: tuple[tuple[Any, ...], float, Catalogue] | None = None
+        self._declared: dict[int, _Declared] = {}
+        self._normalised_kept: OrderedDict[tuple[Any, ...], dict[str, str]] = OrderedDict()
         self.cache = cache if cache is not None else TTLCache()
         self._lock = threading.Lock()
         #: (dataset, meter id) -> granularities the API refused for it (learned, never asked again)
@@ -234,12 +254,21 @@ class DataService:
 
     @property
     def catalogue(self) -> Catalogue:
-        """The injected catalogue, else built-in + user file (re-read when the file changes)."""
+        """The injected catalogue, else built-in + user file (re-read when the file changes,
+        looked for at most once every :data:`CATALOGUE_CHECK_S`)."""
         if self._catalogue is not None:
             return self._catalogue
         from ecore_xl.catalogue import load_catalogue
 
-        return load_catalogue(self.settings.catalogue)
+        # looking for the user's file (config dir, stat) costs ~60 us: once a second is enough
+        where = (self.settings.catalogue, os.environ.get("ECORE_CATALOGUE"))
+        now = time.monotonic()
+        seen = self._seen_catalogue
+        if seen is not None and seen[0] == where and now - seen[1] < CATALOGUE_CHECK_S:
+            return seen[2]
+        catalogue = load_catalogue(self.settings.catalogue)
+        self._seen_catalogue = (where, now, catalogue)
+        return catalogue
 
     def dataset(self, name: str) -> Dataset:
         """The catalogue entry (CatalogueError listing the known names)."""
@@ -248,9 +277,29 @@ class DataService:
     def normalise(self, dataset: str, **filters: Any) -> tuple[Dataset, dict[str, str]]:
         """The dataset and its normalised filters (InvalidFilterError before any request)."""
         ds = self.dataset(dataset)
-        return ds, normalise_filters(ds, filters, tz=self.settings.timezone)
+        return ds, self._normalised(ds, filters)
 
     # ---- fetching -----------------------------------------------------------------------------
+
+    def check_fits_sheet(
+        self,
+        dataset: str,
+        *,
+        layout: Layout = "long",
+        what: str,
+        advice: str | None = None,
+        **filters: Any,
+    ) -> None:
+        """TooManyRowsError, before any request, when ``fetch(dataset, layout=layout,
+        **filters)`` is bound to give more rows than one Excel sheet holds
+        (:mod:`ecore_xl.data.sheet_fit`); ``what`` starts the message, ``advice`` ends it."""
+        from ecore_xl.data.sheet_fit import DEFAULT_ADVICE, check_fits_sheet
+
+        ds, norm = self.normalise(dataset, **filters)
+        check_fits_sheet(
+            ds, norm, layout=layout, tz=self.settings.timezone, what=what,
+            advice=advice or DEFAULT_ADVICE,
+        )  # fmt: skip
 
     def fetch(
         self,
@@ -261,13 +310,19 @@ class DataService:
         snapshot_dir: str | Path | None = None,
         offline: bool | None = None,
         progress: Progress | None = None,
+        cached_only: bool = False,
         **filters: Any,
     ) -> pd.DataFrame:
-        """The dataset as a DataFrame (``layout="wide"``: volumes with one column per meter)."""
+        """The dataset as a DataFrame (``layout="wide"``: volumes with one column per meter).
+
+        ``cached_only``: :class:`NotCached` rather than a request when the answer is not in the
+        cache (offline, snapshots are still read)."""
         ds = self.dataset(dataset)
         layout = self._check_layout(ds, layout)
-        norm = normalise_filters(ds, filters, tz=self.settings.timezone)
-        result, source = self._result(ds, norm, refresh, snapshot_dir, offline, progress)
+        norm = self._normalised(ds, filters)
+        result, source = self._result(
+            ds, norm, refresh, snapshot_dir, offline, progress, cached_only=cached_only
+        )
         df = _detached(self._frame(ds, result, layout))
         from ecore_xl.data.units import declared_units
 
@@ -284,6 +339,36 @@ class DataService:
             meta["granularity"] = {**result.granularity, "used": dict(result.granularity["used"])}
         df.attrs["ecore"] = meta
         return df
+
+    def fetch_answer(
+        self,
+        dataset: str,
+        make: Callable[[pd.DataFrame], T],
+        *,
+        shape: Hashable,
+        layout: Layout = "long",
+        offline: bool | None = None,
+        cached_only: bool = False,
+        **filters: Any,
+    ) -> T:
+        """``make(frame)`` of :meth:`fetch`'s frame, kept with the cached result: the next call
+        with the same filters and ``shape`` (what else ``make`` depends on) gets the same object
+        back until the data expires or is refreshed. ``make`` must not change the frame, and
+        the caller must not change the answer. Answers of more than :data:`MAX_KEPT_CELLS`
+        cells are made again each time (their Python objects would dwarf the frame)."""
+        ds = self.dataset(dataset)
+        layout = self._check_layout(ds, layout)
+        norm = self._normalised(ds, filters)
+        result, _ = self._result(ds, norm, False, None, offline, None, cached_only=cached_only)
+        key = (layout, shape)
+        found = result.answers.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[no-any-return]
+        frame = self._frame(ds, result, layout)
+        answer = make(frame)
+        if frame.size <= MAX_KEPT_CELLS:
+            result.answers[key] = answer
+        return answer
 
     def fetch_records(
         self,
@@ -345,10 +430,32 @@ class DataService:
             )
         return text  # type: ignore[return-value]
 
-    @staticmethod
-    def _key(ds: Dataset, norm: Mapping[str, str]) -> tuple[Any, ...]:
+    def _normalised(self, ds: Dataset, filters: Mapping[str, Any]) -> dict[str, str]:
+        """``normalise_filters`` (pure), remembered for the last :data:`NORMALISED_KEPT` sets of
+        hashable arguments: a recalculation asks the same questions again and again."""
+        try:
+            key = (self._key(ds, {}), tuple((k, type(v), v) for k, v in filters.items()))
+            hash(key)
+        except TypeError:  # a list of ids: normalised every time
+            return normalise_filters(ds, filters, tz=self.settings.timezone)
+        with self._lock:
+            found = self._normalised_kept.get(key)
+            if found is not None:
+                self._normalised_kept.move_to_end(key)
+                return dict(found)
+        norm = normalise_filters(ds, filters, tz=self.settings.timezone)
+        with self._lock:
+            self._normalised_kept[key] = norm
+            while len(self._normalised_kept) > NORMALISED_KEPT:
+                self._normalised_kept.popitem(last=False)
+        return dict(norm)
+
+    def _key(self, ds: Dataset, norm: Mapping[str, str]) -> tuple[Any, ...]:
         # the whole declaration: another path, name, value map or dialect is another answer
-        return (ds.name, ds, tuple(norm.items()))
+        declared = self._declared.get(id(ds))
+        if declared is None or declared.ds is not ds:
+            declared = self._declared[id(ds)] = _Declared(ds)
+        return (ds.name, declared, tuple(norm.items()))
 
     def _result(
         self,
@@ -358,10 +465,17 @@ class DataService:
         snapshot_dir: str | Path | None,
         offline: bool | None,
         progress: Progress | None,
+        *,
+        cached_only: bool = False,
     ) -> tuple[_Result, Source]:
         """The result and where this call got it from."""
         if self.settings.offline if offline is None else offline:
             return self._offline(ds, norm, snapshot_dir)
+        if cached_only:
+            cached = None if refresh else self.cache.peek(self._key(ds, norm))
+            if not isinstance(cached, _Result):
+                raise NotCached(ds.name)
+            return cached, "cache"
         result, loaded = self._cached_load(ds, norm, progress, refresh)
         if snapshot_dir is not None:
             self._write_snapshot(Path(snapshot_dir), ds, norm, result)
@@ -733,6 +847,27 @@ def _named_filter(exc: BadRequestError, ds: Dataset) -> BadRequestError:
             exc.message = f"{exc.message} (the filter {name} of {ds.name})"
             exc.args = (exc.message, *exc.args[1:])
     return exc
+
+
+class _Declared:
+    """A dataset in a cache key: equal when the declarations are, hashed once (a frozen
+    dataclass hashes its ~100 nested fields again at every lookup)."""
+
+    __slots__ = ("_hash", "ds")
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds
+        self._hash = hash(ds)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Declared) and (self.ds is other.ds or self.ds == other.ds)
+
+
+class NotCached(Exception):
+    """``cached_only``: the answer would take a request (the dataset's name is the message)."""
 
 
 def _detached(frame: pd.DataFrame) -> pd.DataFrame:

@@ -171,6 +171,31 @@ def table_note(
     ]
 
 
+class _NeedsRequest(Exception):
+    """The filters need every id of a dataset, which only a request can tell."""
+
+
+def _known_ids_only(choices: Choices) -> list[str]:
+    raise _NeedsRequest(choices.dataset)
+
+
+#: what a refresh that would not fit a sheet can change
+_SHEET_ADVICE = (
+    "shorten the range or coarsen the granularity in the eCore sheet's settings (or the "
+    "layout: wide), or fetch it to CSV or parquet (ecore-xl fetch ... --out FILE.parquet)"
+)
+
+
+def _check_fits(svc: DataService, ds: Dataset, cfg: Any, filters: Mapping[str, Any]) -> None:
+    """TooManyRowsError when ``ds``'s table is bound to pass its sheet's rows (from the plan,
+    no request)."""
+    layout = cfg.layout if ds.wide is not None else "long"
+    svc.check_fits_sheet(
+        ds.name, layout=layout, what=f"Refresh of {ds.name} ({ds.sheet})",
+        advice=_SHEET_ADVICE, **filters,
+    )  # fmt: skip
+
+
 def refresh_book(
     writer: SheetWriter,
     *,
@@ -237,6 +262,15 @@ def refresh_book(
         if progress is not None:
             progress(told)
 
+    # 0. a table that cannot fit its sheet is refused from the plan, before any request
+    for ds in targets:  # (a table whose ids need a request is checked once they are in)
+        try:
+            _check_fits(svc, ds, cfg, dataset_filters(ds, cfg, _known_ids_only))
+        except _NeedsRequest:
+            continue
+        except EcoreError as exc:
+            raise _annotate(exc, "Refresh refused, the workbook is unchanged. ") from exc
+
     # 1. fetch everything; nothing is written until every dataset is in hand
     fetched: list[_Fetched] = []
     for i, ds in enumerate(targets, start=1):
@@ -251,6 +285,7 @@ def refresh_book(
             filters = dataset_filters(ds, cfg, all_ids)
             layout = cfg.layout if ds.wide is not None else None
             extra = {"layout": layout} if layout else {}
+            _check_fits(svc, ds, cfg, filters)  # ids that took a request: checked now
             df = svc.fetch(ds.name, progress=requests_done, **kwargs, **extra, **filters)
             fetched_at, source, kind = frame_source(df, clock())
             notes = frame_notes(df)

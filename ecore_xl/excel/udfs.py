@@ -175,6 +175,11 @@ def _guarded(
             _refuse_error_values(bound.arguments)
             if not network:
                 return impl(*bound.args, **bound.kwargs)
+            try:  # warm: the cache holds the answer, so no thread and no deadline are needed
+                with _c.cached_only():
+                    return impl(*bound.args, **bound.kwargs)
+            except _c.NotCached:
+                pass
             return _within_deadline(name, lambda: impl(*bound.args, **bound.kwargs))
         except FormulaDeadlineError as exc:  # the load goes on (and is coalesced): not remembered
             return _report(name, args, exc)
@@ -293,8 +298,8 @@ def _make_dataset_udf(spec: FunctionSpec) -> Callable[..., Any]:
     names = list(sig.parameters)
 
     def impl(*values: Any) -> Any:
-        table = _c.dataset_table(_caller(), ds_name, params, dict(zip(names, values, strict=True)))
-        return _rows(table)
+        given = dict(zip(names, values, strict=True))
+        return _c.dataset_answer(_caller(), ds_name, params, given, _rows, "xlwings")
 
     udf = _guarded(spec.name, sig, impl)
     udf.__name__ = udf.__qualname__ = spec.name

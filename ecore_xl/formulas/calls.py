@@ -17,11 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ecore_xl.catalogue.computed import CONTRACTS, POSITIONS, VOLUMES, require
+from ecore_xl.data.service import NotCached
 from ecore_xl.errors import ApiError, InvalidFilterError, OfflineError, UsageError
 from ecore_xl.formulas import args as _a
 from ecore_xl.formulas.signatures import LAYOUT, OPTION_SLOTS, Param, what
@@ -35,7 +38,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_TTL",
     "Caller",
+    "NotCached",
     "Table",
+    "cached_only",
+    "dataset_answer",
     "dataset_table",
     "get_table",
     "hedge_ratio",
@@ -52,8 +58,25 @@ __all__ = [
 ERROR_TTL = 30.0
 #: keyword arguments of ``DataService.fetch``: never let an option reach them as a filter
 _RESERVED_OPTIONS = {"refresh", "offline", "snapshotdir", "progress", "dataset"}
+T = TypeVar("T")
 #: the unit the totals and positions answer in
 _ENERGY = "MWh"
+
+
+#: inside :func:`cached_only`: answer from the cache or raise NotCached, never ask the API
+_CACHED_ONLY: ContextVar[bool] = ContextVar("ecore_cached_only", default=False)
+
+
+@contextmanager
+def cached_only() -> Iterator[None]:
+    """Within it, a function that would need a request raises
+    :class:`~ecore_xl.data.service.NotCached` instead (a face's warm path: no thread, no
+    deadline, for an answer the cache holds)."""
+    token = _CACHED_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CACHED_ONLY.reset(token)
 
 
 @dataclass(frozen=True)
@@ -64,7 +87,20 @@ class Caller:
     offline: bool | None = None
 
     def fetch(self, dataset: str, *, layout: str = "long", **filters: Any) -> pd.DataFrame:
-        return self.service.fetch(dataset, layout=layout, offline=self.offline, **filters)  # type: ignore[arg-type]
+        return self.service.fetch(
+            dataset, layout=layout, offline=self.offline, cached_only=_CACHED_ONLY.get(),  # type: ignore[arg-type]
+            **filters,
+        )  # fmt: skip
+
+    def answer(
+        self, dataset: str, make: Callable[[pd.DataFrame], T], shape: Hashable, *,
+        layout: str = "long", **filters: Any,
+    ) -> T:  # fmt: skip
+        """``make(frame)``, kept with the cached result (:meth:`DataService.fetch_answer`)."""
+        return self.service.fetch_answer(
+            dataset, make, shape=shape, layout=layout, offline=self.offline,  # type: ignore[arg-type]
+            cached_only=_CACHED_ONLY.get(), **filters,
+        )  # fmt: skip
 
     @property
     def tz(self) -> str:
@@ -153,6 +189,39 @@ def dataset_table(
     caller: Caller, ds_name: str, params: Sequence[Param], values: Mapping[str, Any]
 ) -> Table:
     """The body of every generated dataset function: positional filters, ``optionN`` texts."""
+    filters, layout, header, columns = _dataset_query(params, values)
+    df = caller.fetch(ds_name, layout=layout, **filters)
+    ds = caller.service.dataset(ds_name)
+    return Table(df, header=header, columns=columns, what=what(ds))
+
+
+def dataset_answer(
+    caller: Caller,
+    ds_name: str,
+    params: Sequence[Param],
+    values: Mapping[str, Any],
+    make: Callable[[Table], T],
+    face: str,
+) -> T:
+    """``make`` of :func:`dataset_table`'s table, kept with the cached result: a warm call of
+    the same question costs the argument parsing and a dictionary lookup. ``face`` names the
+    face (its answers differ)."""
+    filters, layout, header, columns = _dataset_query(params, values)
+    label = what(caller.service.dataset(ds_name))
+    shape = (face, header, tuple(columns or ()))
+    return caller.answer(
+        ds_name,
+        lambda df: make(Table(df, header=header, columns=columns, what=label)),
+        shape,
+        layout=layout,
+        **filters,
+    )
+
+
+def _dataset_query(
+    params: Sequence[Param], values: Mapping[str, Any]
+) -> tuple[dict[str, Any], str, bool, list[str] | None]:
+    """A dataset function's filters, layout, header and columns from Excel's values."""
     filters: dict[str, Any] = {}
     layout: Any = None
     for p in params:
@@ -191,9 +260,7 @@ def dataset_table(
             if key in filters:
                 raise InvalidFilterError(f"{key} is given twice: give it once.", parameter=key)
             filters[key] = value
-    df = caller.fetch(ds_name, layout=str(layout or "long"), **filters)
-    ds = caller.service.dataset(ds_name)
-    return Table(df, header=header, columns=columns, what=what(ds))
+    return filters, str(layout or "long"), header, columns
 
 
 # ---- volume total ---------------------------------------------------------------------------
@@ -425,6 +492,10 @@ def _get_raw(caller: Caller, catalogue: Catalogue, path: str, query: dict[str, s
         records = svc.cache.peek(key, allow_stale=True)
         if records is None:
             raise OfflineError(f"Offline: {path} is not in the cache. Go online and recalculate.")
+    elif _CACHED_ONLY.get():
+        records = svc.cache.peek(key)
+        if records is None:
+            raise NotCached(path)
     elif parent is not None:
         dialect = parent.dialect  # one record, unwrapped as the catalogue declares
         records = svc.cache.get_or_load(

@@ -14,10 +14,12 @@ MALFORMED_KINDS = ("html", "truncated", "nonjson", "empty", "wrongtypes", "huge"
 class Faults:
     """What the mock gets wrong on purpose; mutable while the server runs (read per request).
 
-    Gateway faults (``rate_limit_every``, ``quota_exhausted``) answer in gateway order, after the
-    subscription-key check. The others (``drop_ratio``, ``error_5xx_ratio``, latency,
-    ``malformed``) apply only to requests that passed the whole gateway. Random faults are drawn
-    from an RNG seeded with ``seed``, so a run is reproducible.
+    Gateway faults (``rate_limit_every``, ``max_in_flight``, ``quota_exhausted``) answer in
+    gateway order, after the subscription-key check. ``max_in_flight`` is a gateway's
+    concurrency limit: a data request that finds that many others in the gateway (not yet
+    answered) gets a 429 with ``Retry-After: retry_after_s``. The others (``drop_ratio``,
+    ``error_5xx_ratio``, latency, ``malformed``) apply only to requests that passed the whole
+    gateway. Random faults are drawn from an RNG seeded with ``seed``, so a run is reproducible.
 
     ``malformed`` maps a path prefix below the base URL (e.g. ``"/volumes"``) to a kind:
     ``html`` (200 text/html page), ``truncated`` (Content-Length promises more than is sent, then
@@ -28,6 +30,7 @@ class Faults:
     """
 
     rate_limit_every: int | None = None
+    max_in_flight: int | None = None
     retry_after_s: int = 1
     quota_exhausted: bool = False
     error_5xx_ratio: float = 0.0
@@ -66,7 +69,8 @@ class MockStats:
     ``requests_by_path`` is keyed by the path below the base URL (``"/contracts"``), or by the
     full path for non-API requests (the token endpoint). ``faults`` counts by kind: ``"429"``,
     ``"5xx"``, ``"drop"``, ``"quota"``, ``"malformed"``, ``"token_5xx"``. ``connections`` counts
-    accepted TCP connections (keep-alive reuses one).
+    accepted TCP connections (keep-alive reuses one). ``most_in_flight`` is the most data
+    requests the gateway held at once (from their arrival until their answer is written).
     """
 
     def __init__(self) -> None:
@@ -77,6 +81,19 @@ class MockStats:
         self.connections = 0
         self.requests_by_path: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def enter(self) -> int:
+        """A data request arrived: the number in flight, this one included."""
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            return self.in_flight
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def data_request(self, path: str) -> int:
         """Count a data request; return its running number (1-based)."""
@@ -109,6 +126,7 @@ class MockStats:
     def reset(self) -> None:
         with self._lock:
             self.data_requests = self.token_requests = self.pages_served = self.connections = 0
+            self.most_in_flight = self.in_flight
             self.requests_by_path.clear()
             self.faults.clear()
 

@@ -4,7 +4,8 @@ Request flow (data requests, i.e. paths below ``/v1``), in the contract's gatewa
 
 1. subscription key (header ``Ocp-Apim-Subscription-Key`` or query ``subscription-key``):
    401 missing / invalid (a revoked primary key is invalid);
-2. rate limit: every ``faults.rate_limit_every``-th request that got this far answers 429;
+2. rate limit: every ``faults.rate_limit_every``-th request that got this far answers 429, and
+   so does one that finds ``faults.max_in_flight`` others not yet answered;
 3. quota: ``faults.quota_exhausted`` answers 403;
 4. token: 401 unless ``Authorization: Bearer`` carries a live token;
 5. route: 404 ``Resource not found`` for paths the dialect does not have, or methods other than
@@ -277,8 +278,11 @@ class MockServer:
     def _key_ok(self, key: str) -> bool:
         return key == self.secondary_key or (key == self.primary_key and not self._primary_revoked)
 
-    def _gateway(self, headers: Any, pairs: list[tuple[str, str]], path: str) -> Reply | None:
-        """The gateway's answer, or None when the request may pass."""
+    def _gateway(
+        self, headers: Any, pairs: list[tuple[str, str]], path: str, at_once: int = 1
+    ) -> Reply | None:
+        """The gateway's answer, or None when the request may pass (``at_once``: data requests
+        in flight, this one included)."""
         key = headers.get(KEY_HEADER)
         if key is None:
             key = next((v for k, v in pairs if k == KEY_PARAM), None)
@@ -291,7 +295,8 @@ class MockServer:
         with self._gate_lock:
             self._gate_count += 1
             count = self._gate_count
-        if every and every > 0 and count % every == 0:
+        crowded = faults.max_in_flight is not None and at_once > faults.max_in_flight
+        if crowded or (every and every > 0 and count % every == 0):
             self.stats.fault("429")
             n = faults.retry_after_s
             return Reply(
@@ -471,7 +476,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _data(self, method: str, path: str, pairs: list[tuple[str, str]]) -> None:
         mock = self.server.mock
         mock.stats.data_request(path)
-        blocked = mock._gateway(self.headers, pairs, path)
+        self._in_flight = True
+        try:
+            self._answer(mock, method, path, pairs, mock.stats.enter())
+        finally:
+            self._left()
+
+    def _left(self) -> None:
+        """This data request is answered (or dropped): no longer in flight."""
+        if getattr(self, "_in_flight", False):
+            self._in_flight = False
+            self.server.mock.stats.leave()
+
+    def _answer(
+        self, mock: Any, method: str, path: str, pairs: list[tuple[str, str]], at_once: int
+    ) -> None:
+        blocked = mock._gateway(self.headers, pairs, path, at_once)
         if blocked is not None:
             self._send(blocked)
             return
@@ -525,6 +545,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
         declared_length: int | None = None,
     ) -> None:
+        self._left()  # answered: a client may send its next request once it has read this
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(declared_length or len(payload)))

@@ -47,6 +47,10 @@ GRANULARITIES = ("day", "hour", "quarterhour")
 REPORT_PARTS = 12
 
 
+#: what a report whose Consumption table would not fit a sheet can change
+_SHEET_ADVICE = "use --granularity hour or day, or fewer meters (--legal-entity ID, one at a time)"
+
+
 class Collector:
     """Fetches datasets through a service and records one provenance row per fetch."""
 
@@ -194,6 +198,12 @@ def collect_month(
     )
     meter_ids = sorted(meters.loc[meters["businessUnitId"].isin(chosen_bus), "id"].astype("str"))
 
+    if meter_ids:  # the Consumption table is a row per meter and interval: refused before
+        # its requests (only the meter list tells how many meters there are)
+        collector.service.check_fits_sheet(
+            VOLUMES, meterId=meter_ids, **span, granularity=granularity, type="actual",
+            what=f"Report {month.start:%Y-%m}, Consumption table", advice=_SHEET_ADVICE,
+        )  # fmt: skip
     one = legal_entities is not None and len(legal_entities) == 1
     le_filter = {"legalEntityId": legal_entities[0]} if one and legal_entities else {}
     invoices = fetch(INVOICES, **span, **le_filter)
