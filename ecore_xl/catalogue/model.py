@@ -93,7 +93,11 @@ class Filter:
     ``enum``) several values, asked for one by one; ``text`` is one value, commas included.
     ``values`` maps a canonical value to the API's spelling (``(("hour", "PT1H"),)``).
     ``setting``: the workbook settings cell that gives this filter (and every filter of this
-    name) its value in a refresh; ``choices``: the records that list its values."""
+    name) its value in a refresh; ``choices``: the records that list its values.
+    ``narrows``: the field the filter narrows, checked in every answer
+    (:mod:`ecore_xl.data.filter_check`): an id or enum filter's values there; the range's
+    ``from`` / ``to`` bound it (a period end, ``ends_period``, must end after ``from``: a
+    period overlapping the range is in it). None: not checked."""
 
     name: str
     type: FilterType = "text"
@@ -105,6 +109,7 @@ class Filter:
     values: ValueMap = ()
     setting: WorkbookSetting | None = None
     choices: Choices | None = None
+    narrows: str | None = None
     derived: bool = field(default=False, compare=False, repr=False)  # api_name from a rule
 
     @property

@@ -61,6 +61,7 @@ from urllib.parse import urlencode
 from ecore_xl.data import granularity as _granularity
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.encode import encode_request
+from ecore_xl.data.filter_check import check_answer
 from ecore_xl.data.filters import join_ids, normalise_filters, split_multi
 from ecore_xl.data.plan import (
     chunk_range,
@@ -419,6 +420,8 @@ class DataService:
             result.frames["long"] = join_parts(
                 ds, [p.frame for p in parts], lambda: result.records, tz=tz
             )
+        if "long" in result.frames:  # an answer outside the filters sent: never cached
+            check_answer(ds, norm, result.frames["long"], tz=tz, granularities=used.values())
         return result
 
     def _planned(self, ds: Dataset, values: dict[str, str]) -> _Planned:
