@@ -271,6 +271,29 @@ def test_wrong_units_say_so(tmp_path: Path) -> None:
         svc.fetch("volumes", meterId=_ids(srv), **{"from": "2026-02-01", "to": "2026-02-02"})
 
 
+def test_a_unit_field_no_record_has_needs_an_api_unit(
+    servers: dict[str, MockServer], services: dict[str, DataService], tmp_path: Path
+) -> None:
+    """bare says kWh nowhere: its file declares api_unit; without it the kWh were shown as MWh."""
+    kw = {"meterId": "MTR-0002", "from": "2026-02-01", "to": "2026-02-02", "granularity": "day"}
+    declared = services["bare"].fetch("volumes", **kw)
+    ecore = services["ecore"].fetch("volumes", **kw)
+    _assert_same("bare", "volumes", ecore, declared)  # with api_unit: converted, said MWh
+    cut = json.loads((CATALOGUES / "bare.json").read_text())
+    fields = cut["datasets"]["volumes"]["fields"]
+    cut["datasets"]["volumes"]["fields"] = [f for f in fields if f["name"] != "value"]
+    with (
+        DataService(settings_for(servers["bare"], catalogue=_write(tmp_path, cut))) as svc,
+        pytest.raises(UnexpectedResponseError) as info,
+    ):
+        svc.fetch("volumes", **kw)
+    text = str(info.value)
+    assert text.startswith("volumes: no record has 'unit', the field that says the unit of value")
+    assert "datasets.volumes.fields[value].api_unit" in text and "unit_field" in text
+    with DataService(settings_for(servers["bare"], catalogue=_write(tmp_path, cut))) as svc:
+        assert len(svc.fetch("meters")) > 0  # the other datasets still read
+
+
 def test_an_unknown_id_is_not_found_in_every_dialect(servers: dict[str, MockServer]) -> None:
     for name, srv in servers.items():
         with _service(srv, name) as svc, pytest.raises(EcoreError) as info:

@@ -62,9 +62,10 @@ class Field:
     (a renamed field keeps its column, so workbooks and report templates keep working).
     ``unit`` is the column's canonical unit (``MWh``, ``MW``, ``EUR``, ``EUR/MWh``); the API's
     unit is read from ``unit_field`` (a field of the record, or of its parent series), else
-    ``api_unit``, else it is ``unit``. ``ends_period``: the field ends a period (``deliveryEnd``),
-    exclusive in the product, whatever the dialect's ``period_ends``. ``values``: the API's
-    spelling of some values (``(("active", "ACTIVE"),)``: canonical, API).
+    ``api_unit``, else it is ``unit`` (a ``unit_field`` that no record has, without an
+    ``api_unit``, is an error: the unit is unknown). ``ends_period``: the field ends a period
+    (``deliveryEnd``), exclusive in the product, whatever the dialect's ``period_ends``.
+    ``values``: the API's spelling of some values (``(("active", "ACTIVE"),)``: canonical, API).
     """
 
     name: str
