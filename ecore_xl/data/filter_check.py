@@ -29,14 +29,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pandas as pd
 
 from ecore_xl.data.encode import range_names
 from ecore_xl.data.filters import parse_date_value, split_multi
 from ecore_xl.errors import UnexpectedResponseError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ecore_xl.catalogue import Dataset, Filter
 
 __all__ = ["Breach", "breaches", "check_answer", "slack"]
@@ -117,11 +116,11 @@ def _other_values(ds: Dataset, f: Filter, value: str, column: pd.Series) -> Brea
     spelled = dict(field.values) if field else {}
     asked = split_multi(value)
     wanted = {w.casefold() for v in asked for w in (v, f.api_value(v), spelled.get(v, v))}
-    texts = column.map(_text, na_action="ignore")
-    rows = (texts.notna() & ~texts.str.casefold().isin(wanted)).to_numpy(dtype=bool)
-    if not rows.any():
+    other = [v for v in pd.unique(column.dropna()) if _text(v).casefold() not in wanted]
+    if not other:  # the distinct values only (a few meters), not every row of a year
         return None
-    seen = tuple(str(v)[:40] for v in dict.fromkeys(texts[rows].tolist()))[:_SHOWN]
+    rows = column.isin(other).to_numpy(dtype=bool)
+    seen = tuple(_text(v)[:40] for v in other[:_SHOWN])
     return Breach(f, str(f.narrows), rows, int(rows.sum()), seen)
 
 
@@ -168,8 +167,6 @@ def _outside(column: pd.Series, bound: pd.Timestamp, *, ends: bool, is_end: bool
 def _bound(value: dt.date | dt.datetime, column: pd.Series, tz: str) -> pd.Timestamp | None:
     """The bound as the column holds times: UTC instants (a timestamp), naive local ones (a
     date); None for a column of neither."""
-    import pandas as pd
-
     zone = ZoneInfo(tz)
     if isinstance(value, dt.datetime):
         moment = value

@@ -62,7 +62,6 @@ from urllib.parse import urlencode
 from ecore_xl.data import granularity as _granularity
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.encode import encode_request
-from ecore_xl.data.filter_check import check_answer
 from ecore_xl.data.filters import join_ids, normalise_filters, split_multi
 from ecore_xl.data.plan import (
     chunk_range,
@@ -392,6 +391,7 @@ class DataService:
         settings = self.settings
         tz = settings.timezone
         norm = self._with_parent_ids(ds, norm, refresh)
+        from ecore_xl.data.filter_check import check_answer
         from ecore_xl.data.frames import join_parts  # pandas, before the workers need it
 
         rule = ds.granularity
