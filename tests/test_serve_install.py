@@ -5,6 +5,9 @@ refusals of a team server without its certificate or on plain HTTP."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -26,6 +29,27 @@ def test_make_cert_writes_the_certificate_and_a_private_token(ecore_home: Path) 
                                                    "ecore-localhost-ca.pem", "token"}  # fmt: skip
     token = (folder / "token").read_text()
     assert token not in result.output and (folder / "token").stat().st_mode & 0o077 == 0
+    if os.name != "nt":  # the key's folder and the config folder: nobody else may list them
+        assert folder.stat().st_mode & 0o077 == 0
+        assert ecore_home.stat().st_mode & 0o077 == 0
+
+
+def test_serve_on_a_busy_port_is_one_line_with_exit_2(ecore_home: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "ecore_xl", "serve", "--mock", "--http", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"Port {port} on 127.0.0.1 is in use" in lines[0], lines[0]
+    assert "'ecore-xl serve'" in lines[0] and f"--port {port + 1}" in lines[0]
 
 
 def test_the_manifest_command_writes_a_valid_manifest_for_the_url(tmp_path: Path) -> None:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import errno
-
 import click
 
-from ecore_xl.errors import UsageError
+from ecore_xl.cli.ports import port_refused
 from ecore_xl.mock.dialect import DIALECTS, ENERGY_UNITS, ENVELOPES, PAGING_STYLES
 
 __all__ = ["mock"]
-
-_IN_USE = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
 
 _DIALECT_LIST = "\n".join(f"  {name:<6} {d.description}" for name, d in DIALECTS.items())
 _EPILOG = (
@@ -156,11 +152,7 @@ def mock(
     try:
         server.start()
     except OSError as exc:  # in use (EADDRINUSE), or reserved on Windows (WSAEACCES)
-        busy = "is in use" if exc.errno in _IN_USE else f"cannot be opened ({exc.strerror or exc})"
-        raise UsageError(
-            f"Port {port} on 127.0.0.1 {busy}: another 'ecore-xl mock' may be running; stop it, "
-            f"or choose another port with --port {port + 1}."
-        ) from None
+        raise port_refused(exc, "127.0.0.1", port, "ecore-xl mock") from None
     env = server.env()
     catalogue = catalogue_file(dialect)
     if catalogue is not None:  # the declarations that make the product read this dialect

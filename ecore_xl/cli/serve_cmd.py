@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ecore_xl.cli.ports import port_refused
 from ecore_xl.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -198,7 +199,12 @@ def _run(options: ServeOptions, *, mock: bool, profile: str | None) -> None:
     service = DataService(settings)
     set_service(service)  # one data service per backend: the ribbon's helpers use it too
     backend = Backend(service, options)
-    sock = bind(options.host, options.port)
+    try:
+        sock = bind(options.host, options.port)
+    except OSError as exc:
+        if server is not None:
+            server.stop()
+        raise port_refused(exc, options.host, options.port, "ecore-xl serve") from None
     click.echo(f"eCore backend on {options.url} (add-in: {options.url}/addin/taskpane.html, "
                f"manifest: {options.url}/addin/manifest.xml); Ctrl-C stops it.")  # fmt: skip
     try:

@@ -130,7 +130,7 @@ def make_certificate(files: CertFiles, *, now: dt.datetime | None = None) -> Cer
         )
         .sign(ca_key, hashes.SHA256())
     )
-    files.folder.mkdir(parents=True, exist_ok=True)
+    _private_folders(files.folder)
     pem = serialization.Encoding.PEM
     key_pem = key.private_bytes(
         pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -172,3 +172,11 @@ def trust_commands(
     if remove:
         return [["certutil", "-d", nssdb, "-D", "-n", CA_NAME]]
     return [["certutil", "-d", nssdb, "-A", "-t", "C,,", "-n", CA_NAME, "-i", str(ca)]]
+
+
+def _private_folders(folder: Path) -> None:
+    """``folder`` and its parent (the config folder) with mode 0700: the key and token live here."""
+    from ecore_xl.atomic import make_private_dir
+
+    make_private_dir(folder.parent, tighten=True)
+    make_private_dir(folder, tighten=True)

@@ -112,10 +112,10 @@ def load_token(path: Path, *, create: bool = True) -> str:
         text = ""
     if len(text) >= 16:
         return text
-    from ecore_xl.atomic import atomic_write_bytes
+    from ecore_xl.atomic import atomic_write_bytes, make_private_dir
 
     token = secrets.token_urlsafe(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent, tighten=True)
     atomic_write_bytes(path, token.encode("ascii"))
     path.chmod(0o600)
     return token
