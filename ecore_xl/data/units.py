@@ -79,7 +79,7 @@ def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
         if values.dtype.kind not in "fiu" and str(values.dtype) not in ("Int64", "Float64"):
             continue  # an all-null column the catalogue declares, or text kept as sent
         said = columns.get(f.unit_field) if f.unit_field else None
-        factors, unsaid = _factors(ds, f, said)
+        factors, unsaid = _factors(ds, f, values, said)
         if factors is not None:
             columns[f.name] = _scaled(values, factors)
         if f.unit_field and said is not None and (factors is not None or unsaid):
@@ -88,11 +88,14 @@ def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
         columns[name] = pd.Series([unit] * rows, dtype=_TEXT)
 
 
-def _factors(ds: Dataset, f: Field, said: pd.Series | None) -> tuple[Any, bool]:
+def _factors(
+    ds: Dataset, f: Field, values: pd.Series, said: pd.Series | None
+) -> tuple[Any, bool]:
     """(None: nothing to do, a Fraction for every row, or a per-row Series of Fractions;
     whether some rows do not say their unit)."""
     default = f.api_unit or f.unit or ""
-    if f.unit_field and not f.api_unit and (said is None or not said.notna().any()):
+    unknown = f.unit_field and not f.api_unit and (said is None or not said.notna().any())
+    if unknown and values.notna().any():  # values whose unit nothing says
         raise UnexpectedResponseError(
             f"{ds.name}: no record has {f.unit_field!r}, the field that says the unit of "
             f"{f.name} (unit_field), and the catalogue declares no api_unit: declare the unit "
