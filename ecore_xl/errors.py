@@ -205,7 +205,12 @@ class RateLimitError(ApiError):
 
 
 class NotFoundError(ApiError):
-    """The route or the record does not exist."""
+    """The route or the record does not exist; ``route`` says it was the route (the gateway's
+    ``Resource not found``), not an unknown id."""
+
+    def __init__(self, message: str, *, route: bool = False, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.route = route
 
 
 class BadRequestError(ApiError):

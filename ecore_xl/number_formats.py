@@ -7,6 +7,7 @@ __all__ = ["NUMBER_FORMATS", "number_format"]
 
 NUMBER_FORMATS: dict[str, str] = {
     "mwh": "#,##0.000",
+    "mwh1": "#,##0.0",  # a Summary figure: MWh to one decimal
     "mw": "#,##0.000",
     "eur": '#,##0.00 "€"',
     "eur0": '#,##0 "€"',
@@ -19,6 +20,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "datetime": "yyyy-mm-dd hh:mm",
     "month": "mmm yyyy",
     "int": "#,##0",
+    "year": "0",  # a year as a number: 2027, not 2,027
     "text": "@",
     "general": "General",
 }

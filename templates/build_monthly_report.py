@@ -41,8 +41,16 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ecore_xl.report.figures import FIGURES
-from ecore_xl.report.schema import FLAG_TEXT, FMT, THRESHOLD_NAME, ReportTable, table_spec
+from ecore_xl.report.schema import (
+    COMMODITIES,
+    FLAG_TEXT,
+    FMT,
+    OVER_HEDGED_TEXT,
+    THRESHOLD_NAME,
+    ReportTable,
+    table_spec,
+)
+from ecore_xl.report.summary import FIGURES
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUTS = (
@@ -174,8 +182,18 @@ def tidy_axes(chart: BarChart | LineChart) -> None:
 # ---- sheets ----------------------------------------------------------------------------------
 
 
+#: Summary columns: label, one per commodity, the total, how it is computed
+SUMMARY_COLUMNS = ("Figure", *(c.title() for c in COMMODITIES), "Total", "How it is computed")
+SUMMARY_WIDTHS = (30, 15, 15, 15, 56)
+#: the Summary's click table (it grows down into the rows left free for it) and the charts
+CLICKS_ROW = 19
+CHARTS_ROW = 26  # 0-based row of the first charts' top edge
+SUMMARY_LAST_ROW = 63
+
+
 def build_summary(ws: Worksheet) -> dict[str, str]:
-    """The figures (each a formula over the filled tables, each a named cell); returns names."""
+    """The figures per commodity (each a formula over the filled tables, each a named cell),
+    the flag threshold, the click table; returns the defined names."""
     ws["A1"] = "Monthly energy report · {{month_name}}"
     ws["A1"].font = TITLE
     ws["A2"] = "{{legal_entity}}"
@@ -186,86 +204,55 @@ def build_summary(ws: Worksheet) -> dict[str, str]:
     ws["B3"].number_format = "mmmm yyyy"
     ws["B3"].alignment = Alignment(horizontal="left")
     ws.sheet_view.showGridLines = False
-    ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 18
-    ws.column_dimensions["C"].width = 62
-    for col, text in zip("ABC", ("Figure", "Value", "How it is computed"), strict=True):
-        cell = ws[f"{col}5"]
-        cell.value = text
+    for i, (text, width) in enumerate(zip(SUMMARY_COLUMNS, SUMMARY_WIDTHS, strict=True), 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+        cell = ws.cell(5, i, text)
         cell.font = LABEL
         cell.fill = HEAD_FILL
         cell.border = Border(bottom=THIN)
+        if 1 < i < len(SUMMARY_COLUMNS):
+            cell.alignment = Alignment(horizontal="right")
+        elif i == len(SUMMARY_COLUMNS):
+            cell.alignment = Alignment(indent=1)
 
-    in_month = "tblPositions[Month],ReportMonth"
-    formulas = {
-        "consumption_mwh": (
-            "=SUM(tblConsumption[MWh])",
-            FMT["mwh"],
-            "sum of metered MWh on Consumption (all meters, all days)",
-        ),
-        "cost_eur": ("=SUM(tblCosts[EUR])", FMT["eur"], "sum of invoice lines on Costs (net)"),
-        "avg_cost_eur_per_mwh": (
-            '=IF(ConsumptionMWh=0,"n/a",CostEUR/ConsumptionMWh)',
-            FMT["price"],
-            "cost ÷ consumption",
-        ),
-        "hedge_ratio": (
-            f'=IF(SUMIFS(tblPositions[Forecast MWh],{in_month})=0,"n/a",'
-            f"SUMIFS(tblPositions[Hedged MWh],{in_month})/"
-            f"SUMIFS(tblPositions[Forecast MWh],{in_month}))",
-            FMT["pct"],
-            "hedged ÷ forecast MWh of the month, all portfolios (Hedging)",
-        ),
-        "open_volume_mwh": (
-            f"=SUMIFS(tblPositions[Open MWh],{in_month})",
-            FMT["mwh"],
-            "forecast − hedged MWh of the month, all portfolios (Hedging)",
-        ),
-        "avg_click_price_eur_per_mwh": (
-            '=IF(SUM(tblClicks[MWh])=0,"n/a",'
-            "SUMPRODUCT(tblClicks[MWh],tblClicks[EUR/MWh])/SUM(tblClicks[MWh]))",
-            FMT["price"],
-            "MWh-weighted price of the clicks executed in the month (Hedging)",
-        ),
-        "invoice_count": (
-            "=COUNTA(tblInvoices[Invoice])",
-            FMT["int"],
-            "invoices whose billing period starts in the month (Invoices)",
-        ),
-        "flagged_invoices": (
-            f'=COUNTIF(tblInvoices[Flag],"{FLAG_TEXT}")',
-            FMT["int"],
-            "invoiced consumption off the metered volume by more than the threshold",
-        ),
-    }
     names: dict[str, str] = {"ReportMonth": "$B$3"}
-    for i, (key, (label, name)) in enumerate(FIGURES.items()):
+    how_col = len(SUMMARY_COLUMNS)
+    for i, figure in enumerate(FIGURES):
         row = 6 + i
-        formula, fmt, how = formulas[key]
-        ws.cell(row, 1, label).font = LABEL
-        value = ws.cell(row, 2, formula)
-        value.number_format = fmt
-        value.font = Font(name="Calibri", size=12, bold=True, color=NAVY)
-        ws.cell(row, 3, how).font = NOTE
-        names[name] = f"$B${row}"
-        for col in (1, 2, 3):
+        ws.cell(row, 1, figure.label).font = LABEL
+        for j, commodity in enumerate((*COMMODITIES, None)):
+            col = 2 + j
+            if commodity is None and not figure.total:
+                continue
+            value = ws.cell(row, col, figure.formula(commodity))
+            value.number_format = figure.fmt
+            value.font = Font(name="Calibri", size=12, bold=True, color=NAVY)
+            names[figure.name_of(commodity)] = f"${get_column_letter(col)}${row}"
+        how = ws.cell(row, how_col, figure.how)
+        how.font = NOTE
+        how.alignment = Alignment(indent=1)
+        for col in range(1, how_col + 1):
             ws.cell(row, col).border = Border(bottom=Side(style="hair", color="BFBFBF"))
     row = 6 + len(FIGURES)
     ws.cell(row, 1, "Flag threshold").font = LABEL
     threshold = ws.cell(row, 2, "{{threshold}}")
     threshold.number_format = FMT["pct"]
-    ws.cell(row, 3, "change it to re-flag the invoices (Invoices, column Flag)").font = NOTE
+    note = ws.cell(row, how_col, "change it to re-flag the invoices (Invoices, column Flag)")
+    note.font = NOTE
+    note.alignment = Alignment(indent=1)
     names[THRESHOLD_NAME] = f"$B${row}"
-    ws.cell(
-        row + 1, 1, "Generated {{generated_at}} from {{source}} · ecore_xl {{version}}"
-    ).font = NOTE
+    ws.cell(row + 1, 1, "Generated {{generated_at}} · ecore_xl {{version}}").font = NOTE
+    ws.cell(row + 2, 1, "Data: {{source}}").font = NOTE
+    ws.cell(CLICKS_ROW - 1, 1, "Clicks executed in {{month_name}}, per commodity and delivery "
+            "year").font = SUBTITLE  # fmt: skip
+    add_table(ws, table_spec("click_prices"), (CLICKS_ROW, 1))  # type: ignore[arg-type]
     for name, ref in names.items():
         ws.parent.defined_names[name] = DefinedName(
             name, attr_text=f"{quote_sheetname(ws.title)}!{ref}"
         )
     print_setup(ws, landscape=False, title_row=None)
     ws.page_setup.fitToHeight = 1
-    ws.print_area = "A1:C53"
+    ws.print_area = f"A1:{get_column_letter(how_col)}{SUMMARY_LAST_ROW}"
     return names
 
 
@@ -284,7 +271,7 @@ def build_consumption(ws: Worksheet) -> tuple[dict[str, str], dict[str, str]]:
 def build_costs(ws: Worksheet) -> dict[str, str]:
     sheet_head(ws, "Costs", "Invoice lines of the month's invoices; right: cost per component.")
     add_table(ws, table_spec("costs"), (5, 1))  # type: ignore[arg-type]
-    by_component = add_table(ws, table_spec("cost_components"), (5, 11))  # type: ignore[arg-type]
+    by_component = add_table(ws, table_spec("cost_components"), (5, 12))  # type: ignore[arg-type]
     print_setup(ws, landscape=True, title_row=5)
     return by_component
 
@@ -293,16 +280,19 @@ def build_hedging(ws: Worksheet) -> dict[str, str]:
     sheet_head(
         ws,
         "Hedging",
-        "Positions summed per month (top), per portfolio (below) and the clicks executed in "
-        "the month (right).",
+        "Positions per commodity and month (top), per portfolio (below; over-hedged months "
+        "red) and the clicks executed in the month (right).",
     )
     months = add_table(ws, table_spec("hedge_months"), (5, 1))  # type: ignore[arg-type]
     ws["A20"] = "Positions per portfolio and month"
     ws["A20"].font = SUBTITLE
-    add_table(ws, table_spec("positions"), (21, 1))  # type: ignore[arg-type]
-    ws["K4"] = "Clicks executed in {{month_name}}"
-    ws["K4"].font = SUBTITLE
-    add_table(ws, table_spec("clicks"), (5, 11))  # type: ignore[arg-type]
+    positions = add_table(ws, table_spec("positions"), (21, 1))  # type: ignore[arg-type]
+    last = max(positions.values(), key=lambda s: (len(s), s))
+    rule = FormulaRule(formula=[f'${positions["Flag"]}22="{OVER_HEDGED_TEXT}"'], fill=FLAG_FILL)
+    ws.conditional_formatting.add(f"A22:{last}22", rule)
+    ws["L4"] = "Clicks executed in {{month_name}}"
+    ws["L4"].font = SUBTITLE
+    add_table(ws, table_spec("clicks"), (5, 12))  # type: ignore[arg-type]
     print_setup(ws, landscape=True, title_row=None)
     return months
 
@@ -359,57 +349,22 @@ def build_provenance(ws: Worksheet) -> None:
 # ---- charts ----------------------------------------------------------------------------------
 
 
-def add_charts(
-    summary: Worksheet,
-    consumption: Worksheet,
-    daily: dict[str, str],
-    costs: Worksheet,
-    by_component: dict[str, str],
-    hedging: Worksheet,
-    months: dict[str, str],
-) -> None:
-    """Three charts on Summary; their series point at the first data row of a table and are
-    stretched to the filled rows when the report is made."""
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = chart_title("Daily consumption (MWh)")
-    chart.style = 10
-    chart.series.append(series(consumption, daily, "MWh", "Day", text=False))
-    chart.x_axis.number_format = "dd"
-    chart.y_axis.number_format = "#,##0"
-    chart.legend = None
-    chart.gapWidth = 40
-    tidy_axes(chart)
-    place(summary, chart, (0, 16), (3, 33))
-
-    cost = BarChart()
-    cost.type = "bar"
-    cost.title = chart_title("Cost by component (EUR)")
-    cost.style = 10
-    cost.series.append(series(costs, by_component, "EUR", "Component", text=True))
-    cost.x_axis.scaling.orientation = "maxMin"  # first component on top
-    cost.legend = None
-    cost.dataLabels = DataLabelList(
-        showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
-    )
-    tidy_axes(cost)
-    cost.y_axis.delete = True  # the data labels carry the values
-    cost.y_axis.majorGridlines = None
-    place(summary, cost, (0, 34), (2, 52))
-
+def hedge_chart(hedging: Worksheet, months: dict[str, str], commodity: str) -> BarChart:
+    """Hedged and open MWh of a commodity stacked per month, its hedge ratio as a line."""
+    name = commodity.title()
     bars = BarChart()
     bars.type = "col"
     bars.grouping = "stacked"
     bars.overlap = 100
-    bars.title = chart_title("Hedged / open MWh and hedge ratio")
+    bars.title = chart_title(f"{name}: hedged / open MWh and hedge ratio")
     bars.style = 10
-    for header in ("Hedged MWh", "Open MWh"):
-        bars.series.append(series(hedging, months, header, "Month", text=False))
-    bars.x_axis.number_format = "mmm"
+    for what in ("hedged", "open"):
+        bars.series.append(series(hedging, months, f"{name} {what} MWh", "Month", text=False))
+    bars.x_axis.number_format = "mmm yyyy"
     bars.y_axis.title = "MWh"
     bars.y_axis.number_format = "#,##0"
     line = LineChart()
-    line.series.append(series(hedging, months, "Hedge ratio", "Month", text=False))
+    line.series.append(series(hedging, months, f"{name} hedge ratio", "Month", text=False))
     line.series[0].smooth = False  # a smoothed line would show ratios that are not there
     line.y_axis.axId = 200
     line.y_axis.title = "Hedge ratio"
@@ -421,7 +376,58 @@ def add_charts(
     tidy_axes(bars)
     bars += line
     bars.legend.position = "b"
-    place(summary, bars, (2, 34), (3, 52))
+    return bars
+
+
+def add_charts(
+    summary: Worksheet,
+    consumption: Worksheet,
+    daily: dict[str, str],
+    costs: Worksheet,
+    by_component: dict[str, str],
+    hedging: Worksheet,
+    months: dict[str, str],
+) -> None:
+    """Four charts on Summary, each commodity its own series (never one blended bar); their
+    series point at the first data row of a table and are stretched to the filled rows."""
+    top, mid, bottom = CHARTS_ROW, CHARTS_ROW + 18, SUMMARY_LAST_ROW
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = chart_title("Daily consumption (MWh)")
+    chart.style = 10
+    for commodity in COMMODITIES:
+        chart.series.append(
+            series(consumption, daily, f"{commodity.title()} MWh", "Day", text=False)
+        )
+    chart.x_axis.number_format = "dd mmm yyyy"
+    chart.y_axis.number_format = "#,##0"
+    chart.legend.position = "b"
+    chart.gapWidth = 40
+    tidy_axes(chart)
+    place(summary, chart, (0, top), (3, mid))
+
+    cost = BarChart()
+    cost.type = "bar"
+    cost.title = chart_title("Cost by component (EUR)")
+    cost.style = 10
+    for commodity in COMMODITIES:
+        cost.series.append(
+            series(costs, by_component, f"{commodity.title()} EUR", "Component", text=True)
+        )
+    cost.x_axis.scaling.orientation = "maxMin"  # first component on top
+    cost.legend.position = "b"
+    cost.dataLabels = DataLabelList(
+        showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
+    )
+    cost.dataLabels.numFmt = "#,##0"
+    tidy_axes(cost)
+    cost.y_axis.delete = True  # the data labels carry the values
+    cost.y_axis.majorGridlines = None
+    place(summary, cost, (3, top), (5, mid))
+
+    for i, commodity in enumerate(COMMODITIES[:2]):
+        cols = ((0, 3), (3, 5))[i]
+        place(summary, hedge_chart(hedging, months, commodity), (cols[0], mid), (cols[1], bottom))
 
 
 # ---- the workbook ----------------------------------------------------------------------------

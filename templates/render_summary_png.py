@@ -1,43 +1,37 @@
-"""Render ``docs/summary.png``: the Summary page of a demo-size report, as LibreOffice prints it.
+"""Render ``docs/summary.png``: the Summary page of the report ``ecore-xl demo`` makes, as
+LibreOffice prints it.
 
-    python templates/render_summary_png.py [--month 2026-10] [--meters 12] [--out docs/summary.png]
+    python templates/render_summary_png.py [--month 2026-11] [--meters 12] [--out docs/summary.png]
 
-Steps: the embedded mock API (seed 42) → ``build_report`` → LibreOffice headless → PDF →
-``pdftoppm`` (poppler-utils) → PNG of page 1 (the Summary sheet comes first).
+Steps: :func:`~ecore_xl.cli.demo_cmd.run_demo` (the demo itself: its mock, its default month, the
+last complete one) → LibreOffice headless → PDF → ``pdftoppm`` (poppler-utils) → PNG of page 1
+(the Summary sheet comes first).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from ecore_xl.config import Settings
-from ecore_xl.data import DataService
-from ecore_xl.mock import MockServer
-from ecore_xl.report import build_report
+from ecore_xl.cli.demo_cmd import run_demo
 from ecore_xl.report.soffice import to_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 CROP = 0.74  # share of the page height kept: the Summary's figures and charts
 
 
-def render(month: str, meters: int, out: Path, dpi: int) -> Path:
-    """Build the report, print it, and write page 1 as a PNG to ``out``."""
+def render(month: str | None, meters: int, out: Path, dpi: int) -> Path:
+    """Run the demo, print its report, and write page 1 as a PNG to ``out``."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise SystemExit("pdftoppm is missing: apt-get install -y poppler-utils")
-    with (
-        tempfile.TemporaryDirectory(prefix="ecore-summary-") as tmp,
-        MockServer(seed=42, meters=meters, years=(2025, 2026), as_of=dt.date(2026, 11, 26)) as srv,
-    ):
+    with tempfile.TemporaryDirectory(prefix="ecore-summary-") as tmp:
         work = Path(tmp)
-        service = DataService(Settings.load(use_file=False, use_keyring=False, environ=srv.env()))
-        report = build_report(month, out=work / "report.xlsx", service=service).paths[0]
+        report = run_demo(work / "demo", meters=meters, month=month)["report"].paths[0]
         pdf = to_pdf(report, work, timeout=180)
         width, height = round(8.27 * dpi), round(11.69 * dpi * CROP)  # A4, blank foot cut off
         command = [pdftoppm, "-f", "1", "-l", "1", "-r", str(dpi), "-png", "-singlefile"]
@@ -50,7 +44,7 @@ def render(month: str, meters: int, out: Path, dpi: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--month", default="2026-10")
+    parser.add_argument("--month", default=None, help="default: the demo's (last complete month)")
     parser.add_argument("--meters", type=int, default=12)  # ecore-xl demo's size
     parser.add_argument("--dpi", type=int, default=110)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "summary.png")

@@ -126,3 +126,10 @@ def soffice_missing() -> bool:
     if os.environ.get("CI"):
         return False
     return shutil.which("soffice") is None and not Path("/usr/bin/soffice").exists()
+
+
+def pdftotext_missing() -> bool:
+    """True where poppler-utils' ``pdftotext`` is absent *and* this is not CI (as above)."""
+    import shutil
+
+    return not os.environ.get("CI") and shutil.which("pdftotext") is None

@@ -105,9 +105,39 @@ class FakeRangeImpl:
     max_cells_per_write = None
 
 
+#: Excel's width of a column nobody sized (characters)
+DEFAULT_COLUMN_WIDTH = 8.43
+
+
 class FakeColumns:
+    """``range.columns``: AutoFit sets each column to its widest cell *of the range* (as Excel's
+    ``Range.Columns.AutoFit`` does), text by its length, numbers and dates by 10 characters."""
+
+    def __init__(self, rng: FakeRange) -> None:
+        self._rng = rng
+
     def autofit(self) -> None:
-        pass
+        rng = self._rng
+        for c in range(rng.c1, rng.c2 + 1):
+            shown = [rng.sheet.values.get((r, c)) for r in range(rng.r1, rng.r2 + 1)]
+            sizes = [len(v) if isinstance(v, str) else 10 for v in shown if v not in (None, "")]
+            rng.sheet.widths[c] = float(max(sizes)) + 1 if sizes else DEFAULT_COLUMN_WIDTH
+            rng.sheet.autofitted.append(rng.address)
+
+
+class FakeFont:
+    """``range.font``: what is set lands in the sheet's ``styles`` per cell."""
+
+    def __init__(self, rng: FakeRange) -> None:
+        object.__setattr__(self, "_rng", rng)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        for key in self._rng.cells():
+            self._rng.sheet.styles.setdefault(key, {})[f"font.{name}"] = value
+
+    def __getattr__(self, name: str) -> Any:
+        key = (self._rng.r1, self._rng.c1)
+        return self._rng.sheet.styles.get(key, {}).get(f"font.{name}")
 
 
 class FakeRange:
@@ -117,7 +147,7 @@ class FakeRange:
         self._options = options
         self.impl = FakeRangeImpl()
         self.api = types.SimpleNamespace(Validation=types.SimpleNamespace(ShowError=True))
-        self.columns = FakeColumns()
+        self.columns = FakeColumns(self)
 
     # geometry
     @property
@@ -249,6 +279,31 @@ class FakeRange:
     def data_validation(self) -> FakeValidation:
         return FakeValidation(self)
 
+    @property
+    def font(self) -> FakeFont:
+        return FakeFont(self)
+
+    @property
+    def column_width(self) -> float | None:
+        """The columns' width; None when they differ (as xlwings says)."""
+        columns = range(self.c1, self.c2 + 1)
+        widths = {self.sheet.widths.get(c, DEFAULT_COLUMN_WIDTH) for c in columns}
+        return widths.pop() if len(widths) == 1 else None
+
+    @column_width.setter
+    def column_width(self, value: float) -> None:
+        for c in range(self.c1, self.c2 + 1):
+            self.sheet.widths[c] = float(value)
+
+    @property
+    def color(self) -> Any:
+        return self.sheet.styles.get((self.r1, self.c1), {}).get("fill")
+
+    @color.setter
+    def color(self, value: Any) -> None:
+        for key in self.cells():
+            self.sheet.styles.setdefault(key, {})["fill"] = value
+
     def clear_contents(self) -> None:
         for key in self.cells():
             self.sheet.values.pop(key, None)
@@ -295,6 +350,9 @@ class FakeSheet:
         self.values: dict[tuple[int, int], Any] = {}
         self.formulas: dict[tuple[int, int], str] = {}
         self.formats: dict[tuple[int, int], str] = {}
+        self.styles: dict[tuple[int, int], dict[str, Any]] = {}
+        self.widths: dict[int, float] = {}  # column -> width in characters
+        self.autofitted: list[str] = []
         self.validations: dict[str, Any] = {}
         self.tables = FakeTables(self)
         self.visible = True

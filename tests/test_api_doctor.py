@@ -14,7 +14,7 @@ def _lines(output: str) -> dict[str, str]:
     """step name -> 'OK ...' / 'FAIL ...'."""
     steps = {}
     for line in output.splitlines():
-        m = re.match(r"\[\d/6\] (\S+(?: \S+)?)\s+(OK|FAIL)\s+(.*)", line)
+        m = re.match(r"\[\d/7\] (\S+(?: \S+)?)\s+(OK|FAIL)\s+(.*)", line)
         if m:
             steps[m.group(1)] = f"{m.group(2)} {m.group(3)}"
     return steps
@@ -32,11 +32,14 @@ def test_all_steps_ok_against_the_mock() -> None:
         "token",
         "subscription key",
         "data",
+        "catalogue",
     ]
     assert all(v.startswith("OK") for v in steps.values())
     assert "API host 127.0.0.1" in steps["proxy"] and "direct" in steps["proxy"]
     assert "TCP 127.0.0.1" in steps["connectivity"]
     assert re.search(r"GET /meters: 3 records", steps["data"])
+    assert steps["catalogue"].startswith("OK meters as the catalogue says (")
+    assert "'ecore-xl catalogue probe' checks every dataset" in steps["catalogue"]
     assert srv.client_secret not in result.output and srv.primary_key not in result.output
 
 
@@ -49,7 +52,7 @@ def test_wrong_client_secret_fails_the_token_step_with_the_b2c_reason() -> None:
     steps = _lines(result.output)
     assert steps["token"].startswith("FAIL The client secret is wrong")
     assert "AADB2C90081" in steps["token"]
-    assert "subscription key" not in steps and "2 later steps skipped" in result.output
+    assert "subscription key" not in steps and "3 later steps skipped" in result.output
     assert "definitely-wrong-secret" not in result.output
 
 

@@ -107,7 +107,7 @@ def test_threshold_reads_percent_with_or_without_sign(
     out = tmp_path / "r.xlsx"
     result = run(srv, "report", "--month", "2026-09", "--threshold", given, "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert ("Flagged: " in result.output) is flagged
+    assert ("Flagged invoices: " in result.output) is flagged
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,8 @@ def test_demo_writes_workbook_report_and_snapshots_that_work_offline(tmp_path: P
     workbook = out / "ecore-demo.xlsx"
     report = out / "monthly-report-2026-10.xlsx"
     assert str(workbook) in result.output and str(report) in result.output
-    assert "2026-10: consumption" in result.output
+    assert "2026-10, as the report's Summary shows it:" in result.output
+    assert "  Consumption (MWh)" in result.output
 
     book = openpyxl.load_workbook(workbook)
     assert {"eCore", "Contracts", "Volumes", "Invoices"} <= set(book.sheetnames)
@@ -56,6 +57,29 @@ def test_demo_writes_workbook_report_and_snapshots_that_work_offline(tmp_path: P
     assert [[c.value for c in r] for r in first.iter_rows()] == [
         [c.value for c in r] for r in second.iter_rows()
     ]
+
+
+def test_the_demo_month_shows_a_flagged_invoice_and_an_over_hedged_month(tmp_path: Path) -> None:
+    """The month the demo reports on (the last complete one, whatever today is) holds the mock's
+    deliberate discrepancy and over-hedge: the report flags both, and the demo says so."""
+    from ecore_xl.cli.demo_cmd import today_local
+
+    month = last_complete_month(today_local())
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo"), "--meters", "4"])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "demo" / f"monthly-report-{month}.xlsx"
+    assert report.is_file()
+    lines = result.output.splitlines()
+    flagged = next(line for line in lines if line.startswith("  Flagged invoices: "))
+    over = next(line for line in lines if line.startswith("  Over-hedged: "))
+    assert f") {month}" in over  # one over-hedged portfolio month is the demo month itself
+    summary = openpyxl.load_workbook(report, data_only=True)["Summary"]
+    names = {row[0].value: [c.value for c in row[1:4]] for row in summary.iter_rows(min_row=6)}
+    assert names["Flagged invoices"][2] == len(flagged.split(":")[1].split(",")) >= 1
+    assert names["Over-hedged months"][2] >= 1
+    invoices = openpyxl.load_workbook(report, data_only=True)["Invoices"]
+    flags = [c.value for c in invoices["O"][5:]]
+    assert "CHECK" in flags
 
 
 def test_the_printed_offline_commands_run_as_printed(

@@ -20,10 +20,10 @@ from click.testing import CliRunner
 
 from ecore_xl.api import EcoreClient
 from ecore_xl.catalogue import write_catalogue_file
+from ecore_xl.catalogue.postman import import_collection, read_collection, to_overrides
 from ecore_xl.cli import cli
 from ecore_xl.data import DataService, reset_service
 from ecore_xl.mock import MockServer
-from ecore_xl.postman import import_collection, read_collection, to_overrides
 from tests.conftest import service_for, settings_for
 from tests.data_fixtures import meter_ids, month
 

@@ -34,19 +34,20 @@ from ecore_xl.excel.headless import refresh_file
 from ecore_xl.mock import MockServer, Portfolio
 from ecore_xl.report import build_report
 from tests.conftest import settings_for
+from tests.dialect_compare import (
+    CASES,
+    EXTRA,
+    KW,
+    RAW_JSON,
+    TOLERANCE,
+    assert_same,
+    three_servers,
+)
 from tests.refresh_fixtures import new_workbook
-from tests.report_fixtures import expected_flagged
+from tests.report_fixtures import expected_flagged, table_rows
 
 CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 DIALECTS = ("paged", "bare")
-AS_OF = dt.date(2026, 11, 26)
-#: seed 53: power and gas meters, and a deliberate invoice discrepancy in February 2026
-KW: dict[str, Any] = {"seed": 53, "meters": 6, "years": (2025, 2026), "as_of": AS_OF}
-TOLERANCE = {"check_exact": False, "rtol": 1e-12, "atol": 1e-12}
-#: columns a dialect sends beyond the contract's (kept, as every unknown field is)
-EXTRA = {("paged", "volumes"): {"resolution"}}
-#: a list of objects is shown as the API's own JSON: bare spells its keys in snake_case
-RAW_JSON = {("bare", "invoices"): {"lines"}}
 
 
 def _file(dialect: str) -> str | None:
@@ -59,12 +60,8 @@ def _service(srv: MockServer, dialect: str, **kw: Any) -> DataService:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, MockServer]]:
-    with (
-        MockServer(**KW) as ecore,
-        MockServer(dialect="paged", **KW) as paged,
-        MockServer(dialect="bare", **KW) as bare,
-    ):
-        yield {"ecore": ecore, "paged": paged, "bare": bare}
+    with three_servers() as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
@@ -79,29 +76,7 @@ def _ids(srv: MockServer, commodity: str | None = None) -> str:
     return ",".join(m["id"] for m in srv.portfolio.meters if commodity in (None, m["commodity"]))
 
 
-def _assert_same(dialect: str, dataset: str, ecore: pd.DataFrame, other: pd.DataFrame) -> None:
-    extra = set(other.columns) - set(ecore.columns)
-    assert extra == EXTRA.get((dialect, dataset), set()), (dialect, dataset, extra)
-    skip = RAW_JSON.get((dialect, dataset), set())
-    columns = [c for c in ecore.columns if c not in skip]
-    assert len(ecore) > 0, (dataset, "compare something")
-    pd.testing.assert_frame_equal(other[columns], ecore[columns], **TOLERANCE)
-
-
-CASES: list[tuple[str, dict[str, Any]]] = [
-    ("legal-entities", {}),
-    ("business-units", {}),
-    ("meters", {}),
-    ("relationships", {}),
-    ("contracts", {}),
-    ("contracts", {"activeOn": "2026-02-15", "commodity": "gas"}),
-    ("portfolios", {}),
-    ("clicks", {}),
-    ("clicks", {"from": "2025-10-01", "to": "2026-03-01"}),
-    ("invoices", {}),
-    ("invoices", {"from": "2026-02-01", "to": "2026-03-01"}),
-    ("invoice-lines", {"from": "2026-02-01", "to": "2026-03-01"}),
-]
+_assert_same = assert_same
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -483,6 +458,39 @@ def test_the_february_report_equals_the_ecore_dialects(
             assert other.figures[key] == pytest.approx(value, rel=1e-12), key
         else:
             assert other.figures[key] == value, key
+
+
+def test_the_invoice_check_counts_the_last_day_of_an_inclusive_period(
+    servers: dict[str, MockServer], tmp_path: Path
+) -> None:
+    """``paged`` sends ``periodEnd`` as the period's last day (inclusive): the invoice check
+    reads it as such — "Period to" is 31 March, and the metered volume includes that day."""
+    march = [
+        inv
+        for inv in servers["paged"].portfolio.invoices
+        if inv["periodStart"].startswith("2026-02-28T23:00")  # 1 March, local midnight
+    ]
+    assert march
+    with _service(servers["paged"], "paged") as svc:
+        out = tmp_path / "march.xlsx"
+        build_report("2026-03", out=out, service=svc)
+    rows = {r["Invoice"]: r for r in table_rows(out, "tblInvoices")}
+    pf = servers["paged"].portfolio
+    for inv in march:
+        row = rows[inv["id"]]
+        assert (row["Period from"], row["Period to"]) == (
+            dt.datetime(2026, 3, 1),
+            dt.datetime(2026, 3, 31),
+        )
+        start, end = _epoch(inv["periodStart"]), _epoch(inv["periodEnd"])
+        with_last_day = pf.volume_sum(inv["meterId"], start, end)
+        without = pf.volume_sum(inv["meterId"], start, end - 86400)
+        assert row["Metered MWh"] == pytest.approx(with_last_day, rel=1e-12)
+        assert abs(with_last_day - without) > 1e-3  # the last day matters: an off-by-one shows
+
+
+def _epoch(iso: str) -> int:
+    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
 
 
 def _free_port() -> int:

@@ -63,7 +63,14 @@ def backend(srv: MockServer) -> Iterator[BackgroundServer]:
 def _node(
     args: list[str], backend: BackgroundServer, timeout: float
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ECORE_TEST_BACKEND": backend.url, "ECORE_TEST_TOKEN": TOKEN}
+    import json
+
+    from ecore_xl.catalogue import builtin_catalogue
+
+    # the number formats the catalogue declares, table -> column -> format (one place: Field.fmt)
+    formats = {ds.table: ds.number_formats() for ds in builtin_catalogue()}
+    env = {**os.environ, "ECORE_TEST_BACKEND": backend.url, "ECORE_TEST_TOKEN": TOKEN,
+           "ECORE_TEST_FORMATS": json.dumps(formats)}  # fmt: skip
     return subprocess.run(
         ["node", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

@@ -77,7 +77,8 @@ def test_from_postman_stores_secrets_in_keyring_rest_in_profile_then_runs_doctor
         assert secret not in result.output
         assert secret not in config_file_path().read_text()
     assert "Stored ECORE_CLIENT_SECRET, ECORE_SUBSCRIPTION_KEY in the OS keyring" in result.output
-    assert "[6/6] data" in result.output and "All checks passed." in result.output
+    assert "[6/7] data" in result.output and "[7/7] catalogue" in result.output
+    assert "All checks passed." in result.output
     settings = Settings.load("e")
     assert settings.client_secret == env["ECORE_CLIENT_SECRET"]
     assert settings.subscription_key == env["ECORE_SUBSCRIPTION_KEY"]  # currentValue wins

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from ecore_xl.catalogue import builtin_catalogue, load_catalogue, write_catalogue_file
+from ecore_xl.catalogue.postman import import_collection, read_collection, to_overrides
 from ecore_xl.data.filters import normalise_filters
 from ecore_xl.data.frames import records_to_frame, volumes_wide
 from ecore_xl.errors import CatalogueError
-from ecore_xl.postman import import_collection, read_collection, to_overrides
 
 FIXTURES = Path(__file__).parent / "fixtures" / "postman"
 V21 = FIXTURES / "ecore_v21.json"
@@ -28,7 +28,7 @@ def contract_collection() -> dict[str, Any]:
 def test_contract_collection_matches_builtin_without_changes() -> None:
     result = to_overrides(read_collection(V21), source="v21")
     assert set(result.matched) == {ds.name for ds in BUILTIN if ds.parent is None}
-    assert set(result.matched.values()) == {"no change"}
+    assert result.matched["positions"] == "GET /portfolios/{portfolioId}/positions"
     assert result.new == []
     assert result.overrides["datasets"] == {}
     assert "E&C eCore API (test export)" in result.overrides["source"]
@@ -118,9 +118,9 @@ def test_query_parameters_enabled_disabled_descriptions() -> None:
     result = to_overrides(data, source="edited")
     entry = result.overrides["datasets"]["hedges"]
     filters = {f["name"]: f for f in entry["filters"]}
-    assert set(filters) == {"book", "side", "limit"}  # the key parameter is not a filter
+    # the key parameter is not a filter, and limit is paging (never a filter)
+    assert set(filters) == {"book", "side"}
     assert filters["book"].get("required") is True
-    assert "required" not in filters["limit"]  # enabled but not said to be required
     assert filters["side"]["type"] == "enum"
     assert filters["side"]["allowed"] == ["buy", "sell"]
     assert filters["side"]["default"] == "buy"
@@ -140,11 +140,13 @@ def test_string_url_with_literal_base_and_query() -> None:
         ],
     }
     result = to_overrides(data, source="mini")
-    assert result.matched == {"clicks": "no change"}
-    assert result.new == ["readings"]
-    entry = result.overrides["datasets"]["readings"]
-    assert entry["path"] == "/meters/{id}/readings"
-    assert entry["filters"] == [{"name": "id", "type": "text", "required": True}]
+    # a meter's readings are its volumes (by what the path serves), the {id} is the meter's
+    assert result.matched == {"clicks": "GET /clicks", "volumes": "GET /meters/{id}/readings"}
+    assert result.new == []
+    entry = result.overrides["datasets"]["volumes"]
+    assert entry["path"] == "/meters/{meterId}/readings"
+    match = next(m for m in result.matches if m.dataset.name == "volumes")
+    assert match.sure == "likely"  # no example to confirm the fields
 
 
 def test_round_trip_through_override_file(tmp_path: Path) -> None:
@@ -211,7 +213,8 @@ def test_wrapper_with_requests_uses_its_environment_base_url(tmp_path: Path) -> 
     file = tmp_path / "wrapped.json"
     file.write_text(json.dumps(wrapper), encoding="utf-8")
     result = to_overrides(read_collection(file), source=str(file))
-    assert result.matched == {"meters": "no change"}
+    assert result.matched == {"meters": "GET /meters"}
+    assert result.overrides["datasets"] == {}
 
 
 @pytest.mark.parametrize(
@@ -220,7 +223,7 @@ def test_wrapper_with_requests_uses_its_environment_base_url(tmp_path: Path) -> 
         ("not json", "is not JSON"),
         ("[]", "is not a Postman collection"),
         ('{"hello": 1}', "is not a Postman collection"),
-        ('{"info": {"name": "x"}, "item": []}', "has no requests"),
+        ('{"info": {"name": "x"}, "item": []}', "has no request with a URL: its folders hold none"),
         (
             '{"info": {}, "item": [{"name": "t", "request": {"method": "POST", "url": "x"}}]}',
             "has no GET requests",
@@ -237,3 +240,21 @@ def test_bad_exports(tmp_path: Path, content: str, message: str) -> None:
 def test_missing_file() -> None:
     with pytest.raises(CatalogueError, match="cannot be read"):
         import_collection(FIXTURES / "nope.json")
+
+
+def test_one_example_duration_gives_the_value_map_and_another_spelling_is_named() -> None:
+    def collection(value: str) -> dict[str, Any]:
+        url = f"{{{{baseUrl}}}}/volumes?meterId=M-1&from=2026-01-01&to=2026-01-02&step={value}"
+        return {"info": {"name": "x"}, "variable": [{"key": "baseUrl", "value": "https://a/v1"}],
+                "item": [{"name": "v", "request": {"method": "GET", "url": url}}]}  # fmt: skip
+
+    iso = to_overrides(collection("PT1H"), source="iso")
+    granularity = iso.overrides["datasets"]["volumes"]["filters"][-1]
+    assert granularity == {"name": "granularity", "api_name": "step", "values": {
+        "quarterhour": "PT15M", "hour": "PT1H", "day": "P1D", "month": "P1M"}}  # fmt: skip
+    assert any(f.sure == "likely" and "ISO 8601 duration" in f.says for f in iso.learning.findings)
+    hourly = to_overrides(collection("hourly"), source="hourly")
+    entry = next(f for f in hourly.overrides["datasets"]["volumes"]["filters"]
+                 if f["name"] == "granularity")  # fmt: skip
+    assert "values" not in entry  # one spelling does not say the others
+    assert any(f.status == "unplaced" and "'hourly'" in f.says for f in hourly.learning.findings)

@@ -111,10 +111,27 @@ def test_snapshot_button_saves_a_values_copy(
 
 
 def test_monthly_report_button(book: FakeBook, tmp_path: Path) -> None:
+    from ecore_xl.report import build_report
+
+    book.app.status_history.clear()
     refresh.monthly_report(book=book)
     prompt, _title, mode = book.app.alerts[-1]
     assert mode == "info", prompt
     assert (tmp_path / "book report 2026-03.xlsx").exists()
+    # Excel's status bar told the steps `ecore-xl report` draws, word for word, then was handed back
+    steps: list[str] = []
+    (tmp_path / "cli").mkdir()
+    out = tmp_path / "cli" / "book report 2026-03.xlsx"
+    build_report("2026-03", out=out, progress=lambda s: steps.append(s.text))
+    shown = book.app.status_history
+
+    def stages(texts: list[str]) -> list[str]:  # the second run's requests are cached
+        return [t for t in texts if ": request " not in t]
+
+    assert len(stages(steps)) >= 3
+    assert stages(shown[:-1]) == [f"eCore report 2026-03: {text}…" for text in stages(steps)]
+    assert any(": request " in t for t in shown[:-1])
+    assert shown[-1] is False
 
 
 def test_a_failing_button_logs_the_detail_to_the_macros_log_file(

@@ -20,15 +20,18 @@ from tests.report_fixtures import (
     assert_figures,
     entity_of_meter,
     epoch,
+    expected_click_prices,
     expected_figures,
     expected_flagged,
+    expected_over_hedged,
     month_invoices,
     service_for,
     table_rows,
 )
 
-#: months holding the mock's two deliberate discrepancies (seed 42), and one without any
-MONTHS = ("2025-08", "2026-09", "2026-10")
+#: months holding the mock's random discrepancies (seed 42), the latest complete month (the mock's
+#: deliberate discrepancy and over-hedge, see ecore_xl/mock/portfolio.py) and one without any
+MONTHS = ("2025-08", "2026-09", "2026-10", "2026-05")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,9 @@ def srv() -> Iterator[MockServer]:
 
 def test_the_chosen_months_hold_the_deliberate_discrepancies(srv: MockServer) -> None:
     found = {m for m in MONTHS if expected_flagged(srv.portfolio, m)}
-    assert found == {"2025-08", "2026-09"}  # else the flag tests below would prove little
+    assert found == {"2025-08", "2026-09", "2026-10"}  # else the flag tests would prove little
+    over = {m for m in MONTHS if any(o[2] == m for o in expected_over_hedged(srv.portfolio, m))}
+    assert over == {"2025-08", "2026-10"}  # a gas summer (by chance) and the deliberate one
 
 
 @pytest.mark.parametrize("month", MONTHS)
@@ -50,6 +55,8 @@ def test_figures_and_flags_match_the_mock(srv: MockServer, tmp_path: Path, month
     assert result.paths == [out]
     assert_figures(result.figures, expected_figures(srv.portfolio, month))
     assert sorted(result.flagged_invoice_ids) == expected_flagged(srv.portfolio, month)
+    assert result.over_hedged == expected_over_hedged(srv.portfolio, month)
+    assert result.click_prices == expected_click_prices(srv.portfolio, month)
 
     invoices = table_rows(out, "tblInvoices")
     assert [r["Invoice"] for r in invoices] == [

@@ -26,17 +26,26 @@ def test_summary_figures_are_stored_with_their_formulas(
     result = build_report(month, out=out, service=service_for(srv))
     values = named_values(out, data_only=True)
     expected = expected_figures(srv.portfolio, month)
-    for key, (_, name) in FIGURES.items():
-        figure = result.figures[key]
-        if figure is None:
-            assert values[name] == NOT_AVAILABLE, name
-        else:
-            assert values[name] == pytest.approx(figure, rel=1e-12), name
-            assert values[name] == pytest.approx(expected[key], rel=1e-9), name
+    for fig in FIGURES:
+        for commodity in fig.columns():
+            key, name = fig.key_of(commodity), fig.name_of(commodity)
+            figure = result.figures[key]
+            if figure is None:
+                assert values[name] == NOT_AVAILABLE, name
+            else:
+                assert values[name] == pytest.approx(figure, rel=1e-12), name
+                assert values[name] == pytest.approx(expected[key], rel=1e-9), name
     summary = pd.read_excel(out, sheet_name="Summary", header=None)
-    as_read = dict(zip(summary[0], summary[1], strict=True))
-    assert as_read["Consumption (MWh)"] == pytest.approx(expected["consumption_mwh"], rel=1e-9)
-    assert as_read["Invoices"] == expected["invoice_count"]
+    as_read = {row[0]: list(row[1:4]) for row in summary.itertuples(index=False)}
+    assert as_read["Consumption (MWh)"][:2] == [
+        expected["consumption_mwh.power"],
+        expected["consumption_mwh.gas"],
+    ]
+    assert as_read["Invoices"] == [
+        expected["invoice_count.power"],
+        expected["invoice_count.gas"],
+        expected["invoice_count"],
+    ]
 
 
 def test_every_formula_has_a_cached_value(srv: MockServer, tmp_path: Path) -> None:

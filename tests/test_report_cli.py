@@ -32,7 +32,8 @@ def test_report_prints_what_it_wrote(srv: MockServer, tmp_path: Path) -> None:
     result = run(["--month", "2026-09", "--out", str(out)], srv.env())
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}" in result.output
-    assert "Flagged invoices" in result.output and "Flagged: INV-000122" in result.output
+    assert "Flagged invoices: INV-000122" in result.output
+    assert "Over-hedged: PF-0002 (power) 2026-10" in result.output  # the mock's deliberate one
     assert openpyxl.load_workbook(out)["Summary"]["A1"].value.endswith("September 2026")
 
 
@@ -99,3 +100,39 @@ def test_offline_without_snapshots_exits_2_and_keeps_the_old_file(
     assert result.exit_code == 2  # a local problem: no API was asked
     assert "Offline" in result.output
     assert out.read_bytes() == b"old"
+
+
+def test_pdf_without_libreoffice_is_one_line_before_any_request(
+    srv: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECORE_SOFFICE", str(tmp_path / "no-soffice"))
+    before = srv.stats.data_requests
+    out = tmp_path / "r.xlsx"
+    result = run(["--month", "2026-10", "--pdf", "--out", str(out)], srv.env())
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: --pdf needs LibreOffice, and ECORE_SOFFICE={tmp_path / 'no-soffice'} is not a "
+        "file: point it at LibreOffice's soffice, or leave out --pdf."
+    )
+    assert not out.exists() and not out.with_suffix(".pdf").exists()
+    assert srv.stats.data_requests == before  # refused before the first request
+
+
+def test_a_failed_pdf_keeps_the_old_report_and_pdf(
+    srv: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workbook and PDF are replaced together or not at all: a LibreOffice that fails leaves
+    both old files as they were."""
+    broken = tmp_path / "soffice"
+    broken.write_text("#!/bin/sh\necho 'out of paper' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("ECORE_SOFFICE", str(broken))
+    out = tmp_path / "r.xlsx"
+    out.write_bytes(b"last month's report")
+    out.with_suffix(".pdf").write_bytes(b"last month's pdf")
+    result = run(["--month", "2026-10", "--pdf", "--out", str(out)], srv.env())
+    assert result.exit_code == 2
+    assert "LibreOffice could not convert r.xlsx to pdf (exit 3)" in result.output
+    assert out.read_bytes() == b"last month's report"
+    assert out.with_suffix(".pdf").read_bytes() == b"last month's pdf"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf", "r.xlsx", "soffice"]

@@ -17,6 +17,7 @@ from tests.conftest import soffice_missing
 from tests.report_fixtures import (
     MOCK_KW,
     assert_figures,
+    excel_round,
     expected_figures,
     expected_flagged,
     named_values,
@@ -54,15 +55,19 @@ def test_libreoffice_computes_the_summary_figures(
     assert expected["flagged_invoices"] == 1
     recalculated = recalculate(path, tmp_path, timeout=180)
     values = named_values(recalculated, data_only=True)
-    figures = {key: values[name] for key, (_, name) in FIGURES.items()}
+    figures = {f.key_of(c): values[f.name_of(c)] for f in FIGURES for c in f.columns()}
     assert_figures(figures, expected, rel=1e-9)
 
     rows = table_rows(recalculated, "tblInvoices", data_only=True)
     assert sorted(r["Invoice"] for r in rows if r["Flag"] == "CHECK") == flagged
     daily = table_rows(recalculated, "tblDaily", data_only=True)
-    assert sum(r["MWh"] for r in daily) == pytest.approx(expected["consumption_mwh"], rel=1e-12)
     components = table_rows(recalculated, "tblCostByComponent", data_only=True)
-    assert sum(r["EUR"] for r in components) == pytest.approx(expected["cost_eur"], rel=1e-12)
+    for c in ("power", "gas"):  # the chart inputs add up to the (rounded) Summary figures
+        mwh = sum(r[f"{c.title()} MWh"] for r in daily)
+        assert excel_round(mwh, 1) == expected[f"consumption_mwh.{c}"]
+        eur = sum(r[f"{c.title()} EUR"] for r in components)
+        assert excel_round(eur, 0) == expected[f"cost_eur.{c}"]
+    assert excel_round(sum(r["EUR"] for r in components), 0) == expected["cost_eur"]
 
 
 def test_every_chart_points_at_the_filled_rows(report: tuple[Path, dict, list]) -> None:
@@ -74,7 +79,7 @@ def test_every_chart_points_at_the_filled_rows(report: tuple[Path, dict, list]) 
             for col in range(c1, c2 + 1):
                 tables[(ws.title, openpyxl.utils.get_column_letter(col), r1 + 1)] = r2
     charts = wb["Summary"]._charts
-    assert len(charts) == 3
+    assert len(charts) == 4
     for chart in charts:
         for sub in chart._charts:
             for series in sub.series:
@@ -111,4 +116,5 @@ def test_every_formula_carries_the_value_libreoffice_computes(
                 else:
                     assert mine == theirs, where
                 checked += 1
-    assert checked >= 8 + 31 + 5 + 12 * 4  # Summary, daily MWh, cost per component, per month
+    # Summary, daily MWh, cost per component, per month (each per commodity), positions' flags
+    assert checked >= 20 + 31 * 2 + 5 * 3 + 12 * 8

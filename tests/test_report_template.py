@@ -237,7 +237,7 @@ def test_an_empty_table_keeps_one_blank_row(tmp_path: Path) -> None:
     tables = frames()
     tables["clicks"] = tables["clicks"].iloc[0:0]
     wb = Template.load(path).fill(VALUES, tables)
-    assert wb["Clicks"].tables["tblClicks"].ref == "A1:K2"
+    assert wb["Clicks"].tables["tblClicks"].ref == "A1:M2"
 
 
 def test_a_chart_on_a_one_row_table_follows_the_rows(tmp_path: Path) -> None:
@@ -291,10 +291,11 @@ def test_the_builtin_charts_point_exactly_at_the_filled_rows(tmp_path: Path) -> 
     out = tmp_path / "filled.xlsx"
     wb.save(out)
     wb = openpyxl.load_workbook(out)
-    assert len(wb["Summary"]._charts) == 3
+    assert len(wb["Summary"]._charts) == 4
     ranges = _data_ranges(wb)
     refs = chart_refs(wb)
-    assert len(refs) == 10  # values and categories: daily, components, 3 monthly series
+    # values and categories: daily and components per commodity, 3 monthly series per commodity
+    assert len(refs) == 2 * (2 + 2 + 3 + 3)
     for ref in refs:
         m = re.fullmatch(r"'?([^'!]+)'?!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)", ref)
         assert m, ref
@@ -318,14 +319,18 @@ def test_the_builtin_template_keeps_formats_widths_and_print_setup(tmp_path: Pat
             # the template's width, or wider where a value needs it (test_xlsx_widths.py)
             assert ws.column_dimensions[letter].width >= dim.width, (ws.title, letter)
     summary = wb["Summary"]
-    assert summary["B6"].value == "=SUM(tblConsumption[MWh])"
-    assert summary["B6"].number_format == before["Summary"]["B6"].number_format
+    assert summary["B6"].value == (
+        '=ROUND(SUMIFS(tblConsumption[MWh],tblConsumption[Commodity],"power"),1)'
+    )
+    assert summary["B6"].number_format == before["Summary"]["B6"].number_format == "#,##0.0"
     invoices = wb["Invoices"]
     last = 5 + 9
-    assert invoices[f"H{last}"].number_format == FMT["mwh"]
-    assert invoices[f"F{last}"].number_format == FMT["date"]
+    assert invoices[f"I{last}"].number_format == FMT["mwh"]
+    assert invoices[f"G{last}"].number_format == FMT["date"]
     rules = [cf.sqref for cf in invoices.conditional_formatting]
-    assert [str(r) for r in rules] == [f"A6:N{last}"]  # the red flag row highlight follows
+    assert [str(r) for r in rules] == [f"A6:O{last}"]  # the red flag row highlight follows
+    rules = [str(cf.sqref) for cf in wb["Hedging"].conditional_formatting]
+    assert rules == [f"A22:J{21 + 9}"]  # so does the over-hedged one
 
 
 def test_the_committed_template_is_what_the_script_builds() -> None:

@@ -143,11 +143,14 @@ def test_the_scalar_functions_answer_what_the_xlwings_udfs_answer(
     from ecore_xl.excel import udfs
 
     set_service(service_for(srv))
-    ratio = api.call("HEDGE_RATIO", "PF-0002", "2026-10").json()
+    # 2026-09: an ordinary month (the mock over-hedges PF-0002 in 2026-10 on purpose)
+    ratio = api.call("HEDGE_RATIO", "PF-0002", "2026-09").json()
     assert ratio["kind"] == "number" and 0 < ratio["value"] <= 1
-    assert ratio["value"] == udfs.ECORE_HEDGE_RATIO("PF-0002", "2026-10")
-    open_ = api.call("OPEN_POSITION", [["PF-0002"]], [["2026-10"]]).json()["value"]
-    assert open_ == udfs.ECORE_OPEN_POSITION("PF-0002", "2026-10") > 0
+    assert ratio["value"] == udfs.ECORE_HEDGE_RATIO("PF-0002", "2026-09")
+    open_ = api.call("OPEN_POSITION", [["PF-0002"]], [["2026-09"]]).json()["value"]
+    assert open_ == udfs.ECORE_OPEN_POSITION("PF-0002", "2026-09") > 0
+    over = api.call("HEDGE_RATIO", "PF-0002", "2026-10").json()["value"]
+    assert over == udfs.ECORE_HEDGE_RATIO("PF-0002", "2026-10") > 1  # answered, not capped
     meter = meter_ids(srv)[0]
     total = api.call("VOLUME_TOTAL", meter, "2026-03-01", "2026-03-02").json()["value"]
     assert total == pytest.approx(udfs.ECORE_VOLUME_TOTAL(meter, "2026-03-01", "2026-03-02"))
@@ -247,4 +250,4 @@ def test_status_is_rows_and_counters_without_secrets(api: Client, srv: MockServe
 
 def test_the_doctor_steps_come_as_data(api: Client) -> None:
     body = api.get(f"{API}/doctor").json()
-    assert body["ok"] is True and [s["name"] for s in body["steps"]][-1] == "data"
+    assert body["ok"] is True and [s["name"] for s in body["steps"]][-1] == "catalogue"

@@ -134,4 +134,6 @@ def test_a_report_job_writes_the_monthly_workbook(api: Client, tmp_path: Path) -
     out = Path(job["result"]["file"])
     assert out.parent == tmp_path and out.name == "eCore report 2026-10.xlsx"
     assert "Summary" in openpyxl.load_workbook(out).sheetnames
+    # the task pane's progress line told the report's steps, as the terminal and status bar do
+    assert job["steps"] >= 5 and job["message"] == "done"
     assert api.post(f"{API}/jobs/report", {"month": "October"}).status_code == 400

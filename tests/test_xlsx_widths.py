@@ -28,6 +28,8 @@ from tests.refresh_fixtures import new_workbook
 SHOWN = {
     "General": lambda v: str(v)[:11],
     "#,##0.000": lambda v: f"{v:,.3f}",
+    "#,##0.0": lambda v: f"{v:,.1f}",
+    "0": lambda v: f"{v:.0f}",
     "#,##0.00": lambda v: f"{v:,.2f}",
     '#,##0.00 "€"': lambda v: f"{v:,.2f} €",
     '#,##0 "€"': lambda v: f"{v:,.0f} €",

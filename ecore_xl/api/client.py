@@ -152,6 +152,17 @@ class EcoreClient:
         _, body = self._get(url, params)
         return body
 
+    def get_answer(
+        self,
+        path_or_url: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[requests.Response, Any]:
+        """GET once (retries, key rotation and mapped errors as every request) and return the
+        response with its parsed JSON: for tools that read an answer's shape themselves
+        (``ecore-xl catalogue probe``), where no envelope or paging is declared yet."""
+        return self._get(self._url(path_or_url), params, headers)
+
     def get_record(
         self,
         path: str,

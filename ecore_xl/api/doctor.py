@@ -1,10 +1,19 @@
 """The connection check, step by step, as data: ``ecore-xl doctor``, the ribbon and the add-in
 all show these steps (:func:`check_connection`), none runs another face to get them.
 
-Steps: settings → proxy → TLS/connectivity → token → subscription key → one GET. Each is OK or
-FAIL with the reason; the first failure stops the later steps (they depend on it). The exit code
-is 0 when all pass, 1 when a network/API/auth step fails, 2 when settings are missing.
-No secret is ever in a reason.
+Steps: settings → proxy → TLS/connectivity → token → subscription key → one GET → the catalogue
+(``ecore-xl catalogue probe`` on one dataset, meters: does the API speak as the catalogue says?).
+Each is OK or FAIL with the reason; the first failure stops the later steps (they depend on it),
+but for an API that does not read as the catalogue says (its path is no route, its records are
+not where the envelope says): the key and data steps fail naming it, and the catalogue step still
+runs the probe, which looks for the API's paths and says the fix. Steps 5 and 6 read with the
+catalogue's paths and dialect. Offline (``ECORE_OFFLINE=1``) the doctor calls nothing: the
+settings step says so.
+The exit code is 0 when all pass, 1 when a network/API/auth step fails, 2 when settings are
+missing, offline, or the catalogue does not match the API (the reason names the command that
+fixes it); the first failure's code.
+No secret is ever in a reason. The probe is imported only when that step runs (it lives above
+this layer, in :mod:`ecore_xl.data.probe`).
 """
 
 from __future__ import annotations
@@ -12,17 +21,35 @@ from __future__ import annotations
 import contextlib
 import socket
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from ecore_xl.config import Settings
-from ecore_xl.errors import EcoreError, SubscriptionKeyError, UsageError
+from ecore_xl.errors import (
+    EcoreError,
+    NotFoundError,
+    PagingError,
+    ResponseTooLargeError,
+    SubscriptionKeyError,
+    UnexpectedResponseError,
+    UsageError,
+)
 
-__all__ = ["REQUIRED", "STEP_NAMES", "DoctorReport", "Step", "check_connection"]
+if TYPE_CHECKING:
+    from ecore_xl.catalogue.model import Dataset
+
+__all__ = ["PROBED", "REQUIRED", "STEP_NAMES", "DoctorReport", "Step", "check_connection"]
 
 #: settings an API call needs, in the order they are reported
 REQUIRED = ("base_url", "token_url", "client_id", "client_secret", "scope", "subscription_key")
 #: the steps, in order (the connectivity step is named "connectivity" for plain http://)
-STEP_NAMES = ("settings", "proxy", "TLS/connectivity", "token", "subscription key", "data")
+STEP_NAMES = (
+    "settings", "proxy", "TLS/connectivity", "token", "subscription key", "data", "catalogue",
+)  # fmt: skip
+#: the dataset the doctor probes (the full check: ``ecore-xl catalogue probe``)
+PROBED = "meters"
+#: what a key or data step adds when the API does not read as the catalogue says
+PROBE_FINDS = "the API does not read as the catalogue says: the catalogue step probes it"
 
 
 @dataclass(frozen=True)
@@ -82,10 +109,14 @@ class _Steps:
         self.report.steps.append(Step(name, True, reason))
 
     def fail(self, name: str, reason: str, code: int) -> _Stop:
-        self.report.steps.append(Step(name, False, reason))
+        self.mismatch(name, reason, code)
         self.report.skipped = len(STEP_NAMES) - len(self.report.steps)
-        self.report.exit_code = code
         return _Stop()
+
+    def mismatch(self, name: str, reason: str, code: int = 2) -> None:
+        """A failed step the later ones do not need (the catalogue step still runs)."""
+        self.report.steps.append(Step(name, False, reason))
+        self.report.exit_code = self.report.exit_code or code
 
 
 def check_connection(
@@ -118,29 +149,81 @@ def _run(steps: _Steps, profile: str | None, given: Settings | None) -> None:
             f"valid for {left / 60:.0f} min",
         )
         client = EcoreClient(settings, session=session, tokens=tokens)
-        key_path, count_path = _paths(settings)
+        key_path, meters = _paths(settings)
+        count_path = meters.path if meters is not None else "/meters"
         try:
             client.get_json(key_path, {"top": "1"})
         except SubscriptionKeyError as exc:
             raise steps.fail("subscription key", str(exc), 1) from None
         except EcoreError as exc:
-            raise steps.fail("subscription key", f"GET {key_path} failed: {exc}", 1) from None
-        if client.stats.key_switches:
-            steps.ok(
-                "subscription key",
-                "the primary key was REFUSED, the secondary key works: put the new primary "
-                "key into ECORE_SUBSCRIPTION_KEY",
-            )
+            reason = f"GET {key_path} failed: {exc}"
+            if not _reads_otherwise(exc):
+                raise steps.fail("subscription key", reason, 1) from None
+            steps.mismatch("subscription key", f"{reason.rstrip('.')}; {PROBE_FINDS}")
         else:
-            steps.ok("subscription key", f"accepted (GET {key_path}?top=1)")
+            if client.stats.key_switches:
+                steps.ok(
+                    "subscription key",
+                    "the primary key was REFUSED, the secondary key works: put the new primary "
+                    "key into ECORE_SUBSCRIPTION_KEY",
+                )
+            else:
+                steps.ok("subscription key", f"accepted (GET {key_path}?top=1)")
+        dialect = meters.dialect if meters is not None else None
         try:
-            page = next(iter(client.iter_pages(count_path)))
+            page = next(iter(client.iter_pages(count_path, dialect=dialect, dataset=PROBED)))
         except EcoreError as exc:
-            raise steps.fail("data", f"GET {count_path} failed: {exc}", 1) from None
-        n = len(page.records)
-        steps.ok("data", f"GET {count_path}: {n} record{'s' if n != 1 else ''} on the first page")
+            reason = f"GET {count_path} failed: {exc}"
+            if not _reads_otherwise(exc):
+                raise steps.fail("data", reason, 1) from None
+            steps.mismatch("data", f"{reason.rstrip('.')}; {PROBE_FINDS}")
+        else:
+            n = len(page.records)
+            s = "s" if n != 1 else ""
+            steps.ok("data", f"GET {count_path}: {n} record{s} on the first page")
+        _check_catalogue(steps, settings, client)
     finally:
         session.close()
+
+
+def _reads_otherwise(exc: EcoreError) -> bool:
+    """The API answered, but not as the catalogue says: its path is no route, or its records
+    or pages are not where the catalogue's dialect says (the probe finds what they are)."""
+    if isinstance(exc, NotFoundError):
+        return exc.route
+    if isinstance(exc, ResponseTooLargeError):
+        return False
+    return isinstance(exc, UnexpectedResponseError | PagingError)
+
+
+def _check_catalogue(steps: _Steps, settings: Settings, client: object) -> None:
+    """The probe on one dataset: the catalogue matches the API, or what differs and the fix."""
+    from ecore_xl.data.probe import probe_catalogue
+
+    try:
+        result = probe_catalogue([PROBED], settings=settings, client=client)  # type: ignore[arg-type]
+    except EcoreError as exc:
+        raise steps.fail("catalogue", f"probing {PROBED} failed: {exc}", exc.exit_code) from None
+    full = "'ecore-xl catalogue probe' checks every dataset"
+    if result.problems:
+        raise steps.fail("catalogue", f"{result.problems[0]}; {full}", 1) from None
+    if result.changes:
+        changed = [
+            f"{f.subject}" for f in result.learning.findings + result.learning.declarations
+            if f.status == "change" and f.dataset in ("", PROBED)
+        ]  # fmt: skip
+        shown = ", ".join(dict.fromkeys(changed[:4])) + (" …" if len(changed) > 4 else "")
+        raise steps.fail(
+            "catalogue",
+            f"{PROBED} differs from the catalogue ({shown}): run 'ecore-xl catalogue probe "
+            "--write' to fix the catalogue file",
+            2,
+        )
+    steps.ok(
+        "catalogue",
+        f"{PROBED} as the catalogue says ({result.requests} requests: path, envelope, paging, "
+        f"fields, filters); {full}",
+    )
 
 
 def _check_settings(steps: _Steps, profile: str | None, given: Settings | None) -> Settings:
@@ -151,6 +234,13 @@ def _check_settings(steps: _Steps, profile: str | None, given: Settings | None) 
             settings = Settings.load(profile)
         except UsageError as exc:
             raise steps.fail("settings", str(exc), 2) from None
+    if settings.offline:
+        raise steps.fail(
+            "settings",
+            "Offline (ECORE_OFFLINE=1): the doctor checks the live connection and calls nothing "
+            "offline; run it online (unset ECORE_OFFLINE or switch Offline mode off)",
+            2,
+        )
     missing = [f"ECORE_{name.upper()}" for name in REQUIRED if not getattr(settings, name)]
     if missing:
         raise steps.fail(
@@ -217,15 +307,16 @@ def _check_connectivity(steps: _Steps, settings: Settings, session: object) -> N
     )
 
 
-def _paths(settings: Settings) -> tuple[str, str]:
-    """Paths for the key check and the data check, from the (user's) catalogue if it loads."""
+def _paths(settings: Settings) -> tuple[str, Dataset | None]:
+    """The key check's path and the data check's dataset (its path and dialect), from the
+    (user's) catalogue if it loads."""
     try:
         from ecore_xl.catalogue import load_catalogue
 
         catalogue = load_catalogue(settings.catalogue)
-        return catalogue.get("legal-entities").path, catalogue.get("meters").path
+        return catalogue.get("legal-entities").path, catalogue.get(PROBED)
     except (EcoreError, ImportError, KeyError):
-        return "/legal-entities", "/meters"
+        return "/legal-entities", None
 
 
 def _with_detail(exc: EcoreError) -> str:

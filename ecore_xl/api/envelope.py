@@ -7,13 +7,13 @@ under 'data', not 'value'"), so that the fix is one line of the catalogue file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
 from ecore_xl.catalogue.dialect import BODY, DEFAULT_DIALECT, Envelope
+from ecore_xl.catalogue.learn.records import record_lists
 from ecore_xl.errors import UnexpectedResponseError
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
 ]
 
 _RECORD_TYPES = frozenset({dict})
-_SEARCH_DEPTH = 3
 
 
 class _Missing:
@@ -66,27 +65,9 @@ def kind_of(value: Any) -> str:
     )
 
 
-def _record_lists(body: Any, prefix: str = "", depth: int = 0) -> Iterator[tuple[str, list[Any]]]:
-    """Paths of lists in ``body`` (lists of objects first), breadth by depth."""
-    if isinstance(body, list):
-        yield BODY, body
-        return
-    if not isinstance(body, dict) or depth >= _SEARCH_DEPTH:
-        return
-    nested: list[tuple[str, Any]] = []
-    for key, value in body.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, list):
-            yield path, value
-        elif isinstance(value, dict):
-            nested.append((path, value))
-    for path, value in nested:
-        yield from _record_lists(value, path + ".", depth + 1)
-
-
 def _where_records_are(body: Any) -> str | None:
     """The path of the list that most looks like the records (objects inside), or None."""
-    found = list(_record_lists(body))
+    found = list(record_lists(body))
     for path, items in found:
         if items and all(type(i) is dict for i in items):
             return path

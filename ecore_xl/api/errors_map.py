@@ -425,14 +425,15 @@ def api_error(
             **common,
         )
     if status == 404:
-        if is_route_not_found(response):
+        route = is_route_not_found(response)
+        if route:
             text = (
                 f"The API has no route {urlsplit(url).path}: check the path in the catalogue "
                 "(ECORE_BASE_URL and the dataset's path)."
             )
         else:
             text = f"Not found: {message[:160].rstrip('.')} — check the id (GET {path})."
-        return NotFoundError(text, **common)
+        return NotFoundError(text, route=route, **common)
     if status >= 500:
         return ServerError(
             f"The API kept failing with HTTP {status} for {path}: try again later.", **common

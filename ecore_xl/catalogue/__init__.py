@@ -4,7 +4,9 @@ The built-in catalogue (:mod:`ecore_xl.catalogue.builtin`) is this project's rec
 eCore API (``ecore-api.md``). A user overrides it without touching code, with a JSON (or TOML)
 file found by :func:`load_catalogue` (argument, else ``ECORE_CATALOGUE``, else
 ``config_dir()/catalogue.json``) or written by ``ecore-xl catalogue import`` from E&C's Postman
-collection. ``ecore-xl catalogue show DATASET`` prints what is in effect.
+collection (:mod:`ecore_xl.catalogue.postman`) or by ``ecore-xl catalogue probe --write`` from
+the live API (:mod:`ecore_xl.data.probe`), both through :mod:`ecore_xl.catalogue.learn`.
+``ecore-xl catalogue show DATASET`` prints what is in effect.
 
 Datasets (the rules of ``datasets``)::
 

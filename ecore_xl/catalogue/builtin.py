@@ -64,7 +64,9 @@ _portfolios = Choices("portfolios", "id", "name")
 #: the settings sheet's rows (order): the period, meters, contracts, portfolio, legal entity,
 #: granularity; a new sheet starts with last month
 _FROM = WorkbookSetting("from", "From", "first day (inclusive), a date", "last_month", order=1)
-_TO = WorkbookSetting("to", "To", "last day (exclusive), a date", "this_month", order=2)
+_TO = WorkbookSetting(
+    "to", "To", "the day after the last day (exclusive end), a date", "this_month", order=2
+)
 #: help made from the datasets' allowed values (volumes: quarterhour, …; positions: …)
 _GRANULARITY = WorkbookSetting("granularity", "Granularity", order=7)
 

@@ -120,6 +120,17 @@ class Envelope:
     record: str = BODY
 
 
+#: the keys each paging style reads
+_STYLE_KEYS: dict[str, tuple[str, ...]] = {
+    "next": ("next",),
+    "pages": ("page_param", "first_page", "size_param", "max_size", "total_pages", "total_items",
+              "has_more"),
+    "offset": ("offset_param", "size_param", "max_size", "total_items", "has_more"),
+    "cursor": ("token", "token_param"),
+    "none": (),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Paging:
     """One paging style and its names.
@@ -147,6 +158,15 @@ class Paging:
     has_more: str | None = None
     token: str = "continuationToken"
     token_param: str = "continuationToken"
+
+    def spec(self) -> dict[str, Any]:
+        """The declaration as an override entry: the style and the keys that style reads."""
+        out: dict[str, Any] = {"style": self.style}
+        for key in _STYLE_KEYS[self.style]:
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = list(value) if isinstance(value, tuple) else value
+        return out
 
     def describe(self) -> str:
         """One line: the style and the names it uses."""

@@ -41,13 +41,15 @@ def _table(rows: list[list[str]]) -> str:
 
 @click.group()
 def catalogue() -> None:
-    """The datasets ecore-xl knows: paths, filters, fields; import a Postman collection.
+    """The datasets ecore-xl knows: paths, filters, fields; learn them from E&C's Postman
+    collection (import) or from the live API (probe).
 
     \b
     Examples:
       ecore-xl catalogue list
       ecore-xl catalogue show volumes
       ecore-xl catalogue import "eCore API.postman_collection.json" --dry-run
+      ecore-xl catalogue probe --write
     """
 
 
@@ -182,28 +184,47 @@ def _unit_text(fld: Field) -> str:
     default=None,
     help="Override file to write (default: catalogue.json in the config dir).",
 )
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-def import_(collection: Path, out: Path | None, dry_run: bool) -> None:
-    """Read a Postman collection export (v2.0/v2.1) and write a catalogue override file.
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what was found and the file it would write; write nothing.",
+)
+@click.option("--all", "show_all", is_flag=True, help="Also list what already matches.")
+def import_(collection: Path, out: Path | None, dry_run: bool, show_all: bool) -> None:
+    """Learn the API from a Postman collection export (v2.0/v2.1) and write a catalogue file.
+
+    Each request is matched to a dataset by what it serves (a meter's time series under
+    /meters/{id}/... is volumes); its saved example tells the envelope, fields, units,
+    timestamps and nested series; its documented parameters the filters (by meaning: dateFrom
+    is from, resolution is granularity, with their values) and the paging (never filters).
+    Prints what it matched, how sure it is and what it could not place; the file it writes
+    keeps the built-in column names, so workbooks and reports keep working.
 
     \b
     Examples:
       ecore-xl catalogue import "eCore API.postman_collection.json" --dry-run
       ecore-xl catalogue import "eCore API.postman_collection.json"
+      ecore-xl catalogue import export.json --out my-catalogue.json
     """
     from ecore_xl.catalogue import builtin_catalogue, write_catalogue_file
+    from ecore_xl.catalogue.postman import read_collection, to_overrides
+    from ecore_xl.cli.learned import LEGEND, finding_lines
     from ecore_xl.config import config_dir
-    from ecore_xl.postman import read_collection, to_overrides
 
-    result = to_overrides(read_collection(collection), source=str(collection))
-    for name, change in result.matched.items():
-        click.echo(f"  {name}: {change}")
-    for name in result.new:
-        entry = result.overrides["datasets"][name]
-        click.echo(f"  {name}: new dataset, GET {entry['path']}")
+    result = to_overrides(read_collection(collection), source=str(collection), tz=_timezone())
+    click.echo(
+        f"{collection.name}: {len(result.matches)} datasets matched, {len(result.new)} new, "
+        f"{len(result.skipped)} requests skipped.\n"
+    )
+    order = [*result.matched, *result.new]
+    for line in finding_lines(result.learning, order, show_ok=show_all):
+        click.echo(line)
     for note in result.skipped:
-        click.echo(f"  skipped {note}")
+        click.echo(f"skipped {note}")
+    click.echo(LEGEND)
     if dry_run:
+        click.echo("\nThe override file it would write:")
+        click.echo(json.dumps(result.overrides, indent=2, ensure_ascii=False))
         click.echo("Dry run: nothing written.")
         return
     target = out or config_dir() / "catalogue.json"
@@ -220,6 +241,115 @@ def import_(collection: Path, out: Path | None, dry_run: bool) -> None:
     )
     if out is not None and out.resolve() != (config_dir() / "catalogue.json").resolve():
         click.echo(f"To use it, set ECORE_CATALOGUE={target} (or pass --catalogue).")
+
+
+@catalogue.command("probe")
+@click.argument("datasets", nargs=-1)
+@_catalogue_option
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Merge the proposed override into the catalogue file (--catalogue, else "
+    "ECORE_CATALOGUE, else catalogue.json in the config dir).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Also list what already matches.")
+@click.option("--profile", default=None, help="Connection profile (default: ECORE_PROFILE).")
+def probe(
+    datasets: tuple[str, ...],
+    catalogue_path: Path | None,
+    write: bool,
+    show_all: bool,
+    profile: str | None,
+) -> None:
+    """Compare the live API with the catalogue, a few small requests per dataset.
+
+    For each dataset (default: all): where it lives, the envelope, paging, fields present,
+    missing and new, their types, units and timestamp forms, one record's shape; and whether
+    each filter takes effect (a date filter narrows the dates, an id filter returns only that
+    id; a filter the API ignores is named: the quiet cause of unfiltered data). Prints a table
+    per dataset and the override that fixes each mismatch; --write merges it into your
+    catalogue file (atomically; the old one kept as .bak). Never a full download: small pages,
+    at most 40 requests per dataset. Refused in offline mode. Exit code 1 when the API does
+    something no declaration fixes (a required filter it ignores, a path it does not have).
+
+    \b
+    Examples:
+      ecore-xl catalogue probe
+      ecore-xl catalogue probe volumes invoices
+      ecore-xl catalogue probe --write
+    """
+    from ecore_xl.cli.learned import LEGEND, finding_lines
+    from ecore_xl.config import Settings
+    from ecore_xl.data.probe import probe_catalogue, refuse_offline
+
+    settings = Settings.load(profile)
+    refuse_offline(settings)
+    if catalogue_path is not None:
+        settings = settings.replace(catalogue=str(catalogue_path))
+    start = None
+    target = user_catalogue_path(settings.catalogue)
+    if write and target is not None and not target.exists():
+        from ecore_xl.catalogue import builtin_catalogue
+
+        click.echo(f"{target} does not exist yet: probing with the built-in catalogue.")
+        start = builtin_catalogue()
+    result = probe_catalogue(datasets, settings=settings, catalogue=start)
+    click.echo(
+        f"Probed {len(result.datasets)} datasets at {settings.base_url} with {result.requests} "
+        f"requests.\n"
+    )
+    for line in finding_lines(result.learning, result.datasets, show_ok=show_all):
+        click.echo(line)
+    click.echo(LEGEND)
+    if not result.changes:
+        click.echo("\nThe catalogue matches the API: nothing to change.")
+    else:
+        click.echo("\nThe override that fixes it:")
+        click.echo(json.dumps(result.overrides, indent=2, ensure_ascii=False))
+        if write:
+            _merge_into_file(result.overrides, target)
+        else:
+            click.echo("Run again with --write to merge it into your catalogue file.")
+    if result.problems:
+        click.echo(f"\n{len(result.problems)} problem(s) no declaration fixes:", err=True)
+        for line in result.problems:
+            click.echo(f"  {line}", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def _merge_into_file(overrides: dict[str, object], given: Path | None) -> None:
+    """Merge ``overrides`` into the user's catalogue file, atomically (old one kept as .bak)."""
+    from ecore_xl.catalogue import builtin_catalogue, read_catalogue_file, write_catalogue_file
+    from ecore_xl.catalogue.merge import merge_overrides
+    from ecore_xl.config import config_dir
+
+    target = user_catalogue_path(given) or config_dir() / "catalogue.json"
+    if target.suffix.lower() == ".toml":
+        target = target.with_suffix(".json")
+        click.echo(f"A TOML catalogue is not rewritten: writing {target} (point ECORE_CATALOGUE "
+                   "at it).")  # fmt: skip
+    old = read_catalogue_file(target) if target.exists() else {}
+    merged = merge_overrides(old, overrides)
+    builtin_catalogue().overlay(merged, source=str(target))  # must load before it is written
+    if target.exists():
+        backup = target.with_name(target.name + ".bak")
+        shutil.copy2(target, backup)
+        click.echo(f"Previous {target.name} kept as {backup}")
+    write_catalogue_file(merged, target)
+    load_catalogue(target)
+    click.echo(f"Wrote {target}.")
+
+
+def _timezone() -> str:
+    """ECORE_TIMEZONE (or the profile's), for reading local times in examples."""
+    from ecore_xl.catalogue.postman.importer import DEFAULT_TZ
+    from ecore_xl.config import Settings
+    from ecore_xl.errors import EcoreError
+
+    try:
+        return Settings.load().timezone
+    except EcoreError:
+        return DEFAULT_TZ
 
 
 def _builtin_or_none(cat: Catalogue, name: str) -> Dataset | None:

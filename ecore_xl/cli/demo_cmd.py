@@ -69,10 +69,6 @@ def run_demo(out_dir: Path, *, meters: int = 12, seed: int = 42, month: str | No
     }
 
 
-def _fmt(value: float | int | None, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)
-
-
 @click.command()
 @click.option(
     "--out",
@@ -98,29 +94,24 @@ def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
 
         ReportMonth.parse(month)  # a malformed month before the mock starts
     click.echo("Starting the embedded mock eCore API on 127.0.0.1 (no credentials needed)…")
+    from ecore_xl.report.summary import summary_lines
+
     made = run_demo(out_dir, meters=meters, seed=seed, month=month)
-    fig = made["report"].figures
-    flagged = ", ".join(made["report"].flagged_invoice_ids) or "none"
+    report = made["report"]
     click.echo(f"Refreshed workbook: {made['workbook']}")
     for path in made["report"].paths:
         click.echo(f"Monthly report:     {path}")
     click.echo(f"Snapshots:          {made['snapshots']}")
     click.echo("")
-    click.echo(
-        f"{made['month']}: consumption {_fmt(fig.get('consumption_mwh'), ',.1f')} MWh, "
-        f"cost {_fmt(fig.get('cost_eur'), ',.0f')} EUR "
-        f"({_fmt(fig.get('avg_cost_eur_per_mwh'), ',.2f')} EUR/MWh)."
-    )
-    ratio = fig.get("hedge_ratio")
-    click.echo(
-        f"Hedged {_fmt(None if ratio is None else ratio * 100, '.1f')} %, "
-        f"open volume {_fmt(fig.get('open_volume_mwh'), ',.1f')} MWh, average clicked price "
-        f"{_fmt(fig.get('avg_click_price_eur_per_mwh'), ',.2f')} EUR/MWh."
-    )
-    click.echo(
-        f"{fig.get('invoice_count', 0)} invoices, {fig.get('flagged_invoices', 0)} flagged for "
-        f"a deviation from metered volume: {flagged}."
-    )
+    click.echo(f"{made['month']}, as the report's Summary shows it:")
+    for line in summary_lines(
+        report.figures,
+        click_prices=report.click_prices,
+        flagged=report.flagged_invoice_ids,
+        over_hedged=report.over_hedged,
+    ):
+        click.echo(line)
+    click.echo("")
     click.echo("Again, offline, from the snapshots (no API, no mock):")
     click.echo(f"  ecore-xl refresh {made['workbook']} --snapshot {made['snapshots']} --offline")
     click.echo(

@@ -17,23 +17,6 @@ from ecore_xl.errors import UsageError
 __all__ = ["report"]
 
 
-def _fmt(value: float | int | None, kind: str) -> str:
-    if value is None:
-        return "–"
-    if kind == "pct":
-        return f"{value:.1%}"
-    if kind == "int":
-        return f"{int(value):,}"
-    return f"{value:,.2f}"
-
-
-_KINDS = {
-    "hedge_ratio": "pct",
-    "invoice_count": "int",
-    "flagged_invoices": "int",
-}
-
-
 def _copy_template(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
     """``--copy-template FILE``: the built-in template to FILE (never over an existing one)."""
     if value is None or ctx.resilient_parsing:
@@ -92,6 +75,12 @@ def _copy_template(ctx: click.Context, _param: click.Parameter, value: Path | No
 )
 @click.option("--split", is_flag=True, help="One workbook per legal entity.")
 @click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also print each report to a PDF beside it (needs LibreOffice; replaced together "
+    "with the .xlsx).",
+)
+@click.option(
     "--granularity",
     type=click.Choice(["day", "hour", "quarterhour"]),
     default="day",
@@ -114,6 +103,7 @@ def report(
     save_snapshot: Path | None,
     threshold: float | None,
     split: bool,
+    pdf: bool,
     granularity: str,
     out: Path,
     no_escape: bool,
@@ -126,10 +116,12 @@ def report(
       ecore-xl report --month 2026-10 --save-snapshot snap/ --out report.xlsx
       ecore-xl report --month 2026-10 --snapshot snap/ --out report.xlsx   # no network
       ecore-xl report --month 2026-10 --split --out "report-{legal_entity}.xlsx"
+      ecore-xl report --month 2026-10 --pdf --out report.xlsx      # and report.pdf
       ecore-xl report --copy-template my-template.xlsx
     """
     from ecore_xl.data import get_service
-    from ecore_xl.report import DEFAULT_THRESHOLD_PCT, FIGURES, build_report
+    from ecore_xl.report import DEFAULT_THRESHOLD_PCT, build_report
+    from ecore_xl.report.summary import summary_lines
 
     if snapshot is not None and save_snapshot is not None:
         raise UsageError("Use --snapshot DIR (read) or --save-snapshot DIR (write), not both.")
@@ -149,12 +141,16 @@ def report(
             granularity=granularity,
             progress=bar,
             escape=False if no_escape else None,
+            pdf=pdf,
         )
     for note in result.warnings:
         click.echo(f"Warning (template): {note}", err=True)
-    for path in result.paths:
+    for path in [*result.paths, *result.pdfs]:
         click.echo(f"Wrote {path}")
-    for key, (label, _) in FIGURES.items():
-        click.echo(f"  {label:<34} {_fmt(result.figures[key], _KINDS.get(key, 'num'))}")
-    if result.flagged_invoice_ids:
-        click.echo(f"  Flagged: {', '.join(result.flagged_invoice_ids)}")
+    for line in summary_lines(
+        result.figures,
+        click_prices=result.click_prices,
+        flagged=result.flagged_invoice_ids,
+        over_hedged=result.over_hedged,
+    ):
+        click.echo(line)

@@ -59,13 +59,16 @@ def _refreshed_tables(
         catalogue = service.catalogue
         names = list(datasets or [])
         if not names:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wb = openpyxl.load_workbook(path, read_only=True, keep_links=False)
-            try:
-                names = list(read_settings(OpenpyxlWriter(wb), catalogue).datasets)
-            finally:
-                wb.close()
+            # our own handle: openpyxl leaves a file it opened by name open when a damaged part
+            # stops it (a ResourceWarning whenever the garbage collector gets to it)
+            with open(path, "rb") as handle:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    wb = openpyxl.load_workbook(handle, read_only=True, keep_links=False)
+                try:
+                    names = list(read_settings(OpenpyxlWriter(wb), catalogue).datasets)
+                finally:
+                    wb.close()
     except Exception:  # a peek only: whatever is wrong with the file, _load says it in one line
         return set()
     tables: set[str] = set()

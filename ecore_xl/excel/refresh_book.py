@@ -9,7 +9,8 @@ One code path, two sheet writers::
    before anything is written, and names the dataset and what to do;
 3. only then write each dataset into its table (the sheet the catalogue names, or wherever the
    user moved the table), with a note above it; refresh the drop-down lists and the last-refresh
-   block.
+   block. A list of records is its own table, a period end has its last day beside it
+   (:mod:`ecore_xl.excel.sheet_frames`).
 
 The headless file handling is :mod:`ecore_xl.excel.headless`; the ribbon's macros are
 :mod:`ecore_xl.excel.refresh`.
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from ecore_xl.data.provenance import frame_notes
 from ecore_xl.errors import EcoreError, UsageError
+from ecore_xl.excel.sheet_frames import sheet_formats, sheet_frame, with_exploded
 from ecore_xl.excel.workbook_filters import (
     dataset_filters,
     describe_filters,
@@ -203,6 +205,7 @@ def refresh_book(
         ds = catalogue.get(name)  # CatalogueError names the known datasets
         if ds not in targets:
             targets.append(ds)
+    targets = with_exploded(catalogue, targets)  # invoice lines as a table of their own
 
     kwargs: dict[str, Any] = {"offline": is_offline}
     if snapshot_dir is not None:
@@ -245,7 +248,7 @@ def refresh_book(
             df = svc.fetch(ds.name, progress=requests_done, **kwargs, **extra, **filters)
             fetched_at, source, kind = frame_source(df, clock())
             notes = frame_notes(df)
-            df = narrow_rows(ds, df, cfg, catalogue)
+            df = sheet_frame(catalogue, ds, narrow_rows(ds, df, cfg, catalogue))
             check_excel_rows(df, f"{ds.name} ({ds.sheet})")
             sheet = writer.find_table(ds.table) or ds.sheet
             if sheet in writer.sheet_names():
@@ -290,8 +293,9 @@ def refresh_book(
         writer.ensure_sheet(item.sheet)
         ref = writer.write_table(
             item.sheet, df, table_name=ds.table, anchor="A1", note=note,
-            formats=ds.number_formats(),
+            formats=sheet_formats(ds, df),
         )  # fmt: skip
+        writer.fit_columns(item.sheet, ref)  # no ### for a longer value than last time
         report.results.append(
             DatasetResult(
                 ds.name,

@@ -35,6 +35,7 @@ first one. More rows than Excel holds raise :class:`~ecore_xl.errors.TooManyRows
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ecore_xl.errors import UsageError, WorkbookError
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
+    "CELL_STYLES",
+    "CellStyle",
     "OpenpyxlWriter",
     "SheetWriter",
     "check_table_name",
@@ -129,9 +132,41 @@ class SheetWriter(Protocol):
         """Drop-down list on ``ref`` with the items of ``source`` (a formula: ``=lstMeters``)."""
         ...
 
+    def style_cells(self, sheet: str, refs: Sequence[str], style: str) -> None:
+        """Give cells one of the :data:`CELL_STYLES` looks (``title``, ``header``, ``note``)."""
+        ...
+
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        """Widen the columns of ``ref`` (``A4:B14``) to what its cells show, never narrower."""
+        ...
+
     def status(self, text: str | None) -> None:
         """Progress text (Excel's status bar); None restores the default."""
         ...
+
+
+@dataclass(frozen=True)
+class CellStyle:
+    """A look both writers give a cell: font (bold, italic, size, colour) and fill, as hex RGB."""
+
+    bold: bool = False
+    italic: bool = False
+    size: float | None = None
+    color: str | None = None
+    fill: str | None = None
+
+    def rgb(self, hex_rgb: str) -> tuple[int, int, int]:
+        """``"1F3864"`` -> ``(31, 56, 100)`` (xlwings' colour form)."""
+        return int(hex_rgb[0:2], 16), int(hex_rgb[2:4], 16), int(hex_rgb[4:6], 16)
+
+
+#: the looks of the sheets the product lays out itself (the eCore settings sheet)
+CELL_STYLES: dict[str, CellStyle] = {
+    "title": CellStyle(bold=True, size=14, color="1F3864"),
+    "header": CellStyle(bold=True, fill="D9E1F2"),
+    "label": CellStyle(bold=True),
+    "note": CellStyle(italic=True, color="595959"),
+}
 
 
 # ---- the openpyxl entry points ---------------------------------------------------------------
@@ -321,6 +356,28 @@ class OpenpyxlWriter:
         )
         dv.add(target)
         ws.add_data_validation(dv)
+
+    def style_cells(self, sheet: str, refs: Sequence[str], style: str) -> None:
+        from openpyxl.styles import Font, PatternFill
+
+        look = CELL_STYLES[style]
+        ws = self._writable(sheet)
+        for ref in refs:
+            cell = ws[ref.replace("$", "")]
+            cell.font = Font(
+                name=cell.font.name, bold=look.bold, italic=look.italic,
+                size=look.size or cell.font.size, color=look.color,
+            )  # fmt: skip
+            if look.fill:
+                cell.fill = PatternFill("solid", fgColor=look.fill)
+
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        from openpyxl.utils.cell import range_boundaries
+
+        from ecore_xl.xlsx.widths import fit_columns
+
+        box = range_boundaries(ref.replace("$", ""))
+        fit_columns(self._writable(sheet), box=box)  # type: ignore[arg-type]
 
     def status(self, text: str | None) -> None:
         if text:

@@ -125,6 +125,37 @@ class XlwingsWriter:
         with contextlib.suppress(Exception):  # several ids allowed: no error alert (COM only)
             rng.api.Validation.ShowError = False
 
+    def style_cells(self, sheet: str, refs: Sequence[str], style: str) -> None:
+        from ecore_xl.excel.sheets import CELL_STYLES
+
+        look = CELL_STYLES[style]
+        ws = self.book.sheets[sheet]
+        for ref in refs:
+            rng = ws.range(ref.replace("$", ""))
+            rng.font.bold = look.bold
+            rng.font.italic = look.italic
+            if look.size:
+                rng.font.size = look.size
+            if look.color:
+                rng.font.color = look.rgb(look.color)
+            if look.fill:
+                rng.color = look.rgb(look.fill)
+
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        """Excel's AutoFit on the range's cells only, column by column; a column the user made
+        wider keeps its width."""
+        ws = self.book.sheets[sheet]
+        rng = ws.range(ref.replace("$", ""))
+        top, left = rng.row, rng.column
+        rows, cols = rng.shape
+        for j in range(cols):
+            column = ws.range((top, left + j), (top + rows - 1, left + j))
+            before = column.column_width
+            column.columns.autofit()
+            after = column.column_width
+            if before is not None and after is not None and after < before:
+                column.column_width = before
+
     def status(self, text: str | None) -> None:
         self.book.app.status_bar = text if text else False
 

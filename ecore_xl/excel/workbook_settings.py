@@ -214,6 +214,19 @@ def _absolute(sheet: str, cell: str) -> str:
     return f"{_quoted(sheet)}!${m[1]}${m[2]}"
 
 
+def _lay_out(writer: SheetWriter, settings: int, block: int) -> None:
+    """A new settings sheet's look: title, header rows, labels, the help texts as notes."""
+    last = _FIRST_ROW + settings - 1
+    writer.style_cells(SETTINGS_SHEET, ["A1"], "title")
+    writer.style_cells(SETTINGS_SHEET, ["A2"], "note")
+    writer.style_cells(SETTINGS_SHEET, ["A4", "B4", "C4"], "header")
+    writer.style_cells(SETTINGS_SHEET, [f"A{r}" for r in range(_FIRST_ROW, last + 1)], "label")
+    writer.style_cells(SETTINGS_SHEET, [f"C{r}" for r in range(_FIRST_ROW, last + 1)], "note")
+    writer.style_cells(SETTINGS_SHEET, [f"A{block - 1}"], "label")
+    heads = [f"{chr(ord('A') + j)}{block}" for j in range(len(LAST_REFRESH_COLUMNS))]
+    writer.style_cells(SETTINGS_SHEET, heads, "header")
+
+
 def _validate(writer: SheetWriter, sheet: str, cell: str, s: Setting) -> None:
     """A drop-down of the setting's choices (its list's drop-down comes with the list)."""
     if s.choices and s.list_name is None:
@@ -261,6 +274,7 @@ def ensure_settings_sheet(
         for j, label in enumerate(LAST_REFRESH_COLUMNS):
             cells[f"{chr(ord('A') + j)}{block}"] = label
         writer.write_cells(SETTINGS_SHEET, cells, fmt=fmt)
+        _lay_out(writer, len(settings), block)
         writer.define_name(LAST_REFRESH_NAME, _absolute(SETTINGS_SHEET, f"A{block}"))
         names[LAST_REFRESH_NAME.casefold()] = "new"
         for i, s in enumerate(settings):
@@ -327,6 +341,8 @@ def _new_row(writer: SheetWriter, s: Setting, default: Any) -> int:
     writer.write_cells(
         SETTINGS_SHEET, {f"A{row}": s.label, f"B{row}": default, f"C{row}": s.help}, fmt=fmt
     )
+    writer.style_cells(SETTINGS_SHEET, [f"A{row}"], "label")
+    writer.style_cells(SETTINGS_SHEET, [f"C{row}"], "note")
     return row
 
 
@@ -574,6 +590,20 @@ def write_last_refresh(writer: SheetWriter, entries: Sequence[LastRefresh]) -> N
         for j in range(len(LAST_REFRESH_COLUMNS)):
             cells[f"{get_column_letter(col + j)}{row + 1 + i}"] = None
     writer.write_cells(sheet, cells, fmt=fmt)
+    _fit_settings_columns(writer, sheet, row, col, len(merged))
+
+
+def _fit_settings_columns(
+    writer: SheetWriter, sheet: str, row: int, col: int, entries: int
+) -> None:
+    """Columns as wide as what the settings sheet shows: the labels and values of the settings
+    (their help texts run on into the empty cells to their right), and the last-refresh block."""
+    from openpyxl.utils import get_column_letter
+
+    last = get_column_letter(col + len(LAST_REFRESH_COLUMNS) - 1)
+    writer.fit_columns(sheet, f"{get_column_letter(col)}{row}:{last}{row + max(entries, 1)}")
+    if col == 1 and row > _FIRST_ROW:  # the block below the settings, as a new sheet has it
+        writer.fit_columns(sheet, f"A{_FIRST_ROW - 1}:B{row - 1}")
 
 
 def write_lists(

@@ -13,7 +13,13 @@ responses with ``portfolio`` directly. Conventions (all from the contract):
 * contract ``status`` is relative to ``as_of``; clicks are executed before ``as_of`` only;
 * hedged volume of a click in a period = MW x (base or peak) hours of its delivery in the period;
 * one invoice per meter and complete month before ``as_of``; its ``consumptionMWh`` is the
-  rounded sum of actuals except for the ids in ``discrepant_invoice_ids`` (4-15 % off).
+  rounded sum of actuals except for the ids in ``discrepant_invoice_ids`` (4-15 % off);
+* the **latest complete month** before ``as_of`` (the month ``ecore-xl demo`` reports on) always
+  shows both things a controller wants flagged, on purpose rather than by the dice: its first
+  invoice (the first meter's) is discrepant (+9 %, when the draw did not already make it so),
+  and the first portfolio of its year (power preferred) is over-hedged in it — one extra month
+  click (``over_hedge_click_id``), executed 12 days before delivery, brings the hedged volume to
+  112 % of the forecast. Neither draws from the random streams, so nothing else moves.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ from .series import MICRO, MeterProfile, MeterYear, generate, monthly_weights
 Record = dict[str, Any]
 Product = tuple[str, str, str, list[int], float]  # name, type, profile, months, kW (<0: layer)
 VAT_RATE = 0.19
+#: the latest complete month: its first invoice's deliberate deviation, its over-hedge's ratio
+DELIBERATE_DEVIATION = 0.09
+OVER_HEDGE_RATIO = 1.12
 GRANULARITIES = ("quarterhour", "hour", "day", "month")
 
 
@@ -83,6 +92,8 @@ class Portfolio:
         self._lock = threading.Lock()
         self._meter_year = lru_cache(maxsize=256)(self._generate_meter_year)
         self._buckets = lru_cache(maxsize=512)(self._compute_buckets)
+        #: the click that over-hedges the latest complete month (None: no such month or portfolio)
+        self.over_hedge_click_id: str | None = None
         self._build(meters)
         self.by_id: dict[str, dict[str, Record]] = {
             "legalEntity": {r["id"]: r for r in self.legal_entities},
@@ -91,6 +102,8 @@ class Portfolio:
             "contract": {r["id"]: r for r in self.contracts},
             "portfolio": {r["id"]: r for r in self.portfolios},
         }
+        self._add_over_hedge()
+        self._number_clicks()
 
     # ------------------------------------------------------------------ structure
     def _build(self, n_meters: int) -> None:
@@ -268,11 +281,67 @@ class Portfolio:
                             )
                         if model == "tranche":
                             self._build_clicks(rng, contract, year)
+
+    def _number_clicks(self) -> None:
+        """Clicks in (contract, execution, product) order, numbered ``CLK-000001`` on."""
         self.clicks.sort(key=lambda c: (c["contractId"], c["executedAt"], c["product"]))
         for i, click in enumerate(self.clicks, start=1):
             old = click["id"]
             click["id"] = f"CLK-{i:06d}"
             self._click_kw[click["id"]] = self._click_kw.pop(old)
+            if old == self.over_hedge_click_id:
+                self.over_hedge_click_id = click["id"]
+
+    def latest_complete_month(self) -> tuple[int, int] | None:
+        """(year, month 1-12) of the month before ``as_of``'s, if the portfolio covers it."""
+        last = self.as_of.replace(day=1) - dt.timedelta(days=1)
+        return (last.year, last.month) if last.year in self.years else None
+
+    def _add_over_hedge(self) -> None:
+        """One month click that over-hedges the latest complete month (module doc)."""
+        latest = self.latest_complete_month()
+        if latest is None:
+            return
+        year, month = latest
+        tranche = {c["portfolioId"]: c for c in reversed(self.contracts)
+                   if c["pricingModel"] == "tranche"}  # fmt: skip
+        candidates = [
+            p for p in self.portfolios if p["deliveryYear"] == year and p["id"] in tranche
+        ]
+        if not candidates:
+            return
+        pf = min(candidates, key=lambda p: (p["commodity"] != "power", p["id"]))
+        contract = tranche[pf["id"]]
+        position = self.positions(pf["id"])[month - 1]
+        cal = self.calendar(year)
+        qh = self._qh_count(cal, [month - 1], "base")
+        missing_mwh = OVER_HEDGE_RATIO * position["forecastVolumeMWh"] - position["hedgedVolumeMWh"]
+        kw = max(10, -(-round(missing_mwh * 1000 * 4 / qh) // 10) * 10)  # up to 10 kW
+        d_start = cal.start + int(cal.month_first[month - 1]) * 900
+        d_end = cal.start + int(cal.month_first[month]) * 900
+        executed = d_start - 12 * 86400 + 9 * 3600
+        level = {"power": 95.0, "gas": 38.0}[contract["commodity"]] * (1.0 - 0.03 * (year - 2025))
+        price = level * (1.0 + 0.15 * np.sin(executed / (86400 * 97.0) + year))
+        mwh = kw * qh / 4 / 1000
+        click = {
+            "id": f"tmp-{contract['id']}-over-hedge",
+            "contractId": contract["id"],
+            "product": f"M{month:02d}-{year % 100:02d} Base",
+            "productType": "month",
+            "loadProfile": "base",
+            "deliveryStart": iso_z(d_start),
+            "deliveryEnd": iso_z(d_end),
+            "executedAt": iso_z(executed),
+            "volumeMW": kw / 1000,
+            "volumeMWh": round(mwh, 3),
+            "sharePercent": round(mwh / contract["contractedVolumeMWh"] * 100.0, 2),
+            "priceEurPerMWh": round(float(price), 2),
+            "currency": "EUR",
+            "status": "executed",
+        }
+        self._click_kw[click["id"]] = kw
+        self.clicks.append(click)
+        self.over_hedge_click_id = click["id"]
 
     def _build_clicks(self, rng: random.Random, contract: Record, year: int) -> None:
         """Tranche clicks in layers: Cal base, quarters, peak quarters (power), months."""
@@ -509,6 +578,10 @@ class Portfolio:
         rows.sort(key=lambda r: (r[3], r[0]))
         n_bad = max(2, round(len(rows) / 60)) if len(rows) >= 2 else len(rows)
         bad = set(rng.sample(range(len(rows)), min(n_bad, len(rows))))
+        latest = self.latest_complete_month()
+        deliberate = next(
+            (i for i, r in enumerate(rows) if latest and (r[1], r[2] + 1) == latest), None
+        )
         le_of_bu = {b["id"]: b["legalEntityId"] for b in self.business_units}
         meters = self.by_id["meter"]
         out: list[Record] = []
@@ -522,6 +595,9 @@ class Portfolio:
             if i in bad:
                 factor = rng.uniform(0.04, 0.15) * rng.choice((-1, 1))
                 consumption = round(exact * (1 + factor), 3)
+                self._discrepant.append(inv_id)
+            elif i == deliberate:  # no draw: the other invoices stay as they were
+                consumption = round(exact * (1 + DELIBERATE_DEVIATION), 3)
                 self._discrepant.append(inv_id)
             contract = contract_of[(mid, year)]
             out.append(

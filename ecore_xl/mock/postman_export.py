@@ -495,8 +495,10 @@ def _redacted(key: str, value: Any) -> Any:
 
 
 def collection(dialect: str | Dialect) -> dict[str, Any]:
-    """The Postman collection of ``dialect``, its examples taken from a live mock."""
-    with MockServer(dialect=dialect, **PORTFOLIO) as srv, requests.Session() as session:  # type: ignore[arg-type]
+    """The Postman collection of ``dialect``, its examples taken from a live mock (pages of
+    EXAMPLE_PAGE records, so that a paging without a size parameter shows its next token too)."""
+    mock = MockServer(dialect=dialect, page_size=EXAMPLE_PAGE, **PORTFOLIO)  # type: ignore[arg-type]
+    with mock as srv, requests.Session() as session:
         d = srv.dialect
         folders: dict[str, dict[str, Any]] = {}
         reply = _token_reply(srv, session)

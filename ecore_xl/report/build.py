@@ -17,7 +17,7 @@ from ecore_xl.atomic import atomic_write_path, check_not_open
 from ecore_xl.errors import UsageError
 from ecore_xl.progress import Step, StepCallback
 from ecore_xl.report.collect import GRANULARITIES, REPORT_PARTS, Collector, collect_month
-from ecore_xl.report.figures import report_tables, summary_figures
+from ecore_xl.report.figures import click_prices, over_hedged, report_tables, summary_figures
 from ecore_xl.report.period import ReportMonth
 from ecore_xl.report.template import Template
 
@@ -39,7 +39,8 @@ class ReportResult:
     """What :func:`build_report` wrote and found."""
 
     paths: list[Path]
-    #: Summary figures (keys of :data:`ecore_xl.report.figures.FIGURES`) of the whole selection
+    #: Summary figures of the whole selection, rounded as the Summary shows them: keys
+    #: ``hedge_ratio.power``, ``cost_eur`` (a total), … (``report.summary.figure_keys()``)
     figures: dict[str, float | int | None]
     flagged_invoice_ids: list[str]
     #: with ``split``: legal entity id -> (path, its Summary figures)
@@ -48,6 +49,13 @@ class ReportResult:
     )
     #: what openpyxl could not keep from the template (e.g. shapes), to tell the user
     warnings: list[str] = field(default_factory=list)
+    #: over-hedged positions of the year: (portfolio id, commodity, month ``YYYY-MM``)
+    over_hedged: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the month's clicks per commodity and delivery year: (commodity, year, clicks, MWh,
+    #: MWh-weighted EUR/MWh or None), rounded as the Summary shows them
+    click_prices: list[tuple[str, int, int, float, float | None]] = field(default_factory=list)
+    #: with ``pdf``: the PDF printed beside each workbook
+    pdfs: list[Path] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -77,6 +85,7 @@ def build_report(
     granularity: str = "day",
     progress: StepCallback | None = None,
     escape: bool | None = None,
+    pdf: bool = False,
 ) -> ReportResult:
     """Build the monthly report of ``month`` (``YYYY-MM``, local calendar month) into ``out``.
 
@@ -88,7 +97,9 @@ def build_report(
     a complete new one; with ``split``, none is replaced unless all were written.
     ``progress`` gets each step (:mod:`ecore_xl.progress`): the fetches, then the writing.
     ``escape`` (default ``ECORE_ESCAPE_FORMULAS``) marks formula-like placeholder text quote
-    prefix.
+    prefix. ``pdf`` also prints each workbook to a PDF beside it (LibreOffice headless; without
+    it the report stops before fetching): workbook and PDF are replaced together, under their
+    writer locks, or neither is.
     """
     if service is None:
         from ecore_xl.data import get_service
@@ -102,8 +113,15 @@ def build_report(
     out = Path(out)
     if out.suffix.lower() != ".xlsx" and not (split and "{legal_entity}" in out.name):
         raise UsageError(f"--out {out} must name an .xlsx file.")
+    if pdf:
+        from ecore_xl.report.soffice import SofficeError, find_soffice, missing_soffice
+
+        if find_soffice() is None:
+            raise SofficeError(missing_soffice())
     if not split:
         check_not_open(out)  # before fetching a month of data for nothing
+        if pdf:
+            check_not_open(out.with_suffix(".pdf"))
 
     with contextlib.ExitStack() as stack:
         template_path = Path(template) if template else stack.enter_context(default_template())
@@ -116,6 +134,7 @@ def build_report(
 
         tables, flagged = report_tables(data, legal_entities=chosen, threshold=pct / 100)
         figures = summary_figures(tables, when, flagged)
+        found = {"over_hedged": _over_hedged(tables), "click_prices": _click_prices(tables)}
         context = _Context(
             when, data.legal_entities, collector.source, template_path, pct, granularity
         )
@@ -123,25 +142,73 @@ def build_report(
             del data  # the raw frames are in the tables now: free them before the big write
             _told(progress, f"writing {out.name}", REPORT_PARTS - 1)
             values = context.values(legal_entity)
-            _write(template_path, tables, figures, values, granularity, out, stack, escape=escape)
+            tmp = _write(
+                template_path, tables, figures, values, granularity, out, stack, escape=escape
+            )
+            pdfs = [_print(tmp, out, stack, progress)] if pdf else []
             _told(progress, f"{out.name} written", REPORT_PARTS)
-            return ReportResult([out], figures, flagged, warnings=notes)
+            return ReportResult([out], figures, flagged, warnings=notes, pdfs=pdfs, **found)
 
         ids = chosen or [str(i) for i in data.legal_entities["id"]]
         by_entity: dict[str, tuple[Path, dict[str, float | int | None]]] = {}
+        written: list[tuple[Path, Path]] = []
         for entity in ids:
             part, part_flagged = report_tables(data, legal_entities=[entity], threshold=pct / 100)
             path = _split_path(out, entity)
             _told(progress, f"writing {path.name}", REPORT_PARTS - 1)
             part_figures = summary_figures(part, when, part_flagged)
             values = context.values(entity)
-            _write(
+            tmp = _write(
                 template_path, part, part_figures, values, granularity, path, stack, escape=escape
             )
+            written.append((tmp, path))
             by_entity[entity] = (path, part_figures)
         paths = [p for p, _ in by_entity.values()]
+        pdfs = [_print(tmp, p, stack, progress) for tmp, p in written] if pdf else []
         _told(progress, f"{len(paths)} reports written", REPORT_PARTS)
-        return ReportResult(paths, figures, flagged, by_entity, warnings=notes)
+        return ReportResult(
+            paths, figures, flagged, by_entity, warnings=notes, pdfs=pdfs, **found
+        )
+
+
+def _print(
+    workbook: Path, path: Path, stack: contextlib.ExitStack, progress: StepCallback | None
+) -> Path:
+    """The PDF of ``workbook`` (the temporary file that becomes ``path``) into a temporary file of
+    its own, which replaces ``path`` with a ``.pdf`` suffix when ``stack`` closes cleanly."""
+    from ecore_xl.report.soffice import export_pdf
+
+    target = path.with_suffix(".pdf")
+    _told(progress, f"printing {target.name}", REPORT_PARTS - 1)
+    tmp = stack.enter_context(atomic_write_path(target))
+    export_pdf(workbook, tmp, name=path.stem)
+    return target
+
+
+def _over_hedged(tables: dict[str, pd.DataFrame]) -> list[tuple[str, str, str]]:
+    pos = tables["positions"]
+    rows = zip(pos["Portfolio"], pos["Commodity"], pos["Month"], pos["Hedge ratio"],
+               pos["Open MWh"], strict=True)  # fmt: skip
+    return [
+        (str(p), str(c), f"{m:%Y-%m}") for p, c, m, r, o in rows if over_hedged(r, o)
+    ]
+
+
+def _click_prices(
+    tables: dict[str, pd.DataFrame],
+) -> list[tuple[str, int, int, float, float | None]]:
+    groups = tables["click_prices"]
+    values = click_prices(tables["clicks"], groups)
+    return list(
+        zip(
+            groups["Commodity"].astype("str"),
+            groups["Delivery year"].astype("int"),
+            values["Clicks"],
+            values["MWh"],
+            values["Avg EUR/MWh"],
+            strict=True,
+        )
+    )
 
 
 def _told(progress: StepCallback | None, text: str, done: int) -> None:
@@ -178,9 +245,10 @@ def _write(
     stack: contextlib.ExitStack,
     *,
     escape: bool | None,
-) -> None:
-    """Fill a fresh copy of the template and save it to a temporary file that replaces ``path``
-    when ``stack`` closes without an error; every formula carries the value it computes."""
+) -> Path:
+    """Fill a fresh copy of the template and save it to a temporary file (returned) that
+    replaces ``path`` when ``stack`` closes without an error; every formula carries the value it
+    computes."""
     from ecore_xl.report.cached import formula_columns, named_values
     from ecore_xl.xlsx import save_workbook, stream_cells
     from ecore_xl.xlsx.widths import fit_columns
@@ -202,6 +270,7 @@ def _write(
     tmp = stack.enter_context(atomic_write_path(path))
     save_workbook(workbook, tmp)
     workbook.close()
+    return tmp
 
 
 @dataclass(frozen=True)
@@ -219,7 +288,8 @@ class _Context:
         if entity is not None:
             match = les.loc[les["id"].astype("str") == entity, "name"]
             name = str(match.iloc[0]) if len(match) else entity
-        now = dt.datetime.now(ZoneInfo(self.month.timezone)).replace(tzinfo=None, microsecond=0)
+        # aware: in text it reads "2026-12-01 09:30 CET (UTC+01:00)", in a cell the local time
+        now = dt.datetime.now(ZoneInfo(self.month.timezone)).replace(microsecond=0)
         return {
             "month": str(self.month),
             "month_name": self.month.name,

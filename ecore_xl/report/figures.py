@@ -20,12 +20,15 @@ import pandas as pd
 from ecore_xl.catalogue.units import factors_to
 from ecore_xl.errors import UnexpectedResponseError
 from ecore_xl.report.period import ReportMonth
+from ecore_xl.report.schema import COMMODITIES
+from ecore_xl.report.summary import FIGURES, rounded
 
 __all__ = [
     "COMPONENTS",
-    "FIGURES",
     "MonthData",
+    "click_prices",
     "flag_invoice",
+    "over_hedged",
     "report_tables",
     "summary_figures",
     "to_mwh",
@@ -33,18 +36,6 @@ __all__ = [
 
 #: invoice components in the order the cost chart shows them (others follow, sorted)
 COMPONENTS = ("energy", "grid", "taxes", "levies", "other")
-
-#: Summary figure key -> (label on the Summary sheet, defined name of its cell)
-FIGURES: dict[str, tuple[str, str]] = {
-    "consumption_mwh": ("Consumption (MWh)", "ConsumptionMWh"),
-    "cost_eur": ("Cost (EUR, net)", "CostEUR"),
-    "avg_cost_eur_per_mwh": ("Average cost (EUR/MWh)", "AvgCostEURperMWh"),
-    "hedge_ratio": ("Hedge ratio", "HedgeRatio"),
-    "open_volume_mwh": ("Open volume (MWh)", "OpenVolumeMWh"),
-    "avg_click_price_eur_per_mwh": ("Average clicked price (EUR/MWh)", "AvgClickPrice"),
-    "invoice_count": ("Invoices", "InvoiceCount"),
-    "flagged_invoices": ("Flagged invoices", "FlaggedInvoices"),
-}
 
 #: energy units (lower case) -> factor to MWh: the catalogue's one unit table
 _UNIT_FACTORS = factors_to("MWh")
@@ -97,6 +88,32 @@ def flag_invoice(invoiced: float, metered: float, threshold: float) -> bool:
     return abs(invoiced - metered) > threshold * metered
 
 
+def over_hedged(hedge_ratio: Any, open_mwh: Any) -> bool:
+    """Whether a position is over-hedged: a ratio above 100 % or a negative open volume (the
+    positions' Flag formula makes the same decision; an empty value decides nothing)."""
+
+    def number(v: Any) -> float | None:
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return None
+        return x if math.isfinite(x) else None
+
+    ratio, open_ = number(hedge_ratio), number(open_mwh)
+    return (open_ is not None and open_ < 0) or (ratio is not None and ratio > 1)
+
+
+def _check_commodities(values: pd.Series, what: str, dataset: str) -> None:
+    """Stop on a commodity the report does not show: its figures would silently be missing."""
+    found = {str(v) for v in values.dropna().unique()} - set(COMMODITIES)
+    if found:
+        raise UnexpectedResponseError(
+            f"{what} has commodity {sorted(found)[0]!r}, which the report does not know "
+            f"({', '.join(COMMODITIES)}): if it is the API's spelling of one of them, declare it "
+            f"in a catalogue file (datasets.{dataset}, field commodity, values)."
+        )
+
+
 # ---- selection ------------------------------------------------------------------------------
 
 
@@ -146,6 +163,7 @@ def report_tables(
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The report's tables (by schema name) and the ids of the flagged invoices."""
     meters = _meters_of(data, legal_entities)
+    _check_commodities(meters["commodity"], "A meter", "meters")
     names = dict(zip(data.meters["id"], data.meters["name"], strict=False))
     commodity = dict(zip(data.meters["id"], data.meters["commodity"], strict=False))
     meter_ids = set(meters["id"])
@@ -197,6 +215,7 @@ def report_tables(
             "Supplier": _col(invoices, "supplier"),
             "Meter": _col(invoices, "meterId"),
             "Meter name": _col(invoices, "meterId").map(names),
+            "Commodity": _col(invoices, "meterId").map(commodity),
             "Period from": _col(invoices, "periodStart"),
             "Period to": _last_day(_col(invoices, "periodEnd")),
             "Invoiced MWh": invoiced,
@@ -221,6 +240,7 @@ def report_tables(
             "Invoice number": _col(lines, "invoiceNumber"),
             "Meter": _col(lines, "meterId"),
             "Meter name": _col(lines, "meterId").map(names),
+            "Commodity": _col(lines, "meterId").map(commodity),
             "Component": _col(lines, "component"),
             "Quantity": _col(lines, "quantity"),
             "Unit": _col(lines, "unit"),
@@ -236,6 +256,7 @@ def report_tables(
     months = [pd.Timestamp(dt.date(data.month.year, m, 1)) for m in range(1, 13)]
     tables["hedge_months"] = pd.DataFrame({"Month": months})
     tables["clicks"] = _clicks(data, legal_entities)
+    tables["click_prices"] = _click_groups(tables["clicks"])
     tables["provenance"] = pd.DataFrame(
         data.provenance, columns=["Dataset", "Source", "Fetched at (UTC)", "Filters", "Rows"]
     )
@@ -287,6 +308,7 @@ def _positions(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFram
         pos = pos.loc[pos["periodStartLocal"] < year_end]
         pos = pos.sort_values(["portfolioId", "periodStart"], kind="stable")
     pf_name = dict(zip(pf["id"], pf["name"], strict=False))
+    _check_commodities(pf["commodity"], "A portfolio", "portfolios")
     pf_commodity = dict(zip(pf["id"], pf["commodity"], strict=False))
     return pd.DataFrame(
         {
@@ -312,14 +334,26 @@ def _clicks(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFrame:
             own = set(contracts.loc[contracts["legalEntityId"].isin(list(entity_ids)), "id"])
             clicks = clicks.loc[clicks["contractId"].isin(own)]
         clicks = clicks.sort_values(["executedAt", "id"], kind="stable")
+    contracts = data.contracts
+    commodity = (
+        dict(zip(contracts["id"], contracts["commodity"], strict=False))
+        if not contracts.empty
+        else {}
+    )
+    of_click = _col(clicks, "contractId").map(commodity)
+    _check_commodities(of_click, "A contract", "contracts")
+    start = _col(clicks, "deliveryStart")
+    years = pd.to_datetime(start).dt.year.astype("Int64") if len(start) else start
     return pd.DataFrame(
         {
             "Click": _col(clicks, "id"),
             "Contract": _col(clicks, "contractId"),
+            "Commodity": of_click,
             "Product": _col(clicks, "product"),
             "Profile": _col(clicks, "loadProfile"),
-            "Delivery start": _col(clicks, "deliveryStart"),
+            "Delivery start": start,
             "Delivery end": _last_day(_col(clicks, "deliveryEnd")),
+            "Delivery year": years,
             "Executed": _col(clicks, "executedAtLocal"),
             "MW": _col(clicks, "volumeMW"),
             "MWh": _col(clicks, "volumeMWh"),
@@ -327,6 +361,49 @@ def _clicks(data: MonthData, entity_ids: Sequence[str] | None) -> pd.DataFrame:
             "Status": _col(clicks, "status"),
         }
     ).reset_index(drop=True)
+
+
+def _click_groups(clicks: pd.DataFrame) -> pd.DataFrame:
+    """One row per commodity and delivery year of the month's clicks (the Summary's table)."""
+    if clicks.empty:
+        return pd.DataFrame({"Commodity": [], "Delivery year": []})
+    known = clicks.dropna(subset=["Commodity", "Delivery year"])
+    pairs = sorted(
+        {(str(c), int(y)) for c, y in zip(known["Commodity"], known["Delivery year"], strict=True)},
+        key=lambda p: (_commodity_order(p[0]), p[1]),
+    )
+    return pd.DataFrame(
+        {"Commodity": [c for c, _ in pairs], "Delivery year": [y for _, y in pairs]}
+    )
+
+
+def _commodity_order(commodity: str) -> int:
+    return COMMODITIES.index(commodity) if commodity in COMMODITIES else len(COMMODITIES)
+
+
+def click_prices(clicks: pd.DataFrame, groups: pd.DataFrame) -> dict[str, list[Any]]:
+    """Per row of ``groups``: clicks, MWh (one decimal) and MWh-weighted price (two decimals,
+    None without MWh) — what the Summary's click table computes."""
+    out: dict[str, list[Any]] = {"Clicks": [], "MWh": [], "Avg EUR/MWh": []}
+    mwh = pd.to_numeric(clicks["MWh"], errors="coerce").fillna(0.0) if len(clicks) else None
+    price = pd.to_numeric(clicks["EUR/MWh"], errors="coerce").fillna(0.0) if len(clicks) else None
+    for commodity, year in zip(groups["Commodity"], groups["Delivery year"], strict=True):
+        if mwh is None or price is None:
+            out["Clicks"].append(0)
+            out["MWh"].append(0.0)
+            out["Avg EUR/MWh"].append(None)
+            continue
+        rows = (clicks["Commodity"] == commodity) & (clicks["Delivery year"] == year)
+        rows = rows.fillna(False).astype(bool)
+        total = float(mwh[rows].sum())
+        out["Clicks"].append(int(rows.sum()))
+        out["MWh"].append(rounded(total, 1))
+        out["Avg EUR/MWh"].append(_rounded_ratio(float((mwh[rows] * price[rows]).sum()), total, 2))
+    return out
+
+
+def _rounded_ratio(a: float, b: float, decimals: int) -> float | None:
+    return rounded(_ratio(a, b), decimals)
 
 
 # ---- figures --------------------------------------------------------------------------------
@@ -343,32 +420,47 @@ def _ratio(a: float, b: float) -> float | None:
 def summary_figures(
     tables: dict[str, pd.DataFrame], month: ReportMonth, flagged: Sequence[str]
 ) -> dict[str, float | int | None]:
-    """The Summary numbers, computed in Python the way the Summary formulas compute them."""
-    consumption = _sum(tables["consumption"]["MWh"])
-    cost = _sum(tables["costs"]["EUR"])
+    """The Summary figures (keys ``hedge_ratio.power``, ``cost_eur``, …, see
+    :func:`~ecore_xl.report.summary.figure_keys`), computed in Python the way the Summary formulas
+    compute them and rounded as they round; ``flagged`` is the flagged invoices' ids."""
     pos = tables["positions"]
     this = pos.loc[pd.to_datetime(pos["Month"]) == pd.Timestamp(month.start)] if len(pos) else pos
-    forecast = _sum(this["Forecast MWh"]) if len(this) else 0.0
-    hedged = _sum(this["Hedged MWh"]) if len(this) else 0.0
-    clicks = tables["clicks"]
-    click_mwh = _sum(clicks["MWh"])
-    click_value = (
-        float(
-            (
-                pd.to_numeric(clicks["MWh"], errors="coerce").fillna(0.0)
-                * pd.to_numeric(clicks["EUR/MWh"], errors="coerce").fillna(0.0)
-            ).sum()
-        )
-        if len(clicks)
-        else 0.0
-    )
-    return {
-        "consumption_mwh": consumption,
-        "cost_eur": cost,
-        "avg_cost_eur_per_mwh": _ratio(cost, consumption),
-        "hedge_ratio": _ratio(hedged, forecast),
-        "open_volume_mwh": _sum(this["Open MWh"]) if len(this) else 0.0,
-        "avg_click_price_eur_per_mwh": _ratio(click_value, click_mwh),
-        "invoice_count": len(tables["invoices"]),
-        "flagged_invoices": len(flagged),
-    }
+    flagged_ids = set(flagged)
+    invoices = tables["invoices"]
+    over = [over_hedged(r, o) for r, o in zip(pos["Hedge ratio"], pos["Open MWh"], strict=True)]
+
+    def rows(frame: pd.DataFrame, commodity: str | None) -> pd.DataFrame:
+        return frame if commodity is None else frame.loc[frame["Commodity"] == commodity]
+
+    def unrounded(key: str, c: str | None) -> float | int | None:
+        consumption = _sum(rows(tables["consumption"], c)["MWh"])
+        cost = _sum(rows(tables["costs"], c)["EUR"])
+        here = rows(this, c)
+        if key == "consumption_mwh":
+            return consumption
+        if key == "cost_eur":
+            return cost
+        if key == "avg_cost_eur_per_mwh":
+            return _ratio(cost, consumption)
+        if key == "hedge_ratio":
+            return _ratio(_sum(here["Hedged MWh"]), _sum(here["Forecast MWh"]))
+        if key == "open_volume_mwh":
+            return _sum(here["Open MWh"])
+        if key == "over_hedged_months":
+            mine = pos["Commodity"] == c if c is not None else pd.Series(True, index=pos.index)
+            return int(sum(o for o, m in zip(over, mine, strict=True) if m))
+        mine_inv = rows(invoices, c)
+        if key == "invoice_count":
+            return len(mine_inv)
+        if key == "flagged_invoices":
+            return int(mine_inv["Invoice"].astype("str").isin(flagged_ids).sum())
+        raise KeyError(key)
+
+    out: dict[str, float | int | None] = {}
+    for figure in FIGURES:
+        for c in figure.columns():
+            value = unrounded(figure.key, c)
+            if isinstance(value, float):
+                value = rounded(value, figure.decimals)
+            out[figure.key_of(c)] = value
+    return out

@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ecore_xl.catalogue.builtin import COMMODITY
 from ecore_xl.number_formats import NUMBER_FORMATS
 
 __all__ = [
+    "COMMODITIES",
     "FLAG_TEXT",
     "FMT",
     "MARKER_PREFIX",
+    "OVER_HEDGED_TEXT",
     "PLACEHOLDERS",
     "TABLES",
     "THRESHOLD_NAME",
@@ -33,6 +36,12 @@ MARKER_PREFIX = "ecore."
 THRESHOLD_NAME = "FlagThreshold"
 #: what the Flag column of the invoice check shows for a suspicious invoice
 FLAG_TEXT = "CHECK"
+#: what the Flag column of the positions shows for an over-hedged month (ratio > 100 %, or a
+#: negative open volume)
+OVER_HEDGED_TEXT = "OVER"
+#: the commodities the report shows side by side, never blended into one figure (the catalogue's
+#: ``commodity`` values; a row with another one stops the report, naming the declaration)
+COMMODITIES: tuple[str, ...] = COMMODITY
 
 #: number formats used by the built-in template and as defaults for a template's blank style row
 FMT = NUMBER_FORMATS
@@ -88,6 +97,35 @@ def _fold(text: str) -> str:
 
 
 C = Column
+
+
+def _hedge_month_columns() -> tuple[Column, ...]:
+    """Per commodity: forecast, hedged and open MWh and the hedge ratio of each month."""
+    out: list[Column] = []
+    for c in COMMODITIES:
+        name = c.title()
+        where = f'tblPositions[Month],{{Month}},tblPositions[Commodity],"{c}"'
+        for what in ("Forecast", "Hedged", "Open"):
+            out.append(
+                C(
+                    f"{name} {what.lower()} MWh",
+                    FMT["mwh"],
+                    width=14,
+                    formula=f"=SUMIFS(tblPositions[{what} MWh],{where})",
+                )
+            )
+        out.append(
+            C(
+                f"{name} hedge ratio",
+                FMT["pct"],
+                width=11,
+                formula=f'=IF({{{name} forecast MWh}}=0,"",'
+                f"{{{name} hedged MWh}}/{{{name} forecast MWh}})",
+            )
+        )
+    return tuple(out)
+
+
 TABLES: tuple[ReportTable, ...] = (
     ReportTable(
         "structure",
@@ -128,16 +166,19 @@ TABLES: tuple[ReportTable, ...] = (
         "Consumption",
         (
             C("Day", FMT["date"], width=12),
-            C(
-                "MWh",
-                FMT["mwh"],
-                width=13,
-                formula='=SUMIFS(tblConsumption[MWh],tblConsumption[Start],">="&{Day},'
-                'tblConsumption[Start],"<"&({Day}+1))',
-                doc="sum of the day's rows of tblConsumption",
+            *(
+                C(
+                    f"{c.title()} MWh",
+                    FMT["mwh"],
+                    width=13,
+                    formula=f'=SUMIFS(tblConsumption[MWh],tblConsumption[Commodity],"{c}",'
+                    'tblConsumption[Start],">="&{Day},tblConsumption[Start],"<"&({Day}+1))',
+                    doc=f"sum of the day's {c} rows of tblConsumption",
+                )
+                for c in COMMODITIES
             ),
         ),
-        "consumption per local day, all meters (chart source)",
+        "consumption per local day and commodity, all meters (chart source)",
     ),
     ReportTable(
         "costs",
@@ -148,6 +189,7 @@ TABLES: tuple[ReportTable, ...] = (
             C("Invoice number", width=16),
             C("Meter", width=11),
             C("Meter name", width=28),
+            C("Commodity", width=11, doc="the meter's"),
             C("Component", width=12, doc="energy, grid, taxes, levies or other"),
             C("Quantity", FMT["mwh"], width=12),
             C("Unit", width=8),
@@ -162,48 +204,33 @@ TABLES: tuple[ReportTable, ...] = (
         "Costs",
         (
             C("Component", width=12),
+            *(
+                C(
+                    f"{c.title()} EUR",
+                    FMT["eur0"],
+                    width=14,
+                    formula=f'=SUMIFS(tblCosts[EUR],tblCosts[Component],{{Component}},'
+                    f'tblCosts[Commodity],"{c}")',
+                    doc=f"sum of tblCosts for the component, {c} meters",
+                )
+                for c in COMMODITIES
+            ),
             C(
                 "EUR",
                 FMT["eur0"],
                 width=14,
                 formula="=SUMIFS(tblCosts[EUR],tblCosts[Component],{Component})",
-                doc="sum of tblCosts for the component",
+                doc="sum of tblCosts for the component, all meters",
             ),
         ),
-        "cost per invoice component (chart source)",
+        "cost per invoice component and commodity (chart source)",
     ),
     ReportTable(
         "hedge_months",
         "tblHedgeByMonth",
         "Hedging",
-        (
-            C("Month", FMT["month"], width=11),
-            C(
-                "Forecast MWh",
-                FMT["mwh"],
-                width=14,
-                formula="=SUMIFS(tblPositions[Forecast MWh],tblPositions[Month],{Month})",
-            ),
-            C(
-                "Hedged MWh",
-                FMT["mwh"],
-                width=14,
-                formula="=SUMIFS(tblPositions[Hedged MWh],tblPositions[Month],{Month})",
-            ),
-            C(
-                "Open MWh",
-                FMT["mwh"],
-                width=14,
-                formula="=SUMIFS(tblPositions[Open MWh],tblPositions[Month],{Month})",
-            ),
-            C(
-                "Hedge ratio",
-                FMT["pct"],
-                width=11,
-                formula='=IF({Forecast MWh}=0,"",{Hedged MWh}/{Forecast MWh})',
-            ),
-        ),
-        "positions of all portfolios summed per month of the year (chart source)",
+        (C("Month", FMT["month"], width=11), *_hedge_month_columns()),
+        "positions of all portfolios summed per commodity and month of the year (chart source)",
     ),
     ReportTable(
         "positions",
@@ -219,6 +246,14 @@ TABLES: tuple[ReportTable, ...] = (
             C("Open MWh", FMT["mwh"], width=14),
             C("Hedge ratio", FMT["pct"], width=11),
             C("Avg hedge price", FMT["price"], width=14, doc="EUR/MWh"),
+            C(
+                "Flag",
+                width=8,
+                formula='=IF(OR(AND(ISNUMBER({Open MWh}),{Open MWh}<0),'
+                f'AND(ISNUMBER({{Hedge ratio}}),{{Hedge ratio}}>1)),"{OVER_HEDGED_TEXT}","")',
+                doc=f"{OVER_HEDGED_TEXT} when the month is over-hedged (ratio > 100 %, "
+                "negative open volume)",
+            ),
         ),
         "hedge position per portfolio and month of the report month's year",
     ),
@@ -229,10 +264,12 @@ TABLES: tuple[ReportTable, ...] = (
         (
             C("Click", width=12),
             C("Contract", width=10),
+            C("Commodity", width=11, doc="the contract's"),
             C("Product", width=14),
             C("Profile", width=8),
             C("Delivery start", FMT["date"], width=13),
             C("Delivery end", FMT["date"], width=13, doc="last day of delivery"),
+            C("Delivery year", FMT["year"], width=9, doc="year of the delivery start"),
             C("Executed", FMT["datetime"], width=16, doc="local time"),
             C("MW", "#,##0.000", width=9),
             C("MWh", FMT["mwh"], width=13),
@@ -240,6 +277,43 @@ TABLES: tuple[ReportTable, ...] = (
             C("Status", width=10),
         ),
         "clicks (tranche purchases) executed in the month",
+    ),
+    ReportTable(
+        "click_prices",
+        "tblClickPrices",
+        "Summary",
+        (
+            C("Commodity", width=11),
+            C("Delivery year", FMT["year"], width=9),
+            C(
+                "Clicks",
+                FMT["int"],
+                width=8,
+                formula='=IF({Commodity}="","",COUNTIFS(tblClicks[Commodity],{Commodity},'
+                "tblClicks[Delivery year],{Delivery year}))",
+            ),
+            C(
+                "MWh",
+                FMT["mwh1"],
+                width=13,
+                formula='=IF({Commodity}="","",ROUND(SUMIFS(tblClicks[MWh],'
+                "tblClicks[Commodity],{Commodity},tblClicks[Delivery year],{Delivery year}),1))",
+            ),
+            C(
+                "Avg EUR/MWh",
+                FMT["price"],
+                width=12,
+                formula='=IF({Commodity}="","",IF(SUMIFS(tblClicks[MWh],tblClicks[Commodity],'
+                '{Commodity},tblClicks[Delivery year],{Delivery year})=0,"n/a",'
+                "ROUND(SUMPRODUCT((tblClicks[Commodity]={Commodity})*"
+                "(tblClicks[Delivery year]={Delivery year}),tblClicks[MWh],tblClicks[EUR/MWh])/"
+                "SUMIFS(tblClicks[MWh],tblClicks[Commodity],{Commodity},"
+                "tblClicks[Delivery year],{Delivery year}),2)))",
+                doc="MWh-weighted price",
+            ),
+        ),
+        "clicks executed in the month per commodity and delivery year: count, MWh, MWh-weighted "
+        "price (never blended over commodities or years)",
     ),
     ReportTable(
         "invoices",
@@ -251,6 +325,7 @@ TABLES: tuple[ReportTable, ...] = (
             C("Supplier", width=22),
             C("Meter", width=11),
             C("Meter name", width=26),
+            C("Commodity", width=11, doc="the meter's"),
             C("Period from", FMT["date"], width=12),
             C("Period to", FMT["date"], width=12, doc="last day of the billing period"),
             C("Invoiced MWh", FMT["mwh"], width=14),

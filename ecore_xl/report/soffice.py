@@ -18,7 +18,16 @@ from pathlib import Path
 
 from ecore_xl.errors import EcoreError, UsageError
 
-__all__ = ["SofficeError", "convert", "find_soffice", "recalculate", "to_pdf"]
+__all__ = [
+    "NO_SOFFICE",
+    "SofficeError",
+    "convert",
+    "export_pdf",
+    "find_soffice",
+    "missing_soffice",
+    "recalculate",
+    "to_pdf",
+]
 
 _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
@@ -39,13 +48,25 @@ FILTERS = {
 
 
 class SofficeError(EcoreError):
-    """LibreOffice is missing, timed out or did not write the expected file."""
+    """LibreOffice is missing, timed out or did not write the expected file (a local problem)."""
+
+    exit_code = 2
+
+
+#: what a missing LibreOffice means for ``--pdf``, in one line
+NO_SOFFICE = (
+    "--pdf needs LibreOffice (soffice), which is not installed: install it "
+    "(https://www.libreoffice.org) or set ECORE_SOFFICE to its soffice, or leave out --pdf."
+)
 
 
 def find_soffice() -> str | None:
-    """The ``soffice`` executable (``ECORE_SOFFICE``, PATH, usual install places), or None."""
+    """The ``soffice`` executable, or None: ``ECORE_SOFFICE`` when set (then only that file),
+    else PATH and the usual install places."""
+    chosen = os.environ.get("ECORE_SOFFICE", "").strip()
+    if chosen:
+        return chosen if Path(chosen).is_file() else None
     candidates = [
-        os.environ.get("ECORE_SOFFICE", ""),
         shutil.which("soffice") or "",
         shutil.which("libreoffice") or "",
         "/usr/bin/soffice",
@@ -57,6 +78,17 @@ def find_soffice() -> str | None:
         if candidate and Path(candidate).is_file():
             return candidate
     return None
+
+
+def missing_soffice() -> str:
+    """Why :func:`find_soffice` found nothing, in one line for ``--pdf``."""
+    chosen = os.environ.get("ECORE_SOFFICE", "").strip()
+    if chosen:
+        return (
+            f"--pdf needs LibreOffice, and ECORE_SOFFICE={chosen} is not a file: point it at "
+            "LibreOffice's soffice, or leave out --pdf."
+        )
+    return NO_SOFFICE
 
 
 def convert(
@@ -127,3 +159,16 @@ def recalculate(source: str | Path, outdir: str | Path, **kw: object) -> Path:
 def to_pdf(source: str | Path, outdir: str | Path, **kw: object) -> Path:
     """``source`` printed to PDF with its page setup (formulas recalculated first)."""
     return convert(source, "pdf", outdir, **kw)  # type: ignore[arg-type]
+
+
+def export_pdf(
+    workbook: str | Path, target: str | Path, *, name: str, timeout: float = 300.0
+) -> None:
+    """Print ``workbook`` to the file ``target`` (a temporary file the caller then moves into
+    place); the PDF's own name (its title in a viewer) is ``name``. LibreOffice converts a copy
+    in a private folder, so its lock file never appears beside the user's files."""
+    with tempfile.TemporaryDirectory(prefix="ecore-pdf-") as folder:
+        source = Path(folder) / f"{name}.xlsx"
+        shutil.copyfile(workbook, source)
+        pdf = to_pdf(source, Path(folder) / "pdf", timeout=timeout)
+        shutil.copyfile(pdf, target)

@@ -545,6 +545,8 @@ def _present(value: Any) -> bool:
 def _cell_value(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)  # a cell holds wall-clock time (Excel has no zones)
     return value
 
 
@@ -596,11 +598,20 @@ def _fill_formula(formula: str, values: Mapping[str, Any]) -> str:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime) and value.utcoffset() is not None:
+        return f"{value:%Y-%m-%d %H:%M} {value.tzname()} (UTC{_offset(value)})"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def _offset(moment: dt.datetime) -> str:
+    """``+01:00`` for a moment one hour ahead of UTC."""
+    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _header_footer_texts(ws: Worksheet) -> Iterator[tuple[str, Any]]:

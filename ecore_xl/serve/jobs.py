@@ -175,6 +175,7 @@ class Jobs:
         service = self._backend.service
 
         def work(job: Job) -> dict[str, Any]:
+            from ecore_xl.progress import status_text
             from ecore_xl.report import build_report
 
             job.progress(f"eCore: monthly report {month}…")
@@ -182,7 +183,8 @@ class Jobs:
             result = build_report(
                 month, out=out, legal_entity=None if entity is None else str(entity),
                 offline=None if offline is None else bool(offline), service=service,
-            )  # fmt: skip
+                progress=lambda step: job.progress(status_text(step, f"eCore report {month}")),
+            )  # the steps `ecore-xl report` draws and the ribbon's status bar shows  # fmt: skip
             return {
                 "file": str(out), "month": month,
                 "flaggedInvoices": len(result.flagged_invoice_ids),

@@ -17,6 +17,8 @@ Operations (JSON), in order::
     {"op": "writeColumn", "sheet", "anchor", "values", "clear"}
     {"op": "defineName", "name", "refersTo"}
     {"op": "listValidation", "sheet", "ref", "source", "prompt"}
+    {"op": "style", "sheet", "refs", "bold", "italic", "size", "color", "fill"}  (colours #RRGGBB)
+    {"op": "fitColumns", "sheet", "ref"}  (Excel's AutoFit on the range's cells, never narrower)
 
 Values are Excel's: text with a leading apostrophe (so Excel keeps it text, as the live xlwings
 writer does), dates as serial numbers with a number format.
@@ -232,6 +234,20 @@ class PlanWriter:
         self._names[name] = refers_to.lstrip("=")
         self.ops.append({"op": "defineName", "name": name, "refersTo": "=" + refers_to.lstrip("=")})
 
+    def style_cells(self, sheet: str, refs: Sequence[str], style: str) -> None:
+        from ecore_xl.excel.sheets import CELL_STYLES
+
+        look = CELL_STYLES[style]
+        self.ops.append(
+            {"op": "style", "sheet": sheet, "refs": [r.replace("$", "") for r in refs],
+             "bold": look.bold, "italic": look.italic, "size": look.size,
+             "color": f"#{look.color}" if look.color else None,
+             "fill": f"#{look.fill}" if look.fill else None}
+        )  # fmt: skip
+
+    def fit_columns(self, sheet: str, ref: str) -> None:
+        self.ops.append({"op": "fitColumns", "sheet": sheet, "ref": ref.replace("$", "")})
+
     def set_list_validation(self, sheet: str, ref: str, source: str, *, prompt: str = "") -> None:
         self.ops.append(
             {"op": "listValidation", "sheet": sheet, "ref": ref.replace("$", ""),
@@ -270,6 +286,7 @@ def table_ops(
     from zoneinfo import ZoneInfo
 
     from ecore_xl.excel.refresh_book import frame_notes, frame_source, table_note
+    from ecore_xl.excel.sheet_frames import sheet_formats, sheet_frame
     from ecore_xl.excel.workbook_filters import describe_filters
 
     ds = service.dataset(dataset)
@@ -289,8 +306,9 @@ def table_ops(
     zone = ZoneInfo(service.settings.timezone)
     shown = describe_filters(norm, layout if "layout" in body else None)
     note = table_note(ds.name, fetched_at, kind, source, shown, len(df), zone, frame_notes(df))
+    df = sheet_frame(service.catalogue, ds, df)  # as a refreshed table shows it
     writer = PlanWriter({"sheets": [sheet]})
     writer.write_table(
-        sheet, df, table_name=name, anchor=anchor, note=note, formats=ds.number_formats()
+        sheet, df, table_name=name, anchor=anchor, note=note, formats=sheet_formats(ds, df)
     )
     return {"table": name, "rows": len(df), "ops": writer.ops}

@@ -33,6 +33,10 @@ DEFAULT_WIDTH = 8.43
 MAX_WIDTH = 255.0
 #: how many values of a column decide its width
 SAMPLE_ROWS = 200
+#: bold text is wider than the default font's characters the width unit counts
+BOLD_FACTOR = 1.15
+#: room for a table header's filter button
+FILTER_BUTTON = 2
 
 _QUOTED = re.compile(r'"([^"]*)"')
 _DATE_TOKENS = (("mmmm", "September"), ("dddd", "Wednesday"), ("mmm", "Sep"), ("ddd", "Wed"))
@@ -82,9 +86,10 @@ def display_width(value: Any, fmt: str | None = None) -> int:
 
 
 def needed_width(header: str | None, values: Iterable[Any], fmt: str | None) -> float:
-    """The width a table column needs: its header with the filter button, and its values."""
+    """The width a table column needs: its header (bold, as table styles show it) with the filter
+    button, and its values."""
     widest = max((display_width(v, fmt) for v in values), default=0)
-    head = len(header or "") + 2
+    head = math.ceil(len(header or "") * BOLD_FACTOR) + FILTER_BUTTON
     return float(min(max(head, widest + 1), MAX_WIDTH))
 
 
@@ -98,26 +103,46 @@ def widen(ws: Any, col: int, width: float) -> None:
         dim.width = min(width, MAX_WIDTH)
 
 
-def fit_columns(ws: Any, *, rows: int = SAMPLE_ROWS) -> None:
-    """Widen the columns of ``ws`` to its cells in the first ``rows`` rows (see the module doc).
+def fit_columns(
+    ws: Any, *, rows: int = SAMPLE_ROWS, box: tuple[int, int, int, int] | None = None
+) -> None:
+    """Widen the columns of ``ws`` to its cells in the first ``rows`` rows (see the module doc);
+    ``box`` (left, top, right, bottom) limits the cells to one range.
 
-    Cells in merged ranges are skipped (their width is the range's)."""
+    Cells in merged ranges are skipped (their width is the range's). Bold text counts wider, and
+    a table's header cell has room for its filter button."""
+    from openpyxl.utils.cell import range_boundaries
+
     merged = {
         (r, c)
         for rng in ws.merged_cells.ranges
         for r in range(rng.min_row, rng.max_row + 1)
         for c in range(rng.min_col, rng.max_col + 1)
     }
+    headers = set()
+    for table in ws.tables.values():
+        c1, r1, c2, _ = range_boundaries(table.ref)
+        headers.update((r1, c) for c in range(c1, c2 + 1))
     needs: dict[int, float] = {}
-    for (r, c), cell in ws._cells.items():
+    cells: Iterable[tuple[tuple[int, int], Any]] = ws._cells.items()
+    if box is not None:  # only the box's cells, not the whole sheet's
+        left, top, right, bottom = box
+        found = ((ws._cells.get((r, c)), r, c) for r in range(top, min(bottom, rows) + 1)
+                 for c in range(left, right + 1))  # fmt: skip
+        cells = [((r, c), cell) for cell, r, c in found if cell is not None]
+    for (r, c), cell in cells:
         value = cell.value
         if r > rows or value is None or (r, c) in merged or cell.data_type == "f":
             continue
-        if isinstance(value, str):
+        header = (r, c) in headers
+        if isinstance(value, str) and not header:
             right = ws._cells.get((r, c + 1))
             if right is None or right.value in (None, ""):
                 continue  # the text runs on into the empty cell
-        need = display_width(value, cell.number_format) + 1
+        shown = display_width(value, cell.number_format)
+        bold = header or bool(cell.font is not None and cell.font.b)
+        need = math.ceil(shown * BOLD_FACTOR) if bold and isinstance(value, str) else shown
+        need += (FILTER_BUTTON if header else 0) + 1
         if need > needs.get(c, 0):
             needs[c] = need
     for c, need in needs.items():

@@ -181,14 +181,40 @@ export async function apply(context, ops) {
   const names = new Set(wb.names.items.map((n) => n.name.toLowerCase()));
   const plans = await planTables(context, ops);
   let nextPlan = 0;
+  const fits = [];
   for (const op of ops) {
     const sheet = op.sheet ? wb.worksheets.getItem(op.sheet) : null;
+    if (op.op === "fitColumns") fits.push({ sheet, ref: op.ref });
     if (op.op === "writeTable") writeTable(sheet, plans[nextPlan++], wb);
     else if (op.op === "writeCells") writeCells(sheet, op);
     else if (op.op === "writeColumn") writeColumn(sheet, op);
     else if (op.op === "defineName") defineName(wb, op, names);
     else if (op.op === "listValidation") listValidation(sheet, op);
+    else if (op.op === "style") style(sheet, op);
   }
+  await context.sync();
+  if (fits.length) await fitColumns(context, fits);
+}
+
+/** Excel's AutoFit on each range's own cells, column by column, once the values are written; a
+ * column already wider (the user's choice) keeps its width. Three syncs for all ranges. */
+async function fitColumns(context, fits) {
+  const columns = [];
+  for (const { sheet, ref } of fits) {
+    const b = box(ref);
+    for (let col = b.left; col <= b.right; col += 1) {
+      const range = sheet.getRange(boxRef({ top: b.top, left: col, bottom: b.bottom, right: col }));
+      columns.push({ range, before: range.format.load("columnWidth") });
+    }
+  }
+  await context.sync();
+  const widths = columns.map((c) => c.before.columnWidth);
+  for (const c of columns) c.range.format.autofitColumns();
+  const after = columns.map((c) => c.range.format.load("columnWidth"));
+  await context.sync();
+  columns.forEach((c, i) => {
+    if (after[i].columnWidth < widths[i]) c.range.format.columnWidth = widths[i];
+  });
   await context.sync();
 }
 
@@ -256,6 +282,17 @@ function listValidation(sheet, op) {
   range.dataValidation.rule = { list: { inCellDropDown: true, source } };
   range.dataValidation.errorAlert = { showAlert: false }; // several ids in one cell are allowed
   if (op.prompt) range.dataValidation.prompt = { message: op.prompt, showPrompt: true, title: "eCore" };
+}
+
+function style(sheet, op) {
+  for (const ref of op.refs) {
+    const format = sheet.getRange(ref).format;
+    format.font.bold = op.bold;
+    format.font.italic = op.italic;
+    if (op.size) format.font.size = op.size;
+    if (op.color) format.font.color = op.color;
+    if (op.fill) format.fill.color = op.fill;
+  }
 }
 
 /** Where the user is: the active sheet and the selection ("B7:C9"). */

@@ -35,7 +35,7 @@ describe("refresh all of a new workbook", () => {
     assert.match(first.result.summary, /^eCore refreshed: contracts \d+ rows, clicks/);
     assert.ok(first.progress.length >= 1);
     const sheets = model.sheets.map((s) => s.name);
-    for (const name of ["eCore", "Contracts", "Clicks", "Volumes", "Positions", "Invoices", "eCoreLists"]) {
+    for (const name of ["eCore", "Contracts", "Clicks", "Volumes", "Positions", "Invoices", "InvoiceLines", "eCoreLists"]) {
       assert.ok(sheets.includes(name), name);
     }
     assert.equal(model.sheet("eCoreLists").visibility, "Hidden");
@@ -61,6 +61,72 @@ describe("refresh all of a new workbook", () => {
     assert.equal(model.sheet("Volumes").formats.get(`${letter}${top + 1}`), "yyyy-mm-dd hh:mm");
   });
 
+  test("invoice lines are a table of their own, period ends read as the last day", () => {
+    const [header] = model.tableValues("tblInvoices"); // the default month may hold no invoice
+    assert.ok(!header.includes("lines"), "no JSON text column");
+    assert.equal(header[header.indexOf("periodEnd") + 1], "periodLastDay");
+    const lines = model.tableValues("tblInvoiceLines");
+    assert.deepEqual(lines[0].slice(0, 2), ["invoiceId", "component"]);
+    const [head, ...contracts] = model.tableValues("tblContracts");
+    const end = head.indexOf("deliveryEnd");
+    assert.equal(head[end + 1], "deliveryLastDay");
+    assert.ok(contracts.length > 0);
+    for (const row of contracts) assert.equal(row[end] - row[end + 1], 1, "the last day is the day before the end");
+    const top = Number(model.table("tblContracts").address.split(":")[0].replace(/\D/g, ""));
+    const column = String.fromCharCode(65 + end + 1);
+    assert.equal(model.sheet("Contracts").formats.get(`${column}${top + 1}`), "yyyy-mm-dd");
+  });
+
+  test("the settings sheet is laid out: title, header row, labels", () => {
+    const styles = model.sheet("eCore").styles;
+    assert.equal(styles.get("A1")["font.bold"], true);
+    assert.equal(styles.get("A1")["font.size"], 14);
+    for (const ref of ["A4", "B4", "C4"]) assert.equal(styles.get(ref).fill, "#D9E1F2");
+    assert.equal(styles.get("A5")["font.bold"], true);
+    assert.equal(styles.get("C5")["font.italic"], true);
+  });
+
+  test("number columns carry the catalogue's formats (MWh, EUR, %, dates)", () => {
+    const formats = JSON.parse(process.env.ECORE_TEST_FORMATS);
+    let checked = 0;
+    for (const table of model.tables) {
+      const [header] = model.tableValues(table.name);
+      const top = Number(table.address.split(":")[0].replace(/\D/g, ""));
+      const left = table.address.charCodeAt(0) - 64;
+      const rows = model.tableValues(table.name).length - 1;
+      for (const [column, format] of Object.entries(formats[table.name] || {})) {
+        const c = header.indexOf(column);
+        if (c < 0 || !rows) continue;
+        const letterOf = String.fromCharCode(64 + left + c);
+        for (let r = top + 1; r <= top + rows; r += 1) {
+          assert.equal(model.sheet(table.sheet).formats.get(`${letterOf}${r}`), format, `${table.name}[${column}]`);
+        }
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 8, `${checked} formatted columns checked`);
+  });
+
+  test("every column is as wide as its longest value: tables and the settings sheet", () => {
+    const chars = (points) => (points / 0.75 - 5) / 7;
+    const fits = (sheetName, address) => {
+      const rows = model.values(sheetName, address);
+      for (let c = 0; c < rows[0].length; c += 1) {
+        const longest = Math.max(...rows.map((row) => (typeof row[c] === "string" ? row[c].length : 0)));
+        const column = address.replace(/\$/g, "").match(/^[A-Z]+/)[0].charCodeAt(0) + c;
+        const width = model.sheet(sheetName).widths.get(String.fromCharCode(column)) ?? 48;
+        assert.ok(chars(width) >= longest, `${sheetName} column ${String.fromCharCode(column)}: ${chars(width)} < ${longest}`);
+      }
+    };
+    for (const name of ["tblContracts", "tblInvoiceLines", "tblVolumes", "tblClicks"]) {
+      const table = model.table(name);
+      fits(table.sheet, table.address);
+    }
+    const block = Number(model.names.get("ecore.lastRefresh").replace(/\D/g, ""));
+    fits("eCore", `A4:B${block - 2}`);
+    fits("eCore", `A${block}:G${block + 6}`);
+  });
+
   test("names and drop-down lists of the settings sheet", () => {
     assert.equal(model.names.get("ecore.datasets"), "=eCore!$B$13");
     assert.ok(model.names.get("lstMeters").startsWith("=eCoreLists!$A$2"));
@@ -70,10 +136,13 @@ describe("refresh all of a new workbook", () => {
 
   test("a second refresh rewrites the same tables in place", async () => {
     const before = model.table("tblContracts").address;
+    model.sheet("Contracts").widths.set("C", 400); // the user widened a column
     const second = await refresh(Excel);
+    assert.equal(model.sheet("Contracts").widths.get("C"), 400, "a wider column keeps its width");
+    assert.ok(model.sheet("Contracts").autofitted.length > 0);
     assert.equal(second.result.summary, first.result.summary);
     assert.equal(model.table("tblContracts").address, before);
-    assert.equal(model.tables.length, 5);
+    assert.equal(model.tables.length, 6);
   });
 
   test("this sheet refreshes only the table on it", async () => {

@@ -86,10 +86,12 @@ try {
   const message = await page.textContent("#message");
   assert.match(message, /^eCore refreshed: contracts \d+ rows/);
   const tables = await page.evaluate(() => window.__model.tables.map((t) => ({ name: t.name, sheet: t.sheet, address: t.address })));
-  assert.deepEqual(tables.map((t) => t.name).sort(), ["tblClicks", "tblContracts", "tblInvoices", "tblPositions", "tblVolumes"]);
+  assert.deepEqual(tables.map((t) => t.name).sort(), ["tblClicks", "tblContracts", "tblInvoiceLines", "tblInvoices", "tblPositions", "tblVolumes"]);
   const contracts = await page.evaluate(() => window.__model.tableValues("tblContracts"));
   const expected = await (await fetch(`${BASE}/api/v1/fetch/contracts`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
-  assert.deepEqual(contracts[0], expected.header);
+  // the sheet shows the API's columns, and beside each period end its last day
+  assert.equal(contracts[0][contracts[0].indexOf("deliveryEnd") + 1], "deliveryLastDay");
+  assert.deepEqual(contracts[0].filter((name) => name !== "deliveryLastDay"), expected.header);
   assert.equal(contracts.length - 1, expected.rowCount);
   assert.deepEqual(contracts.slice(1).map((r) => r[0]), expected.rows.map((r) => r[0]));
 
@@ -99,7 +101,7 @@ try {
   const steps = await page.$$eval("#steps li", (items) => items.map((i) => i.className));
   assert.deepEqual(steps, ["ok", "ok", "ok", "ok", "ok", "ok"]);
 
-  assert.match(await page.textContent("#progress"), /^Last refresh [^:]+:\d\d( [AP]M)?: 5 table\(s\) written\.$/);
+  assert.match(await page.textContent("#progress"), /^Last refresh [^:]+:\d\d( [AP]M)?: 6 table\(s\) written\.$/);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "officejs-refreshed.png"), fullPage: true });
 
   // 5. offline: the toggle reaches the functions' shared state

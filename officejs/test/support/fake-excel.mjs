@@ -15,6 +15,9 @@ export function parseCell(ref) {
   return { row: Number(m[2]), col };
 }
 
+/** Excel's width of a column nobody sized: 8.43 characters, 64 px, 48 points */
+export const DEFAULT_COLUMN_POINTS = 48;
+
 export function letter(col) {
   let s = "";
   for (let n = col; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
@@ -45,7 +48,7 @@ export class WorkbookModel {
   }
 
   addSheet(name, { visibility = "Visible" } = {}) {
-    const sheet = { name, cells: new Map(), formats: new Map(), formulas: new Map(), validations: new Map(), visibility };
+    const sheet = { name, cells: new Map(), formats: new Map(), formulas: new Map(), validations: new Map(), styles: new Map(), widths: new Map(), autofitted: [], visibility };
     this.sheets.push(sheet);
     if (!this.selection.sheet) this.selection.sheet = name;
     return sheet;
@@ -185,7 +188,46 @@ export function createFakeExcel(model = new WorkbookModel()) {
           sheetOf().formulas.delete(ref);
         }),
       );
-    range.format = { autofitColumns: () => undefined };
+    // font and fill settings land in sheet.styles per cell: { "font.bold": true, fill: "#D9E1F2" }
+    const styled = (key) => (value) =>
+      ctx.queue.push(() =>
+        each((r, c, ref) => {
+          const cell = sheetOf().styles.get(ref) || {};
+          cell[key] = value;
+          sheetOf().styles.set(ref, cell);
+        }),
+      );
+    const font = {};
+    for (const key of ["bold", "italic", "size", "color"]) {
+      Object.defineProperty(font, key, { set: styled(`font.${key}`) });
+    }
+    const fill = {};
+    Object.defineProperty(fill, "color", { set: styled("fill") });
+    // column widths in points (sheet.widths by column letter); AutoFit fits the range's own
+    // cells: text by its length, numbers and dates as 10 characters, 7 px a character
+    const widthOf = () => sheetOf().widths.get(letter(b.left)) ?? DEFAULT_COLUMN_POINTS;
+    const format = loadable(ctx, ["columnWidth"], () => ({ columnWidth: widthOf() }));
+    format.__set = (name, value) => {
+      if (name !== "columnWidth") throw new Error(`read-only ${name}`);
+      ctx.queue.push(() => {
+        for (let c = b.left; c <= b.right; c += 1) sheetOf().widths.set(letter(c), value);
+      });
+    };
+    format.autofitColumns = () =>
+      ctx.queue.push(() => {
+        for (let c = b.left; c <= b.right; c += 1) {
+          let chars = 0;
+          for (let r = b.top; r <= b.bottom; r += 1) {
+            const v = model.value(sheetName, `${letter(c)}${r}`);
+            if (v !== "" && v !== null && v !== undefined) chars = Math.max(chars, typeof v === "string" ? v.length : 10);
+          }
+          sheetOf().widths.set(letter(c), chars ? (chars * 7 + 5) * 0.75 : DEFAULT_COLUMN_POINTS);
+          sheetOf().autofitted.push(boxAddress(b));
+        }
+      });
+    format.font = font;
+    format.fill = fill;
+    range.format = format;
     range.worksheet = sheetProxy(ctx, sheetName);
     const validation = {};
     range.dataValidation = {
