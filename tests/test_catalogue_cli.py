@@ -75,7 +75,7 @@ def test_show_prints_every_declaration_api_wide_and_the_datasets_own() -> None:
     value = next(line for line in out.splitlines() if line.strip().startswith("value "))
     assert "MWh (API: its unit)" in value
     _, builtin, _ = run("catalogue", "show", "invoices")
-    period_end = next(line for line in builtin.splitlines() if "periodEnd" in line)
+    period_end = next(ln for ln in builtin.splitlines() if ln.strip().startswith("periodEnd "))
     assert "ends a period" in period_end
     assert "next link at nextLink or @odata.nextLink or header:Link" in builtin
 

@@ -270,6 +270,38 @@ def test_a_contract_total_where_the_api_takes_no_contract(
             assert isinstance(udfs.ECORE_VOLUME_TOTAL(contract, "2025-02-01", "2025-03-01"), float)
 
 
+def test_volumes_in_the_long_layout_say_each_rows_granularity(
+    xl_server: tuple[ModuleType, Any, RecordingEngine], servers: dict[str, MockServer]
+) -> None:
+    """Gas refused hours: =ECORE_VOLUMES and ECORE.VOLUMES (Office.js) spill a granularity column
+    (day on gas rows, hour on power rows), never days among hours unsaid; with no fallback the
+    table is as before, without it."""
+    _, server, _ = xl_server
+    pf = servers["ecore"].portfolio
+    gas = {m["id"] for m in pf.meters if m["commodity"] == "gas"}
+    every = ",".join(m["id"] for m in pf.meters)
+    power = ",".join(m["id"] for m in pf.meters if m["id"] not in gas)
+    args = ("2026-02-01", "2026-02-03", "hour")
+    with _service(servers, "ecore-gas-daily") as svc:
+        set_service(svc)
+        spilled = excel_call(server, "ECORE_VOLUMES", every, *args)
+        normal = excel_call(server, "ECORE_VOLUMES", power, *args)
+        backend = start_backend(svc, token=TOKEN)
+        try:
+            spec = {s.name: s for s in function_specs(svc.catalogue)}["ECORE_VOLUMES"]
+            values = {"meterId": every, "from": args[0], "to": args[1], "granularity": args[2]}
+            office = _office_call(Client(backend), spec, values, [])
+        finally:
+            backend.stop()
+    for header, rows in ((spilled[0], spilled[1:]), (office["header"], office["rows"])):
+        assert "granularity" in header, header
+        meter, said = header.index("meterId"), header.index("granularity")
+        assert {(r[meter], r[said]) for r in rows} == {
+            (m["id"], "day" if m["id"] in gas else "hour") for m in pf.meters
+        }
+    assert "granularity" not in normal[0] and len(normal[0]) == len(spilled[0]) - 1
+
+
 # ---- the Office.js functions ------------------------------------------------------------------
 
 

@@ -150,7 +150,11 @@ def test_gas_meters_that_are_daily_only_get_days_and_the_frame_says_so(
           "granularity": "hour"}  # fmt: skip
     paged = servers["paged"]
     paged.reset_stats()
-    got = services["paged"].fetch("volumes", **kw)
+    with _service(paged, "paged") as svc:  # a cold cache: the meters list is asked for too
+        got = svc.fetch("volumes", **kw)
+    # one request per meter (gas asked for days at once: its file declares them daily only, so
+    # no hour is refused first) and one for the meters, whose commodity says which are gas
+    assert paged.stats.data_requests == len(pf.meters) + 1
     meta = got.attrs["ecore"]
     assert meta["granularity"] == {"asked": "hour", "used": dict.fromkeys(gas, "day")}
     assert meta["notes"] == [
@@ -158,8 +162,18 @@ def test_gas_meters_that_are_daily_only_get_days_and_the_frame_says_so(
     ]
     rows = got.groupby("meterId").size()
     assert all(rows[m] == 2 for m in gas) and all(rows[m] == 48 for m in rows.index if m not in gas)
+    # the long layout says each row's granularity: never days among hours unsaid
+    said = got.groupby("meterId")["granularity"].unique()
+    assert {m: list(v) for m, v in said.items()} == {
+        m["id"]: ["day" if m["id"] in gas else "hour"] for m in pf.meters
+    }
     daily = services["ecore"].fetch("volumes", **{**kw, "meterId": gas, "granularity": "day"})
-    _assert_same("paged", "volumes", daily, got[got["meterId"].isin(gas)].reset_index(drop=True))
+    gas_rows = got[got["meterId"].isin(gas)].drop(columns="granularity").reset_index(drop=True)
+    _assert_same("paged", "volumes", daily, gas_rows)
+    hourly = services["ecore"].fetch("volumes", **{**kw, "meterId": "MTR-0002"})
+    sent = EXTRA[("paged", "volumes")]  # paged's own column
+    unlabelled = [c for c in got.columns if c not in {"granularity", *sent}]
+    assert list(hourly.columns) == unlabelled
 
 
 def test_a_refusal_for_one_meter_falls_back_for_that_meter_only() -> None:
@@ -246,6 +260,29 @@ def test_wrong_units_say_so(tmp_path: Path) -> None:
         svc.fetch("volumes", meterId=_ids(srv), **{"from": "2026-02-01", "to": "2026-02-02"})
 
 
+def test_a_unit_field_no_record_has_needs_an_api_unit(
+    servers: dict[str, MockServer], services: dict[str, DataService], tmp_path: Path
+) -> None:
+    """bare says kWh nowhere: its file declares api_unit; without it the kWh were shown as MWh."""
+    kw = {"meterId": "MTR-0002", "from": "2026-02-01", "to": "2026-02-02", "granularity": "day"}
+    declared = services["bare"].fetch("volumes", **kw)
+    ecore = services["ecore"].fetch("volumes", **kw)
+    _assert_same("bare", "volumes", ecore, declared)  # with api_unit: converted, said MWh
+    cut = json.loads((CATALOGUES / "bare.json").read_text())
+    fields = cut["datasets"]["volumes"]["fields"]
+    cut["datasets"]["volumes"]["fields"] = [f for f in fields if f["name"] != "value"]
+    with (
+        DataService(settings_for(servers["bare"], catalogue=_write(tmp_path, cut))) as svc,
+        pytest.raises(UnexpectedResponseError) as info,
+    ):
+        svc.fetch("volumes", **kw)
+    text = str(info.value)
+    assert text.startswith("volumes: no record has 'unit', the field that says the unit of value")
+    assert "datasets.volumes.fields[value].api_unit" in text and "unit_field" in text
+    with DataService(settings_for(servers["bare"], catalogue=_write(tmp_path, cut))) as svc:
+        assert len(svc.fetch("meters")) > 0  # the other datasets still read
+
+
 def test_an_unknown_id_is_not_found_in_every_dialect(servers: dict[str, MockServer]) -> None:
     for name, srv in servers.items():
         with _service(srv, name) as svc, pytest.raises(EcoreError) as info:
@@ -330,8 +367,39 @@ def test_refresh_all_of_a_new_workbook_succeeds_when_gas_is_daily_only(tmp_path:
         f"granularity hour; day for meterId {', '.join(gas)} (the API offers them no hour)",
     )
     assert f"volumes: {volumes.notes[0]}" in report.warnings
-    note = openpyxl.load_workbook(tmp_path / "new.xlsx")["Volumes"]["A2"].value
-    assert note.endswith(f" · {volumes.notes[0]}")
+    sheet = openpyxl.load_workbook(tmp_path / "new.xlsx")["Volumes"]
+    assert sheet["A2"].value.endswith(f" · {volumes.notes[0]}")
+    (table,) = sheet.tables.values()
+    rows = [list(r) for r in sheet[table.ref]]
+    header = [c.value for c in rows[0]]
+    meter, said = header.index("meterId"), header.index("granularity")  # the table says it too
+    assert {(r[meter].value, r[said].value) for r in rows[1:]} == {
+        (m["id"], "day" if m["id"] in gas else "hour") for m in srv.portfolio.meters
+    }
+
+
+def test_ecore_xl_fetch_says_the_fallback_on_stderr(tmp_path: Path) -> None:
+    with MockServer(gas_daily_only=True, **KW) as srv:
+        out = tmp_path / "volumes.csv"
+        env = srv.env()
+        reset_service()
+        result = CliRunner().invoke(
+            cli,
+            ["fetch", "volumes", "--from", "2026-02-01", "--to", "2026-02-02", "--filter",
+             f"meterId={_ids(srv)}", "--out", str(out)],
+            env=env,
+        )  # fmt: skip
+        reset_service()
+        gas = [m["id"] for m in srv.portfolio.meters if m["commodity"] == "gas"]
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"Note: volumes: granularity hour; day for meterId {', '.join(gas)} (the API offers "
+        "them no hour)"
+    ]
+    table = pd.read_csv(out)
+    assert dict(table.groupby("meterId")["granularity"].unique().map(list)) == {
+        m["id"]: ["day" if m["id"] in gas else "hour"] for m in srv.portfolio.meters
+    }
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

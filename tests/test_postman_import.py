@@ -175,8 +175,10 @@ def test_round_trip_through_override_file(tmp_path: Path) -> None:
 def test_renamed_field_still_gives_the_columns_reports_use() -> None:
     volumes = import_collection(V20).get("volumes")
     records = [
-        {"meter_id": "MT-1", "start": "2026-01-01T00:00:00Z", "value": 1.5, "revision": 2},
-        {"meter_id": "MT-2", "start": "2026-01-01T00:00:00Z", "value": 2.5, "revision": 1},
+        {"meter_id": "MT-1", "start": "2026-01-01T00:00:00Z", "value": 1.5, "unit": "MWh",
+         "revision": 2},
+        {"meter_id": "MT-2", "start": "2026-01-01T00:00:00Z", "value": 2.5, "unit": "MWh",
+         "revision": 1},
     ]
     long = records_to_frame(volumes, records)
     assert list(long.columns[:3]) == ["meterId", "start", "startLocal"]

@@ -31,7 +31,11 @@ Datasets (the rules of ``datasets``)::
   ``unit_field``, ``ends_period``, ``values``, ``fmt``: the column's Excel number format, a name
   such as ``"mwh"``, ``"price"``, ``"pct"`` or a format such as ``"#,##0.0"``) or a string
   ``"name"`` / ``"name:type"``; a filter entry has ``name``, ``type``, ``doc``, ``api_name``,
-  ``required``, ``default``, ``allowed``, ``values``.
+  ``required``, ``default``, ``allowed``, ``values``, ``narrows``: the field it narrows, checked
+  in every answer (``{"name": "meterId", "narrows": "meterId"}``: no other meter's rows;
+  ``{"name": "from", "narrows": "periodEnd"}``, ``{"name": "to", "narrows": "periodStart"}``:
+  periods overlapping ``[from, to)``); rows clearly outside are an error naming the filter's
+  ``api_name``, never unfiltered data.
 - Filter types: ``text`` (one value, commas and all: a supplier's name), ``id`` (several ids, as
   a list or ``"M-1,M-2"``, are asked for one request each), ``enum`` (one of ``allowed``; several
   as for ids), ``date``, ``number``, ``list`` (several values sent comma-joined in one request).

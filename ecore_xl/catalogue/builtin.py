@@ -26,13 +26,16 @@ ENTITY_TYPE = ("legalEntity", "businessUnit", "meter", "contract", "portfolio")
 #: the contract lists no invoice statuses: these are the mock's (a catalogue file can widen them)
 INVOICE_STATUS = ("paid", "open", "disputed")
 
-_commodity = Filter("commodity", "enum", allowed=COMMODITY, doc="power or gas")
+_commodity = Filter(
+    "commodity", "enum", allowed=COMMODITY, doc="power or gas", narrows="commodity"
+)
 _legal_entity = Filter(
     "legalEntityId",
     "id",
     doc="only this legal entity",
     setting=WorkbookSetting("legalEntity", "Legal entity", "legal entity id; empty: all", order=6),
     choices=Choices("legal-entities", "id", "name"),
+    narrows="legalEntityId",
 )
 _meter = Filter(
     "meterId",
@@ -42,6 +45,7 @@ _meter = Filter(
         "meters", "Meters", "meter ids, comma-separated; empty: all meters (volumes)", order=3
     ),
     choices=Choices("meters", "id", "name"),
+    narrows="meterId",
 )
 _contract = Filter(
     "contractId",
@@ -51,6 +55,7 @@ _contract = Filter(
         "contracts", "Contracts", "contract ids, comma-separated; empty: all", order=4
     ),
     choices=Choices("contracts", "id", "name"),
+    narrows="contractId",
 )
 _portfolio_setting = WorkbookSetting(
     "portfolio", "Portfolio", "portfolio ids, comma-separated; empty: all (positions)", order=5
@@ -66,11 +71,17 @@ _TO = WorkbookSetting(
 _GRANULARITY = WorkbookSetting("granularity", "Granularity", order=7)
 
 
-def _period(on: str, *, required: bool = False) -> tuple[Filter, Filter]:
+def _period(
+    on: str, starts: str, ends: str | None = None, *, required: bool = False
+) -> tuple[Filter, Filter]:
+    """``from`` / ``to`` on the field ``starts``; with ``ends`` (a period's end field), a
+    period overlapping ``[from, to)`` is in it: it ends after ``from`` and starts before ``to``."""
     return (
-        Filter("from", "date", required=required, doc=f"{on} from (inclusive)", setting=_FROM),
-        Filter("to", "date", required=required, doc=f"{on} until (exclusive)", setting=_TO),
-    )
+        Filter("from", "date", required=required, doc=f"{on} from (inclusive)", setting=_FROM,
+               narrows=ends or starts),
+        Filter("to", "date", required=required, doc=f"{on} until (exclusive)", setting=_TO,
+               narrows=starts),
+    )  # fmt: skip
 
 
 #: canonical unit by the field's name ending (the contract names fields by their unit)
@@ -125,11 +136,11 @@ def _ds(
 
 
 _INVOICE_FILTERS = (
-    *_period("billing period"),
+    *_period("billing period", "periodStart", "periodEnd"),
     _meter,
     _legal_entity,
     Filter("supplier", doc="only this supplier"),
-    Filter("status", "enum", allowed=INVOICE_STATUS, doc="invoice status"),
+    Filter("status", "enum", allowed=INVOICE_STATUS, doc="invoice status", narrows="status"),
 )
 
 DATASETS: tuple[Dataset, ...] = (
@@ -159,6 +170,7 @@ DATASETS: tuple[Dataset, ...] = (
                 "id",
                 doc="only this business unit",
                 choices=Choices("business-units", "id", "name"),
+                narrows="businessUnitId",
             ),
             _commodity,
         ),
@@ -207,7 +219,9 @@ DATASETS: tuple[Dataset, ...] = (
         "Supply contracts (pricing model fixed/tranche/spot/index)",
         (
             _commodity,
-            Filter("status", "enum", allowed=CONTRACT_STATUS, doc="contract status"),
+            Filter(
+                "status", "enum", allowed=CONTRACT_STATUS, doc="contract status", narrows="status"
+            ),
             _legal_entity,
             Filter("activeOn", "date", doc="contracts delivering on this day"),
         ),
@@ -247,7 +261,7 @@ DATASETS: tuple[Dataset, ...] = (
                 setting=_portfolio_setting,
                 choices=_portfolios,
             ),
-            *_period("executedAt"),
+            *_period("executedAt", "executedAt"),
         ),
         (
             *_fields("id", "contractId"),
@@ -275,8 +289,8 @@ DATASETS: tuple[Dataset, ...] = (
         "Interval volumes (actual or forecast) of a meter or a contract",
         (
             _meter,
-            replace(_contract, doc="all meters of this contract"),
-            *_period("interval start", required=True),
+            replace(_contract, doc="all meters of this contract", narrows=None),
+            *_period("interval start", "start", required=True),
             Filter(
                 "granularity",
                 "enum",
@@ -284,7 +298,9 @@ DATASETS: tuple[Dataset, ...] = (
                 allowed=("quarterhour", "hour", "day", "month"),
                 setting=_GRANULARITY,
             ),
-            Filter("type", "enum", default="actual", allowed=("actual", "forecast")),
+            Filter(
+                "type", "enum", default="actual", allowed=("actual", "forecast"), narrows="type"
+            ),
         ),
         (
             Field("meterId"),
@@ -340,9 +356,10 @@ DATASETS: tuple[Dataset, ...] = (
                 doc="the portfolio",
                 setting=_portfolio_setting,
                 choices=_portfolios,
+                narrows="portfolioId",
             ),
             Filter("granularity", "enum", allowed=("month", "quarter"), setting=_GRANULARITY),
-            *_period("period start"),
+            *_period("period start", "periodStart"),
         ),
         _fields(
             "portfolioId",

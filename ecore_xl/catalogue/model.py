@@ -62,9 +62,10 @@ class Field:
     (a renamed field keeps its column, so workbooks and report templates keep working).
     ``unit`` is the column's canonical unit (``MWh``, ``MW``, ``EUR``, ``EUR/MWh``); the API's
     unit is read from ``unit_field`` (a field of the record, or of its parent series), else
-    ``api_unit``, else it is ``unit``. ``ends_period``: the field ends a period (``deliveryEnd``),
-    exclusive in the product, whatever the dialect's ``period_ends``. ``values``: the API's
-    spelling of some values (``(("active", "ACTIVE"),)``: canonical, API).
+    ``api_unit``, else it is ``unit`` (a ``unit_field`` that no record has, without an
+    ``api_unit``, is an error: the unit is unknown). ``ends_period``: the field ends a period
+    (``deliveryEnd``), exclusive in the product, whatever the dialect's ``period_ends``.
+    ``values``: the API's spelling of some values (``(("active", "ACTIVE"),)``: canonical, API).
     """
 
     name: str
@@ -93,7 +94,11 @@ class Filter:
     ``enum``) several values, asked for one by one; ``text`` is one value, commas included.
     ``values`` maps a canonical value to the API's spelling (``(("hour", "PT1H"),)``).
     ``setting``: the workbook settings cell that gives this filter (and every filter of this
-    name) its value in a refresh; ``choices``: the records that list its values."""
+    name) its value in a refresh; ``choices``: the records that list its values.
+    ``narrows``: the field the filter narrows, checked in every answer
+    (:mod:`ecore_xl.data.filter_check`): an id or enum filter's values there; the range's
+    ``from`` / ``to`` bound it (a period end, ``ends_period``, must end after ``from``: a
+    period overlapping the range is in it). None: not checked."""
 
     name: str
     type: FilterType = "text"
@@ -105,6 +110,7 @@ class Filter:
     values: ValueMap = ()
     setting: WorkbookSetting | None = None
     choices: Choices | None = None
+    narrows: str | None = None
     derived: bool = field(default=False, compare=False, repr=False)  # api_name from a rule
 
     @property

@@ -440,12 +440,33 @@ def _finish(ds: Dataset, key: str, where: _Where) -> Dataset:
     return replace(ds, filters=tuple(filters)) if filters != list(ds.filters) else ds
 
 
+def _check_narrows(ds: Dataset, declared: set[str], key: str, where: _Where) -> None:
+    """A ``narrows`` this file declares names a field of the dataset, on an id, enum or date
+    filter (a child's filters are its parent's: checked there)."""
+    if ds.parent:
+        return
+    names = {f.name for f in ds.fields}
+    for i, f in enumerate(ds.filters):
+        if f.narrows is None or f.name not in declared:
+            continue
+        if f.narrows not in names:
+            raise where.error(
+                f"{key}.filters[{i}].narrows", f"names {f.narrows!r}, which is not a field."
+            )
+        if f.type not in ("date", "id", "enum"):
+            raise where.error(
+                f"{key}.filters[{i}].narrows",
+                f"is checked on id, enum and date filters, not on a {f.type} filter.",
+            )
+
+
 def _check_links(
     ds: Dataset, result: Mapping[str, Dataset], key: str, where: _Where, entry: Mapping[str, Any]
 ) -> None:
     """``under``, ``granularity`` and the ``choices`` this file declares name datasets that
     exist (inherited choices of a removed dataset are dropped by the catalogue)."""
     declared = _filters_declaring(entry.get("filters"), "choices")
+    _check_narrows(ds, _filters_declaring(entry.get("filters"), "narrows"), key, where)
     if ds.under and ds.under.dataset not in result:
         raise where.error(f"{key}.under.dataset", f"names unknown dataset {ds.under.dataset!r}.")
     rule = ds.granularity
@@ -541,6 +562,8 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
     if kind not in kinds:
         raise where.error(f"{key}.type", f"{kind!r} is not one of {', '.join(kinds)}.")
     text_keys = ["doc", "api_name", "default"]
+    if cls is Filter:
+        text_keys.append("narrows")
     if cls is Field:
         text_keys += ["unit", "api_unit", "unit_field", "fmt"]
     for text_key in text_keys:
@@ -572,6 +595,7 @@ def _make_item(cls: type, entry: Mapping[str, Any], key: str, where: _Where) -> 
             "allowed": allowed,
             "setting": _setting(entry.get("setting"), f"{key}.setting", where),
             "choices": _choices(entry.get("choices"), f"{key}.choices", where),
+            "narrows": str(entry["narrows"]) if entry.get("narrows") else None,
         }
     else:
         ends = entry.get("ends_period", False)

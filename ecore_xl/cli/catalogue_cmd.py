@@ -143,7 +143,9 @@ def _describe(ds: Dataset, api: Dialect | None = None) -> str:
             allowed = ", ".join(
                 f"{a} ({f.api_value(a)})" if f.api_value(a) != a else a for a in f.allowed or ()
             )
-            rows.append([name, f.type, need, f.default or "", allowed, f.doc])
+            checked = f"answers checked on {f.narrows}" if f.narrows else ""
+            doc = "; ".join(t for t in (f.doc, checked) if t)
+            rows.append([name, f.type, need, f.default or "", allowed, doc])
         lines.extend("  " + line for line in _table(rows).splitlines())
     else:
         lines.append("  (none)")

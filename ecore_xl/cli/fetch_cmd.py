@@ -315,6 +315,10 @@ def fetch(
         raise in_cli_spelling(exc, ds) from None
     finally:
         progress.close()
+    from ecore_xl.data.provenance import frame_notes
+
+    for note in frame_notes(df):  # a granularity fallback: said, never mixed in unsaid
+        click.echo(f"Note: {ds.name}: {note}", err=True)
     if out is None:
         click.echo(preview(df))
         return

@@ -5,7 +5,9 @@ The catalogue declares which granularities the API offers per commodity
 filter, the per-meter filter, where the commodity comes from). A meter is asked for the
 granularity asked if it is offered, else for the next coarser one offered (the finest it
 supports); a refusal (a 400 naming the granularity parameter) rules that one out for the meter
-and the next is tried. The frame says what each meter got (:func:`note`).
+and the next is tried. The frame says what each meter got (:func:`note`) and, when some meter
+fell back, each row says its granularity (:func:`labelled`): the long layout of a formula or of
+``ecore-xl fetch`` never mixes days with hours unsaid.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from ecore_xl.catalogue import Dataset, GranularityRule
     from ecore_xl.errors import BadRequestError
 
-__all__ = ["check_one_granularity", "choose", "is_refusal", "note", "order"]
+__all__ = ["check_one_granularity", "choose", "is_refusal", "labelled", "note", "order"]
 
 
 def order(ds: Dataset, rule: GranularityRule, asked: str) -> tuple[str, ...]:
@@ -66,6 +68,30 @@ def note(asked: str, used: Mapping[str, str], per: str) -> str:
         shown = ", ".join(idents[:8]) + (f" and {len(idents) - 8} more" if len(idents) > 8 else "")
         parts.append(f"{granularity} for {per} {shown}")
     return f"granularity {asked}; " + "; ".join(parts) + f" (the API offers them no {asked})"
+
+
+def labelled(
+    ds: Dataset, granularity: Mapping[str, object] | None, long: pd.DataFrame
+) -> pd.DataFrame:
+    """``long`` with a column named after the granularity filter (``granularity``) saying each
+    row's granularity, when some meters got another than asked; else ``long`` itself (the
+    frame of the normal case is unchanged). A column of that name the API sent is kept."""
+    import pandas as pd
+
+    rule = ds.granularity
+    if not granularity or rule is None or rule.filter in long.columns:
+        return long
+    per = ds.filter(rule.per).narrows or rule.per
+    if per not in long.columns:
+        return long
+    asked = str(granularity.get("asked"))
+    used = granularity.get("used")
+    by_meter = {str(k): str(v) for k, v in used.items()} if isinstance(used, Mapping) else {}
+    ids = long[per].astype("string")
+    said = ids.map(lambda ident: by_meter.get(ident, asked), na_action="ignore").fillna(asked)
+    out = long.copy(deep=False)
+    out[rule.filter] = pd.Series(said.to_numpy(dtype=object), index=long.index, dtype="str")
+    return out
 
 
 def check_one_granularity(

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["column_unit", "fetched_at", "provenance"]
+__all__ = ["column_unit", "fetched_at", "frame_notes", "provenance"]
 
 
 def provenance(df: Any) -> Mapping[str, Any]:
@@ -33,3 +33,9 @@ def column_unit(df: Any, column: str) -> str | None:
     units = provenance(df).get("units")
     unit = units.get(column) if isinstance(units, Mapping) else None
     return str(unit) if unit else None
+
+
+def frame_notes(df: Any) -> tuple[str, ...]:
+    """The data layer's notes on a frame (``attrs["ecore"]["notes"]``: a granularity fallback)."""
+    notes = provenance(df).get("notes")
+    return tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else ()

@@ -40,8 +40,9 @@ file), ``requests`` (how many the load made) and ``source``: ``"api"`` (this cal
 requests), ``"cache"`` (no request of its own: the TTL cache, or a load another caller was
 running) or ``"snapshot"``; and what it holds: ``units`` (column -> canonical unit, as declared
 and converted), ``granularity`` (``{"asked": "hour", "used": {"MTR-0003": "day"}}`` when some
-meters got a coarser one, else absent) and ``notes`` (one line each, for a face to show: the
-granularity fallback). Every value is JSON.
+meters got a coarser one, else absent; the long frame then has a ``granularity`` column saying
+each row's) and ``notes`` (one line each, for a face to show: the granularity fallback). Every
+value is JSON.
 
 The module-level :func:`fetch` uses a process-wide service (:func:`get_service`,
 :func:`set_service`, :func:`reset_service`).
@@ -504,6 +505,7 @@ class DataService:
         settings = self.settings
         tz = settings.timezone
         norm = self._with_parent_ids(ds, norm, refresh)
+        from ecore_xl.data.filter_check import check_answer
         from ecore_xl.data.frames import join_parts  # pandas, before the workers need it
 
         rule = ds.granularity
@@ -530,9 +532,10 @@ class DataService:
             result.granularity = {"asked": asked, "used": used}
             result.notes = (_granularity.note(asked, used, rule.per),)
         with contextlib.suppress(EcoreError):  # fetch raises it; fetch_records still works
-            result.frames["long"] = join_parts(
-                ds, [p.frame for p in parts], lambda: result.records, tz=tz
-            )
+            joined = join_parts(ds, [p.frame for p in parts], lambda: result.records, tz=tz)
+            result.frames["long"] = _granularity.labelled(ds, result.granularity, joined)
+        if "long" in result.frames:  # an answer outside the filters sent: never cached
+            check_answer(ds, norm, result.frames["long"], tz=tz, granularities=used.values())
         return result
 
     def _planned(self, ds: Dataset, values: dict[str, str]) -> _Planned:
@@ -766,6 +769,7 @@ class DataService:
                 long = result.frames.get("long")
                 if long is None:
                     long = records_to_frame(ds, result.records, tz=tz)
+                    long = _granularity.labelled(ds, result.granularity, long)
                     result.frames["long"] = long
                 if layout == "wide" and ds.wide is not None:
                     _granularity.check_one_granularity(ds, result.granularity, long)
@@ -795,7 +799,8 @@ class DataService:
         self, ds: Dataset, result: _Result, parts: Iterable[list[dict[str, Any]]]
     ) -> None:
         """Type a snapshot's records a part at a time, dropping each part's dicts before the
-        next is parsed (all of them at once are the report's peak), as a load types its pages.
+        next is parsed (all of them at once were the report's peak), as a load types its pages;
+        labelled with the granularity the snapshot's header says each meter got.
         """
         from ecore_xl.data.frames import frame_part, join_parts
 
@@ -809,7 +814,8 @@ class DataService:
             except EcoreError:  # e.g. a number field holding text: the whole list will say so
                 typed.append(None)
         with contextlib.suppress(EcoreError):  # fetch raises it; fetch_records still works
-            result.frames["long"] = join_parts(ds, typed, lambda: result.records, tz=tz)
+            joined = join_parts(ds, typed, lambda: result.records, tz=tz)
+            result.frames["long"] = _granularity.labelled(ds, result.granularity, joined)
 
     def _offline(
         self, ds: Dataset, norm: dict[str, str], snapshot_dir: str | Path | None
@@ -844,10 +850,10 @@ class DataService:
                 found = _Result(
                     None, when, file, 0, "snapshot", bodies=(body,), envelope=Envelope(BODY)
                 )
-                self._snapshot_frame(ds, found, parts)
                 if isinstance(meta.get("granularity"), dict):  # what the live fetch said
                     found.granularity = meta["granularity"]
                     found.notes = tuple(str(n) for n in meta.get("notes") or ())
+                self._snapshot_frame(ds, found, parts)
                 return found, "snapshot"
         if ds.parent:
             parent_ds = self.dataset(ds.parent)

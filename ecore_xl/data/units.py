@@ -3,8 +3,9 @@
 The one place that converts. A field's API unit comes from its ``unit_field`` (the record's own
 field, or its parent series'), else its declared ``api_unit``, else it already is ``unit``.
 Factors are exact fractions applied as one division or multiplication (kWh -> MWh: ``/ 1000``),
-and the ``unit_field`` column then says the canonical unit. A unit that does not convert, or
-that contradicts the declared ``api_unit``, is an
+and the ``unit_field`` column then says the canonical unit. A unit that does not convert, one
+that contradicts the declared ``api_unit``, or a ``unit_field`` no record has (with no
+``api_unit`` declared: the unit is unknown, not the canonical one) is an
 :class:`~ecore_xl.errors.UnexpectedResponseError` naming the dataset, the field and the
 declaration to fix: never a kWh figure shown as MWh.
 """
@@ -78,7 +79,7 @@ def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
         if values.dtype.kind not in "fiu" and str(values.dtype) not in ("Int64", "Float64"):
             continue  # an all-null column the catalogue declares, or text kept as sent
         said = columns.get(f.unit_field) if f.unit_field else None
-        factors, unsaid = _factors(ds, f, said)
+        factors, unsaid = _factors(ds, f, values, said)
         if factors is not None:
             columns[f.name] = _scaled(values, factors)
         if f.unit_field and said is not None and (factors is not None or unsaid):
@@ -87,10 +88,20 @@ def apply_units(ds: Dataset, columns: dict[str, pd.Series], rows: int) -> None:
         columns[name] = pd.Series([unit] * rows, dtype=_TEXT)
 
 
-def _factors(ds: Dataset, f: Field, said: pd.Series | None) -> tuple[Any, bool]:
+def _factors(
+    ds: Dataset, f: Field, values: pd.Series, said: pd.Series | None
+) -> tuple[Any, bool]:
     """(None: nothing to do, a Fraction for every row, or a per-row Series of Fractions;
     whether some rows do not say their unit)."""
     default = f.api_unit or f.unit or ""
+    unknown = f.unit_field and not f.api_unit and (said is None or not said.notna().any())
+    if unknown and values.notna().any():  # values whose unit nothing says
+        raise UnexpectedResponseError(
+            f"{ds.name}: no record has {f.unit_field!r}, the field that says the unit of "
+            f"{f.name} (unit_field), and the catalogue declares no api_unit: declare the unit "
+            f'the API sends as datasets.{ds.name}.fields[{f.name}].api_unit ("api_unit": '
+            '"kWh", …) in the catalogue file, or fix its unit_field.'
+        )
     if said is None:
         factor = _factor(ds, f, default, "api_unit" if f.api_unit else "unit")
         return (None if factor == 1 else factor), False

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from ecore_xl.data.provenance import frame_notes
 from ecore_xl.errors import EcoreError, UsageError
 from ecore_xl.excel.sheet_frames import sheet_formats, sheet_frame, with_exploded
 from ecore_xl.excel.workbook_filters import (
@@ -139,13 +140,6 @@ def frame_source(df: pd.DataFrame, now: dt.datetime) -> tuple[dt.datetime, str, 
     url = meta.get("source_url")
     source = f"snapshot {url}" if kind == "snapshot" and url else str(url or "eCore API")
     return fetched.astimezone(dt.UTC), source, kind
-
-
-def frame_notes(df: pd.DataFrame) -> tuple[str, ...]:
-    """The data layer's notes on a frame (``df.attrs["ecore"]["notes"]``: a fallback)."""
-    meta = df.attrs.get("ecore")
-    notes = meta.get("notes") if isinstance(meta, Mapping) else None
-    return tuple(str(n) for n in notes) if isinstance(notes, list | tuple) else ()
 
 
 def table_note(
