@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -118,3 +119,19 @@ def test_a_wide_refresh_stops_before_anything_is_written(
         "Refresh stopped at volumes; nothing was changed. layout wide"
     )
     assert sha256(path) == before
+
+
+def test_a_snapshot_keeps_the_granularity_column(
+    gas_daily: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ecore_xl.data import snapshot
+
+    kw = {"meterId": _ids(gas_daily), "granularity": "hour", **DAYS}
+    with service_for(gas_daily) as online:
+        live = online.fetch("volumes", snapshot_dir=tmp_path, **kw)
+    assert "granularity" in live.columns and set(live["granularity"]) == {"hour", "day"}
+    monkeypatch.setattr(snapshot, "PART_BYTES", 500)  # typed a few records at a time
+    with service_for(gas_daily, offline=True) as offline:
+        again = offline.fetch("volumes", snapshot_dir=tmp_path, **kw)
+    pd.testing.assert_frame_equal(again, live)
+    assert again.attrs["ecore"]["granularity"] == live.attrs["ecore"]["granularity"]

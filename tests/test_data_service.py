@@ -25,8 +25,14 @@ from ecore_xl.data import (
     set_service,
     write_snapshot,
 )
+from ecore_xl.data import snapshot as snapshot_module
 from ecore_xl.data.frames import LOCAL_SUFFIX
-from ecore_xl.errors import InvalidFilterError, NotFoundError, OfflineError
+from ecore_xl.errors import (
+    InvalidFilterError,
+    NotFoundError,
+    OfflineError,
+    UnexpectedResponseError,
+)
 from ecore_xl.mock import MockServer
 from tests.conftest import service_for, settings_for
 from tests.data_fixtures import meter_ids, month, requests_made
@@ -526,3 +532,23 @@ def test_coarse_granularity_is_one_request(srv: MockServer, svc: DataService) ->
     )  # fmt: skip
     assert len(df) == 365
     assert srv.stats.data_requests == 1
+
+
+def test_a_snapshot_read_in_parts_gives_the_frame_of_the_whole(
+    srv: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kw = {"meterId": meter_ids(srv)[:3], "granularity": "quarterhour", **month(2026, 3)}
+    with service_for(srv) as online:
+        live = online.fetch("volumes", snapshot_dir=tmp_path, **kw)
+        records = online.fetch_records("volumes", **kw)
+        norm = online.normalise("volumes", **kw)[1]
+    monkeypatch.setattr(snapshot_module, "PART_BYTES", 2_000)  # ~20 records a part
+    with service_for(srv, offline=True) as offline:
+        pd.testing.assert_frame_equal(offline.fetch("volumes", snapshot_dir=tmp_path, **kw), live)
+        assert offline.fetch_records("volumes", snapshot_dir=tmp_path, **kw) == records
+    records[-1]["value"] = "n/a"  # only the last part cannot be typed: the whole list says so
+    write_snapshot(tmp_path, "volumes", norm, records, None)
+    with service_for(srv, offline=True) as offline:
+        with pytest.raises(UnexpectedResponseError, match="value"):
+            offline.fetch("volumes", snapshot_dir=tmp_path, **kw)
+        assert offline.fetch_records("volumes", snapshot_dir=tmp_path, **kw) == records

@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ecore_xl import __version__
-from ecore_xl.data.snapshot import list_snapshots, read_snapshot, snapshot_path, write_snapshot
+from ecore_xl.data.snapshot import (
+    list_snapshots,
+    read_snapshot,
+    read_snapshot_parts,
+    snapshot_path,
+    write_snapshot,
+)
 from ecore_xl.errors import OfflineError
 
 FILTERS = {"from": "2026-03-01", "meterId": "M-1", "to": "2026-04-01"}
@@ -114,3 +125,56 @@ def test_snapshots_are_private(tmp_path: Path) -> None:
     kept = write_snapshot(shared, "contracts", {}, [{"id": "C-1"}], None)
     assert kept.stat().st_mode & 0o777 == 0o600
     assert shared.stat().st_mode & 0o777 == 0o775
+
+
+# ---- read a part at a time --------------------------------------------------------------------
+
+#: text that looks like a cut between records, inside strings and nested objects
+TRICKY = ["},{", '"},{"', "\\", '\\"},{', "ü}", ""]
+_text = st.sampled_from(TRICKY) | st.text(alphabet='a{}[],:"\\ü', max_size=8)
+_scalar = st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _text
+_value = st.recursive(
+    _scalar | st.floats(allow_nan=False, allow_infinity=False),  # JSON's numbers
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=6,
+)
+_record = st.dictionaries(_text, _value, max_size=4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(records=st.lists(_record, max_size=25), part_bytes=st.integers(1, 120))
+def test_parts_are_the_records_in_order(records: list[dict[str, Any]], part_bytes: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        write_snapshot(tmp, "volumes", FILTERS, records, None)
+        hit = read_snapshot_parts(tmp, "volumes", FILTERS, part_bytes=part_bytes)
+        assert hit is not None
+        body, parts, meta = hit
+        got = list(parts)
+    assert [r for part in got for r in part] == records
+    assert orjson.loads(body) == records and meta["row_count"] == len(records)
+    assert all(got)  # no empty runs
+
+
+def test_a_big_body_comes_in_several_parts(tmp_path: Path) -> None:
+    records = [{**RECORDS[0], "value": i / 7, "note": "},{" * (i % 3)} for i in range(2_000)]
+    for record in records[1_000:1_100]:  # more false cuts than a run tries: the rest in one go
+        record["note"] = "},{" * 200
+    write_snapshot(tmp_path, "volumes", FILTERS, records, None)
+    hit = read_snapshot_parts(tmp_path, "volumes", FILTERS, part_bytes=4_000)
+    assert hit is not None
+    parts = list(hit[1])
+    assert len(parts) > 20 and max(len(p) for p in parts[:-1]) < 60 and len(parts[-1]) > 900
+    assert [r for p in parts for r in p] == records
+
+
+def test_a_short_body_is_damaged_when_its_parts_are_read(tmp_path: Path) -> None:
+    path = write_snapshot(tmp_path, "volumes", FILTERS, RECORDS * 50, None)
+    head, body = gzip.decompress(path.read_bytes()).split(b"\n", 1)
+    cut = body.rindex(b"},{") + 1
+    path.write_bytes(gzip.compress(head + b"\n" + body[:cut] + b"]\n"))  # one record lost
+    hit = read_snapshot_parts(tmp_path, "volumes", FILTERS, part_bytes=100)
+    assert hit is not None
+    with pytest.raises(OfflineError, match="record count does not match its header"):
+        list(hit[1])
+    with pytest.raises(OfflineError, match="record count"):
+        read_snapshot(tmp_path, "volumes", FILTERS)

@@ -56,7 +56,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +74,7 @@ from ecore_xl.data.plan import (
     plan_pieces,
     plan_requests,
 )
-from ecore_xl.data.snapshot import read_snapshot, snapshot_path, write_snapshot
+from ecore_xl.data.snapshot import read_snapshot_parts, snapshot_path, write_snapshot
 from ecore_xl.errors import BadRequestError, EcoreError, InvalidFilterError, OfflineError
 
 if TYPE_CHECKING:
@@ -795,6 +795,28 @@ class DataService:
         with result.lock:
             result.written.add(directory.resolve())
 
+    def _snapshot_frame(
+        self, ds: Dataset, result: _Result, parts: Iterable[list[dict[str, Any]]]
+    ) -> None:
+        """Type a snapshot's records a part at a time, dropping each part's dicts before the
+        next is parsed (all of them at once were the report's peak), as a load types its pages;
+        labelled with the granularity the snapshot's header says each meter got.
+        """
+        from ecore_xl.data.frames import frame_part, join_parts
+
+        tz = self.settings.timezone
+        typed: list[FramePart | None] = []
+        for records in parts:  # every part is read: a damaged file raises here
+            if typed and typed[-1] is None:
+                continue  # one part could not be typed: the whole list decides
+            try:
+                typed.append(frame_part(ds, records, tz=tz))
+            except EcoreError:  # e.g. a number field holding text: the whole list will say so
+                typed.append(None)
+        with contextlib.suppress(EcoreError):  # fetch raises it; fetch_records still works
+            joined = join_parts(ds, typed, lambda: result.records, tz=tz)
+            result.frames["long"] = _granularity.labelled(ds, result.granularity, joined)
+
     def _offline(
         self, ds: Dataset, norm: dict[str, str], snapshot_dir: str | Path | None
     ) -> tuple[_Result, Source]:
@@ -817,16 +839,21 @@ class DataService:
         dirs = [Path(snapshot_dir)] if snapshot_dir is not None else []
         if (default := default_snapshot_dir(self.settings)) is not None and default not in dirs:
             dirs.append(default)
+        from ecore_xl.catalogue.dialect import BODY, Envelope  # the body is the records' list
+
         for directory in dirs:
-            hit = read_snapshot(directory, ds.name, norm)
+            hit = read_snapshot_parts(directory, ds.name, norm)
             if hit is not None:
-                records, meta = hit
+                body, parts, meta = hit
                 file = str(snapshot_path(directory, ds.name, norm))
                 when = _parse_utc(meta.get("fetched_at"))
-                found = _Result(records, when, file, 0, "snapshot")
+                found = _Result(
+                    None, when, file, 0, "snapshot", bodies=(body,), envelope=Envelope(BODY)
+                )
                 if isinstance(meta.get("granularity"), dict):  # what the live fetch said
                     found.granularity = meta["granularity"]
                     found.notes = tuple(str(n) for n in meta.get("notes") or ())
+                self._snapshot_frame(ds, found, parts)
                 return found, "snapshot"
         if ds.parent:
             parent_ds = self.dataset(ds.parent)
