@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -193,7 +193,44 @@ def run_child(
 # ---- the mock in its own process ----------------------------------------------------------------
 
 
-class MockProcess:
+class ChildServer:
+    """A server in a child process that talks over its stdin/stdout and stops when its stdin
+    closes; ``start`` spawns it, ``with`` stops it."""
+
+    _proc: subprocess.Popen[str] | None = None
+
+    def _spawn(self, *args: str) -> subprocess.Popen[str]:
+        self._proc = subprocess.Popen(
+            [sys.executable, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            bufsize=1,
+        )  # fmt: skip
+        return self._proc
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class MockProcess(ChildServer):
     """The mock eCore API in a child process; ``env`` points a client at it.
 
     ``mock`` holds :class:`~ecore_xl.mock.MockServer` keyword arguments (``as_of`` as ISO text,
@@ -204,19 +241,12 @@ class MockProcess:
         self, mock: Mapping[str, Any] | None = None, faults: Mapping[str, Any] | None = None
     ) -> None:
         self._config = {"mock": dict(mock or {}), "faults": dict(faults or {})}
-        self._proc: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
         self.env: dict[str, str] = {}
         self.pid: int | None = None
 
-    def start(self) -> MockProcess:
-        self._proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "serve", json.dumps(self._config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
+    def start(self) -> Self:
+        self._spawn(str(Path(__file__).resolve()), "serve", json.dumps(self._config))
         hello = self._read()
         self.env = hello["env"]
         self.pid = hello["pid"]
@@ -245,25 +275,6 @@ class MockProcess:
         """The mock's counters: data_requests, token_requests, pages_served, faults{kind: n}."""
         return self.command("stats")
 
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-    def __enter__(self) -> MockProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _stats_dict(srv: Any) -> dict[str, Any]:

@@ -22,12 +22,13 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from _common import ChildServer
 
 __all__ = ["StoredPagesProcess", "record", "target_key"]
 
@@ -147,25 +148,19 @@ async def _serve(file: Path) -> None:
         await stop
 
 
-class StoredPagesProcess:
+class StoredPagesProcess(ChildServer):
     """The stored-pages server in a child process; ``env(base_env)`` points a client at it."""
 
     def __init__(self, file: Path) -> None:
         self._file = file
-        self._proc: subprocess.Popen[str] | None = None
         self.port = 0
 
-    def start(self) -> StoredPagesProcess:
-        self._proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "serve", str(self._file)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._proc.stdout is not None
-        line = self._proc.stdout.readline()
+    def start(self) -> Self:
+        proc = self._spawn(str(Path(__file__).resolve()), "serve", str(self._file))
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"the stored-pages server exited ({self._proc.poll()})")
+            raise RuntimeError(f"the stored-pages server exited ({proc.poll()})")
         self.port = int(json.loads(line)["port"])
         return self
 
@@ -179,25 +174,6 @@ class StoredPagesProcess:
             "ECORE_TOKEN_URL": own + "/token",
         }
 
-    def stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-    def __enter__(self) -> StoredPagesProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 if __name__ == "__main__":

@@ -138,22 +138,23 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
-class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+class _Watched:
+    """A connection whose requests the thread's deadline watches (mixed in before urllib3's)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
         if (deadline := current_deadline()) is not None:
-            deadline.watch(self)
-        super().request(*args, **kwargs)
+            deadline.watch(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
         if deadline is not None and deadline.expired:
-            _shutdown(self)
+            _shutdown(self)  # type: ignore[arg-type]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        if (deadline := current_deadline()) is not None:
-            deadline.watch(self)
-        super().request(*args, **kwargs)
-        if deadline is not None and deadline.expired:
-            _shutdown(self)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):

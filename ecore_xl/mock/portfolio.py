@@ -297,6 +297,40 @@ class Portfolio:
         last = self.as_of.replace(day=1) - dt.timedelta(days=1)
         return (last.year, last.month) if last.year in self.years else None
 
+    def _record_click(
+        self,
+        contract: dict[str, Any],
+        click_id: str,
+        product: str,
+        ptype: str,
+        profile: str,
+        when: tuple[int, int, int],
+        kw: float,
+        mwh: float,
+        price: float,
+    ) -> str:
+        """Append one executed click of ``contract`` (``when``: delivery start, end, execution,
+        epoch seconds); returns its id."""
+        d_start, d_end, executed = when
+        self.clicks.append({
+            "id": click_id,
+            "contractId": contract["id"],
+            "product": product,
+            "productType": ptype,
+            "loadProfile": profile,
+            "deliveryStart": iso_z(d_start),
+            "deliveryEnd": iso_z(d_end),
+            "executedAt": iso_z(executed),
+            "volumeMW": kw / 1000,
+            "volumeMWh": round(mwh, 3),
+            "sharePercent": round(mwh / contract["contractedVolumeMWh"] * 100.0, 2),
+            "priceEurPerMWh": round(float(price), 2),
+            "currency": "EUR",
+            "status": "executed",
+        })  # fmt: skip
+        self._click_kw[click_id] = kw
+        return click_id
+
     def _add_over_hedge(self) -> None:
         """One month click that over-hedges the latest complete month (module doc)."""
         latest = self.latest_complete_month()
@@ -322,26 +356,10 @@ class Portfolio:
         executed = d_start - 12 * 86400 + 9 * 3600
         level = {"power": 95.0, "gas": 38.0}[contract["commodity"]] * (1.0 - 0.03 * (year - 2025))
         price = level * (1.0 + 0.15 * np.sin(executed / (86400 * 97.0) + year))
-        mwh = kw * qh / 4 / 1000
-        click = {
-            "id": f"tmp-{contract['id']}-over-hedge",
-            "contractId": contract["id"],
-            "product": f"M{month:02d}-{year % 100:02d} Base",
-            "productType": "month",
-            "loadProfile": "base",
-            "deliveryStart": iso_z(d_start),
-            "deliveryEnd": iso_z(d_end),
-            "executedAt": iso_z(executed),
-            "volumeMW": kw / 1000,
-            "volumeMWh": round(mwh, 3),
-            "sharePercent": round(mwh / contract["contractedVolumeMWh"] * 100.0, 2),
-            "priceEurPerMWh": round(float(price), 2),
-            "currency": "EUR",
-            "status": "executed",
-        }
-        self._click_kw[click["id"]] = kw
-        self.clicks.append(click)
-        self.over_hedge_click_id = click["id"]
+        self.over_hedge_click_id = self._record_click(
+            contract, f"tmp-{contract['id']}-over-hedge", f"M{month:02d}-{year % 100:02d} Base",
+            "month", "base", (d_start, d_end, executed), kw, kw * qh / 4 / 1000, price,
+        )  # fmt: skip
 
     def _build_clicks(self, rng: random.Random, contract: Record, year: int) -> None:
         """Tranche clicks in layers: Cal base, quarters, peak quarters (power), months."""
@@ -391,24 +409,10 @@ class Portfolio:
             mwh = kw * qh / 4 / 1000
             drift = 1.0 + 0.15 * np.sin(executed / (86400 * 97.0) + year)
             price = level * drift * rng.uniform(0.93, 1.07) * (1.22 if profile == "peak" else 1.0)
-            click = {
-                "id": f"tmp-{contract['id']}-{len(self._click_kw)}",
-                "contractId": contract["id"],
-                "product": name,
-                "productType": ptype,
-                "loadProfile": profile,
-                "deliveryStart": iso_z(d_start),
-                "deliveryEnd": iso_z(d_end),
-                "executedAt": iso_z(executed),
-                "volumeMW": kw / 1000,
-                "volumeMWh": round(mwh, 3),
-                "sharePercent": round(mwh / contract["contractedVolumeMWh"] * 100.0, 2),
-                "priceEurPerMWh": round(float(price), 2),
-                "currency": "EUR",
-                "status": "executed",
-            }
-            self._click_kw[click["id"]] = kw
-            self.clicks.append(click)
+            self._record_click(
+                contract, f"tmp-{contract['id']}-{len(self._click_kw)}", name, ptype, profile,
+                (d_start, d_end, executed), kw, mwh, price,
+            )  # fmt: skip
 
     @staticmethod
     def _qh_count(cal: YearCalendar, months: list[int], profile: str) -> int:
