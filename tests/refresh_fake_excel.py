@@ -442,3 +442,16 @@ def name_value(book: FakeBook, name: str) -> Any:
     m = _REF.match(book.names[name].refers_to)
     assert m is not None
     return book.sheets[m[1]].range(f"{m[2]}{m[3]}").value
+
+
+def settings_book(fullname: str = "/tmp/book.xlsx", **cells: object) -> FakeBook:
+    """A stand-in book with the eCore settings sheet, its ``ecore.<key>`` cells set to ``cells``."""
+    from ecore_xl.excel.sheets_xlwings import XlwingsWriter
+    from ecore_xl.excel.workbook_settings import ensure_settings_sheet
+
+    book = FakeBook(fullname=fullname)
+    ensure_settings_sheet(XlwingsWriter(book))
+    for key, value in cells.items():
+        sheet, cell = book.names[f"ecore.{key}"].refers_to.lstrip("=").split("!")
+        book.sheets[sheet].range(cell.replace("$", "")).value = value
+    return book

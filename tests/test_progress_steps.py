@@ -15,13 +15,11 @@ import pytest
 from ecore_xl.data import reset_service, set_service
 from ecore_xl.excel import refresh
 from ecore_xl.excel.headless import refresh_file
-from ecore_xl.excel.sheets_xlwings import XlwingsWriter
-from ecore_xl.excel.workbook_settings import ensure_settings_sheet
 from ecore_xl.mock import MockServer
 from ecore_xl.progress import Step, status_text
 from ecore_xl.report import build_report
 from tests.conftest import service_for
-from tests.refresh_fake_excel import FakeBook
+from tests.refresh_fake_excel import FakeBook, settings_book
 from tests.refresh_fixtures import REFRESH_MOCK
 from tests.terminal import run_in_terminal
 
@@ -34,15 +32,11 @@ def book(srv: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     for key, value in srv.env().items():
         monkeypatch.setenv(key, value)
     set_service(service_for(srv))
-    fake = FakeBook(fullname=str(tmp_path / "book.xlsx"))
-    ensure_settings_sheet(XlwingsWriter(fake))
-    for key, value in {
-        "ecore.from": dt.datetime(2026, 3, 1),
-        "ecore.to": dt.datetime(2026, 3, 3),
-        "ecore.datasets": "contracts, volumes",
-    }.items():
-        sheet, cell = fake.names[key].refers_to.lstrip("=").split("!")
-        fake.sheets[sheet].range(cell.replace("$", "")).value = value
+    fake = settings_book(
+        str(tmp_path / "book.xlsx"),
+        **{"from": dt.datetime(2026, 3, 1), "to": dt.datetime(2026, 3, 3)},
+        datasets="contracts, volumes",
+    )
     try:
         yield fake
     finally:

@@ -16,23 +16,10 @@ from ecore_xl.excel.sheets import excel_columns
 from ecore_xl.excel.sheets_xlwings import XlwingsWriter, live_rows
 from ecore_xl.mock import MockServer
 from tests.conftest import service_for
-from tests.refresh_fake_excel import FakeBook, name_value
+from tests.refresh_fake_excel import FakeBook, name_value, settings_book
 from tests.refresh_fixtures import REFRESH_MOCK
 
 MOCK_KW = REFRESH_MOCK  # the srv fixture (conftest.py) serves this mock
-
-
-def _book_with_settings(**values: object) -> FakeBook:
-    book = FakeBook()
-    from ecore_xl.excel.workbook_settings import ensure_settings_sheet
-
-    writer = XlwingsWriter(book)
-    ensure_settings_sheet(writer)
-    for key, value in values.items():
-        ref = book.names[f"ecore.{key}"].refers_to
-        sheet, cell = ref.lstrip("=").split("!")
-        book.sheets[sheet].range(cell.replace("$", "")).value = value
-    return book
 
 
 def test_frame_values_pass_xlwings_write_pipeline() -> None:
@@ -75,7 +62,7 @@ def test_every_header_text_is_written_as_text() -> None:
 
 
 def test_live_refresh_creates_and_resizes_tables(srv: MockServer) -> None:
-    book = _book_with_settings(
+    book = settings_book(
         **{"from": dt.datetime(2026, 3, 2), "to": dt.datetime(2026, 3, 3)},
         datasets="volumes, contracts",
         granularity="hour",
@@ -123,7 +110,7 @@ def test_live_refresh_creates_and_resizes_tables(srv: MockServer) -> None:
 
 
 def test_cells_in_the_way_are_refused_before_writing(srv: MockServer) -> None:
-    book = _book_with_settings(
+    book = settings_book(
         **{"from": dt.datetime(2026, 3, 2), "to": dt.datetime(2026, 3, 3)}, datasets="volumes"
     )
     svc = service_for(srv)
@@ -167,7 +154,7 @@ def test_run_live_restores_excel_and_reports_errors() -> None:
 
 
 def test_api_errors_surface_with_the_dataset(srv: MockServer) -> None:
-    book = _book_with_settings(datasets="contracts, invoices")
+    book = settings_book(datasets="contracts, invoices")
     srv.faults.malformed["/invoices"] = "html"
     try:
         with pytest.raises(EcoreError, match="invoices"):

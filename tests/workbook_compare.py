@@ -138,9 +138,10 @@ def differences(old_path: Path, new_path: Path, *, allow: Allow | None = None) -
         for c in range(1, cols + 1):
             letter = get_column_letter(c)
             wa, wb_ = ws.column_dimensions[letter].width, nw.column_dimensions[letter].width
-            shift = _folder_shift(ws, nw, c)
-            if wa is not None and wb_ is not None and shift and wb_ - wa == shift:
-                wa = wb_  # the column fits a snapshot's path: it names the checkout's folder
+            if wa is not None and wb_ is not None and wa != wb_:
+                shift = _folder_shift(ws, nw, c)  # read only where the widths disagree
+                if shift and wb_ - wa == shift:
+                    wa = wb_  # the column fits a snapshot's path: it names the checkout's folder
             check("width", f"{t}!{letter}:{letter}", wa, wb_)
         check("tables", t,
               {n: (x.ref, [c.name for c in x.tableColumns], x.tableStyleInfo.name if
