@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -83,6 +84,25 @@ def three_servers() -> Iterator[dict[str, MockServer]]:
         MockServer(dialect="bare", **KW) as bare,
     ):
         yield {"ecore": ecore, "paged": paged, "bare": bare}
+
+
+@contextmanager
+def services_reading(
+    servers: Mapping[str, MockServer], catalogues: Mapping[str, Path | None]
+) -> Iterator[dict[str, DataService]]:
+    """A data service per server, each reading its dialect with ``catalogues[name]`` (None: the
+    built-in catalogue), and ``"reference"``: the ``ecore`` server with the built-in one."""
+    from tests.conftest import settings_for
+
+    made = {"reference": DataService(settings_for(servers["ecore"]))}
+    for name, srv in servers.items():
+        file = catalogues[name]
+        made[name] = DataService(settings_for(srv, catalogue=None if file is None else str(file)))
+    try:
+        yield made
+    finally:
+        for svc in made.values():
+            svc.close()
 
 
 def assert_same(

@@ -23,12 +23,12 @@ from ecore_xl.catalogue import read_catalogue_file
 from ecore_xl.cli import cli
 from ecore_xl.data import DataService
 from ecore_xl.mock import MockServer
-from tests.conftest import settings_for
 from tests.dialect_compare import (
     CASE_IDS,
     CASES,
     assert_positions_and_volumes,
     assert_same,
+    services_reading,
     three_servers,
 )
 
@@ -64,12 +64,8 @@ def servers() -> Iterator[dict[str, MockServer]]:
 def services(
     servers: dict[str, MockServer], imported: dict[str, Path]
 ) -> Iterator[dict[str, DataService]]:
-    made = {"reference": DataService(settings_for(servers["ecore"]))}
-    for name, srv in servers.items():
-        made[name] = DataService(settings_for(srv, catalogue=str(imported[name])))
-    yield made
-    for svc in made.values():
-        svc.close()
+    with services_reading(servers, imported) as made:
+        yield made
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -30,6 +30,7 @@ from tests.dialect_compare import (
     KW,
     assert_positions_and_volumes,
     assert_same,
+    services_reading,
     three_servers,
 )
 
@@ -90,13 +91,9 @@ def written(
 def services(
     servers: dict[str, MockServer], written: dict[str, Path]
 ) -> Iterator[dict[str, DataService]]:
-    made = {"reference": DataService(settings_for(servers["ecore"]))}
-    for name, srv in servers.items():
-        file = written[name]
-        made[name] = DataService(settings_for(srv, catalogue=str(file) if file.exists() else None))
-    yield made
-    for svc in made.values():
-        svc.close()
+    files = {name: file if file.exists() else None for name, file in written.items()}
+    with services_reading(servers, files) as made:
+        yield made
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
