@@ -67,6 +67,7 @@ from ecore_xl.data import granularity as _granularity
 from ecore_xl.data.cache import TTLCache
 from ecore_xl.data.encode import encode_request
 from ecore_xl.data.filters import join_ids, normalise_filters, split_multi
+from ecore_xl.data.gc_pause import paused as gc_paused
 from ecore_xl.data.plan import (
     chunk_range,
     count_chunks,
@@ -74,6 +75,7 @@ from ecore_xl.data.plan import (
     plan_pieces,
     plan_requests,
 )
+from ecore_xl.data.recent import RecentTimes
 from ecore_xl.data.snapshot import read_snapshot_parts, snapshot_path, write_snapshot
 from ecore_xl.errors import BadRequestError, EcoreError, InvalidFilterError, OfflineError
 
@@ -500,6 +502,12 @@ class DataService:
     def _load(
         self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
     ) -> _Result:
+        with gc_paused():  # the pages' records are freed by reference counting
+            return self._load_paused(ds, norm, progress, refresh)
+
+    def _load_paused(
+        self, ds: Dataset, norm: dict[str, str], progress: Progress | None, refresh: bool
+    ) -> _Result:
         if ds.parent:
             return self._load_child(ds, norm, progress, refresh)
         settings = self.settings
@@ -683,8 +691,9 @@ class DataService:
         total = len(plan)
         if progress:
             progress(0, total)
+        recent = RecentTimes()  # the meters of a month share their instants: parsed once
         if total == 1:
-            out = [self._download(client, ds, plan[0], refusable)]
+            out = [self._download(client, ds, plan[0], recent, refusable)]
             if progress:
                 progress(1, 1)
             return out
@@ -692,7 +701,7 @@ class DataService:
         results: list[_Part | None] = [None] * total
         with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
             futures: dict[Future[_Part], int] = {
-                pool.submit(self._download, client, ds, item, refusable): i
+                pool.submit(self._download, client, ds, item, recent, refusable): i
                 for i, item in enumerate(plan)
             }
             pending = set(futures)
@@ -716,6 +725,7 @@ class DataService:
         client: EcoreClient,
         ds: Dataset,
         item: _Planned,
+        recent: RecentTimes | None = None,
         refusable: GranularityRule | None = None,
     ) -> _Part:
         """Every page of one request, and its frame part, typed here in the worker thread while
@@ -747,7 +757,9 @@ class DataService:
             if filled is not records:  # the API leaves the parent id out: keep the records
                 records = kept = filled
         try:
-            frame: FramePart | None = frame_part(ds, records, tz=self.settings.timezone)
+            frame: FramePart | None = frame_part(
+                ds, records, tz=self.settings.timezone, recent=recent
+            )
         except EcoreError:  # e.g. a number field holding text: the whole list will say so
             frame = None
         return _Part(bodies, kept, frame, envelope=ds.dialect.envelope)
