@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # ecore_xl.data imports no pandas until a frame is built
 
 __all__ = ["MAX_ROWS_KEPT", "ParsedTimes", "RecentTimes"]
 
-#: rows of time text kept at most (~100 bytes a row with both parsed columns: ~10 MB)
-MAX_ROWS_KEPT = 100_000
+#: rows of time text kept at most (~100 bytes a row with both parsed columns: ~5 MB): a plan
+#: runs meter by meter, so a meter's year of quarter-hours (35,040) must fit for the next's
+MAX_ROWS_KEPT = 50_000
 #: a column shorter than this is parsed again (cheap), not kept
 MIN_ROWS = 64
 

@@ -713,21 +713,32 @@ class DataService:
             return out
         workers = max(1, min(self.settings.max_workers, total))
         results: list[_Part | None] = [None] * total
+        waiting = iter(enumerate(plan))
+        pending: dict[Future[_Part], int] = {}
+
+        def begin_more() -> None:
+            """Requests begun while fewer are in progress than pages may be in flight: a
+            request's worker holds its records between pages, so 16 begun for 4 in flight
+            would hold 16 requests' records and contend 16 threads for one GIL."""
+            while len(pending) < max(1, client.concurrency.limit):
+                nxt = next(waiting, None)
+                if nxt is None:
+                    return
+                i, item = nxt
+                pending[pool.submit(self._download, client, ds, item, recent, refusable)] = i
+
         with ThreadPoolExecutor(workers, thread_name_prefix="ecore-fetch") as pool:
-            futures: dict[Future[_Part], int] = {
-                pool.submit(self._download, client, ds, item, recent, refusable): i
-                for i, item in enumerate(plan)
-            }
-            pending = set(futures)
             done_count = 0
             try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                begin_more()
+                while pending:  # the timeout: a limit that grew meanwhile begins more
+                    done, _ = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
                     for fut in done:
-                        results[futures[fut]] = fut.result()  # raises the first failure
+                        results[pending.pop(fut)] = fut.result()  # raises the first failure
                         done_count += 1
-                    if progress:
+                    if done and progress:
                         progress(done_count, total)
+                    begin_more()
             except BaseException:
                 for fut in pending:
                     fut.cancel()
