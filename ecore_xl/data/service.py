@@ -23,12 +23,14 @@ catalogue and a :class:`~ecore_xl.data.cache.TTLCache`. ``fetch`` runs:
    a plan longer than ``settings.max_requests`` (``ECORE_MAX_REQUESTS``) is refused with an
    :class:`~ecore_xl.errors.InvalidFilterError` before any request (``from=1, to=2958465`` in
    Excel is 97,200 months); the requests run on a thread pool of up to ``settings.max_workers``
-   threads over the shared client, which lets as many at once into the API as its adaptive limit
-   allows (:mod:`ecore_xl.api.concurrency`), and are joined in plan order, so the result equals
-   one big request value for value;
+   threads over the shared client, begun as its adaptive limit of pages in flight allows
+   (:mod:`ecore_xl.api.concurrency`), and are joined in plan order, so the result equals one
+   big request value for value; while a load runs, the cyclic garbage collector waits
+   (:mod:`ecore_xl.data.gc_pause`);
 4. with ``snapshot_dir`` (online), the raw records are written there for later offline use;
 5. records → DataFrame by :mod:`ecore_xl.data.frames`: each request's part in its worker thread,
-   as soon as its pages are in (while the other workers still wait for the API), joined in plan
+   as soon as its pages are in (while the other workers still wait for the API; the instants
+   the meters of a month share are parsed once: :mod:`ecore_xl.data.recent`), joined in plan
    order when the load ends (``layout="wide"``: one column per meter, from the long frame).
    The result keeps the page bodies (deflated) and the frame, not the records as dicts. Nothing is
    truncated: the Excel row limit is the writers' business.
