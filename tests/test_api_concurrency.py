@@ -151,3 +151,14 @@ def test_a_gateway_limit_of_three_brings_the_limit_down_with_few_429s(srv: MockS
     assert 1 <= throttled == sum(1 for s in sleeps if s == 1.0) <= 4
     assert limit <= 3
     assert requests == 48 + throttled  # each 429 retried once
+
+
+def test_a_round_the_process_was_busy_does_not_add_one() -> None:
+    clock, cpu = Clock(), Clock()
+    c = Concurrency(16, clock=clock, cpu_clock=cpu)
+    cpu.now += 0.018  # this process worked 18 of the round's 20 ms: its CPU is the limit
+    a_round(c, clock, 0.020)
+    assert c.limit == START
+    cpu.now += 0.010  # half the round's time: answers are what it waits for
+    a_round(c, clock, 0.020)
+    assert c.limit == START + 1

@@ -50,3 +50,16 @@ def test_python_storage_shares_one_object_per_distinct_text() -> None:
     assert len({id(c) for c in cells}) == 3
     assert sys.getrefcount(cells[0]) > 900  # the frame holds one object a thousand times
     assert column.tolist() == values
+
+
+@pytest.mark.parametrize("dtype", STORAGES, ids=lambda d: d.storage)
+@settings(max_examples=40, deadline=None)
+@given(text=texts.filter(lambda t: t is not None), rows=st.integers(1, 60), odd=texts)
+def test_one_text_in_every_row_equals_pandas_own(
+    dtype: Any, text: str, rows: int, odd: str | None
+) -> None:
+    same = [text.encode().decode() for _ in range(rows)]  # equal texts, distinct objects
+    assert_same(text_series(same, dtype=dtype), pd.Series(same, dtype=dtype))
+    for at in (0, rows // 2, rows - 1):  # one other value anywhere: not one text any more
+        mixed = [*same[:at], odd, *same[at + 1 :]]
+        assert_same(text_series(mixed, dtype=dtype), pd.Series(mixed, dtype=dtype))

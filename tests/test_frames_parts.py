@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from ecore_xl.catalogue import Dataset, builtin_catalogue
 from ecore_xl.data.frames import FramePart, frame_part, join_parts, records_to_frame
+from ecore_xl.data.recent import RecentTimes
 from ecore_xl.errors import EcoreError
 
 FIXTURES = Path(__file__).parent / "frames_fixtures"
@@ -139,3 +140,76 @@ def test_no_parts_and_empty_parts_give_the_empty_frame() -> None:
     empty = records_to_frame(ds, [], tz=TZ)
     assert_same(join_parts(ds, [], never, tz=TZ), empty)
     assert_same(join_parts(ds, [frame_part(ds, [], tz=TZ)] * 2, never, tz=TZ), empty)
+
+
+# ---- parts that share their instants (RecentTimes) ------------------------------------------
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(record_lists())
+def test_parts_typed_with_recent_times_equal_the_whole_list(
+    case: tuple[str, list[list[dict[str, Any]]]],
+) -> None:
+    name, pieces = case
+    ds = CAT.get(name)
+    pieces = pieces + copy.deepcopy(pieces)  # every piece twice: the second meets the first's
+    records = [r for piece in pieces for r in piece]
+    recent = RecentTimes(min_rows=1)
+
+    def part(piece: list[dict[str, Any]]) -> FramePart | None:
+        try:
+            return frame_part(ds, piece, tz=TZ, recent=recent)
+        except EcoreError:
+            return None
+
+    parts = [part(piece) for piece in pieces]
+    whole = outcome(lambda: records_to_frame(ds, records, tz=TZ))
+    assert_same(outcome(lambda: join_parts(ds, parts, lambda: records, tz=TZ)), whole)
+
+
+def meter_month(meter: str, starts: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"meterId": meter, "start": s, "value": 1.5, "unit": "MWh", "type": "actual"}
+        for s in starts
+    ]
+
+
+def test_the_meters_of_a_month_parse_their_instants_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ecore_xl.data.frames as frames
+
+    ds = CAT.get("volumes")
+    starts = [f"2026-10-25T{h:02d}:{m:02d}:00Z" for h in range(24) for m in (0, 15, 30, 45)]
+    parsed: list[int] = []
+    real = frames.instants
+    monkeypatch.setattr(
+        frames, "instants", lambda *a, **k: parsed.append(len(a[2])) or real(*a, **k)
+    )
+    recent = RecentTimes()
+    meters = [meter_month(f"MTR-{i:04d}", [str(s) for s in starts]) for i in range(5)]
+    parts = [frame_part(ds, records, tz=TZ, recent=recent) for records in meters]
+    assert parsed == [96]  # the first meter's; the other four compared their texts
+    records = [r for m in meters for r in m]
+    assert_same(join_parts(ds, parts, never, tz=TZ), records_to_frame(ds, records, tz=TZ))
+    parts[0].frame.loc[0, "start"] = pd.Timestamp("2000-01-01", tz="UTC")  # a user's edit
+    again = frame_part(ds, meters[1], tz=TZ, recent=recent).frame
+    assert again["start"].iloc[0] == pd.Timestamp("2026-10-25T00:00:00Z")  # nothing shared
+
+
+def test_a_column_differing_inside_is_parsed_on_its_own() -> None:
+    ds = CAT.get("volumes")
+    starts = [f"2026-03-29T{h:02d}:00:00Z" for h in range(24)]
+    moved = [*starts[:10], "2026-03-29T10:30:00Z", *starts[11:]]  # same length, first, last
+    recent = RecentTimes(min_rows=1)
+    for column in (starts, moved, starts):
+        records = meter_month("MTR-0001", column)
+        got = frame_part(ds, records, tz=TZ, recent=recent).frame
+        assert_same(got, records_to_frame(ds, records, tz=TZ))
+
+
+def test_recent_times_keep_at_most_their_rows() -> None:
+    ds = CAT.get("volumes")
+    recent = RecentTimes(max_rows=100, min_rows=1)
+    for day in range(1, 6):  # five different days of 24 hours: only four fit in 100 rows
+        starts = [f"2026-01-{day:02d}T{h:02d}:00:00Z" for h in range(24)]
+        frame_part(ds, meter_month("MTR-0001", starts), tz=TZ, recent=recent)
+    assert recent.rows <= 100

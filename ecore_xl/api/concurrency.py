@@ -7,7 +7,11 @@ answers as the limit was when the round began):
 
 * **up by one** after a round whose answers came back about as fast as the fastest round so far
   (median latency at most :data:`TOLERANCE` times the best): more at once still costs nothing;
-* **unchanged** after a slower round (the server, or this client's CPU, is the limit now);
+* **unchanged** after a slower round (the server, or this client's CPU, is the limit now), and
+  after a round during which this process was busy (its CPU time at least :data:`BUSY` of the
+  round's wall time): the client's own work, on one GIL, is the limit then, and more requests
+  at once only contend for it (against stored pages on loopback: 8-10 at once instead of 4,
+  for ~15% more CPU and ~40 MiB more parts in flight);
 * **halved** on a 429 (once a round: the other answers of that round were sent under the old
   limit); the limit that drew the 429 is then not reached again for :data:`HOLD_ROUNDS` rounds.
 
@@ -23,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["HOLD_ROUNDS", "START", "TOLERANCE", "Concurrency", "Slot"]
+__all__ = ["BUSY", "HOLD_ROUNDS", "START", "TOLERANCE", "Concurrency", "Slot"]
 
 #: requests at once before anything is known
 START = 4
@@ -31,6 +35,8 @@ START = 4
 TOLERANCE = 1.5
 #: rounds after a 429 during which the limit stays below the one that drew it
 HOLD_ROUNDS = 20
+#: a round is "busy" when this process's CPU time was at least this share of its wall time
+BUSY = 0.85
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +51,16 @@ class Concurrency:
     """The adaptive limit of requests in flight (thread-safe)."""
 
     def __init__(
-        self, ceiling: int, *, start: int = START, clock: Callable[[], float] = time.monotonic
+        self,
+        ceiling: int,
+        *,
+        start: int = START,
+        clock: Callable[[], float] = time.monotonic,
+        cpu_clock: Callable[[], float] = time.process_time,
     ) -> None:
         self.ceiling = max(1, int(ceiling))
-        self._clock = clock
+        self._clock, self._cpu_clock = clock, cpu_clock
+        self._began = (clock(), cpu_clock())  # the round's start: wall and CPU time
         self._cv = threading.Condition()
         self._limit = min(self.ceiling, max(1, start))
         self._in_flight = 0
@@ -100,9 +112,12 @@ class Concurrency:
             self._cv.notify_all()
 
     def _judge(self) -> None:
-        """The round is complete: one more at once if it was about as fast as the best."""
+        """The round is complete: one more at once if it was about as fast as the best, and
+        this process was not busy."""
         median = statistics.median(self._latencies)
-        fast = self._best is None or median <= self._best * TOLERANCE
+        wall, cpu = self._clock() - self._began[0], self._cpu_clock() - self._began[1]
+        busy = wall > 0 and cpu >= BUSY * wall
+        fast = not busy and (self._best is None or median <= self._best * TOLERANCE)
         self._best = median if self._best is None else min(self._best, median)
         if self._cap_rounds > 0:
             self._cap_rounds -= 1
@@ -116,6 +131,7 @@ class Concurrency:
         self._round += 1
         self._round_left = limit
         self._latencies = []
+        self._began = (self._clock(), self._cpu_clock())
 
     def __repr__(self) -> str:
         return f"Concurrency(limit={self.limit}, ceiling={self.ceiling}, most={self.most})"

@@ -41,9 +41,10 @@ import numpy as np
 import pandas as pd
 
 from ecore_xl.catalogue import Dataset, FieldType, Wide, infer_field_type
+from ecore_xl.data.recent import RecentTimes
 from ecore_xl.data.shapes import series_rows
 from ecore_xl.data.text import TEXT as _TEXT
-from ecore_xl.data.text import text_series
+from ecore_xl.data.text import repeated_text, single_text, text_series
 from ecore_xl.data.times import UTC_UNIT, dates, instants, wall_clock
 from ecore_xl.data.units import apply_units, check_unit_names
 from ecore_xl.errors import TooManyRowsError, UnexpectedResponseError, UsageError
@@ -96,17 +97,23 @@ class FramePart:
 
 
 def frame_part(
-    dataset: Dataset, records: Sequence[Mapping[str, Any]], *, tz: str = "Europe/Berlin"
+    dataset: Dataset,
+    records: Sequence[Mapping[str, Any]],
+    *,
+    tz: str = "Europe/Berlin",
+    recent: RecentTimes | None = None,
 ) -> FramePart:
     """:func:`records_to_frame` of some of the records, to be joined by :func:`join_parts`.
 
     ``shape`` holds every choice the typing made from the data rather than from the catalogue:
     the (flattened) keys in order, the columns and their dtypes, and how each time column was
     parsed. Parts of equal shape give, concatenated, exactly the frame of all their records.
+    ``recent``: the time columns the other parts of this load parsed (the same instants are
+    parsed once).
     """
     rows = records if isinstance(records, list) else list(records)
     notes: list[Any] = []
-    frame, keys = _build(dataset, rows, tz, notes)
+    frame, keys = _build(dataset, rows, tz, notes, recent)
     return FramePart(frame, (tuple(keys), tuple(notes), tuple(frame.dtypes.items())))
 
 
@@ -137,7 +144,11 @@ def join_parts(
 
 
 def _build(
-    dataset: Dataset, rows: list[Mapping[str, Any]], tz: str, notes: list[Any]
+    dataset: Dataset,
+    rows: list[Mapping[str, Any]],
+    tz: str,
+    notes: list[Any],
+    recent: RecentTimes | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """The frame of ``rows`` and the (flattened) keys it was built from; ``notes`` collects
     the data-dependent parsing choices."""
@@ -152,7 +163,7 @@ def _build(
     used: set[str] = set()
 
     def add(name: str, kind: FieldType, values: list[Any], *, declared: bool = False) -> None:
-        _add(out, dataset, name, kind, values, tz, notes, declared=declared)
+        _add(out, dataset, name, kind, values, tz, notes, declared=declared, recent=recent)
 
     for f in dataset.fields:
         # a renamed field (api_name) still reads the old key while the API sends that
@@ -255,12 +266,11 @@ def _add(
     notes: list[Any],
     *,
     declared: bool = False,
+    recent: RecentTimes | None = None,
 ) -> None:
     """Type ``values`` as ``kind`` into ``out[name]`` (``declared``: as the catalogue says)."""
     if kind == "timestamp":
-        utc = instants(ds, name, values, tz, notes)
-        out[name] = utc
-        out[name + LOCAL_SUFFIX] = wall_clock(utc, tz)
+        out[name], out[name + LOCAL_SUFFIX] = _instants(ds, name, values, tz, notes, recent)
     elif kind == "date":
         days = dates(ds, name, values, tz, notes)
         field = ds.field(name) if declared else None
@@ -277,7 +287,28 @@ def _add(
         out[name] = _text(values)
 
 
+def _instants(
+    ds: Dataset, name: str, values: list[Any], tz: str, notes: list[Any], recent: RecentTimes | None
+) -> tuple[pd.Series, pd.Series]:
+    """A timestamp column as UTC and as local wall-clock time (the same texts parsed once)."""
+    how = (ds.dialect.fields, tz)  # all that parsing depends on, besides the texts
+    found = recent.get(how, values) if recent is not None else None
+    if found is not None:
+        utc, local, kinds = found
+        notes.extend((name, kind) for kind in kinds)
+        return utc, local
+    mark = len(notes)
+    utc = instants(ds, name, values, tz, notes)
+    local = wall_clock(utc, tz)
+    if recent is not None:
+        recent.put(how, values, (utc, local, tuple(kind for _, kind in notes[mark:])))
+    return utc, local
+
+
 def _text(values: list[Any]) -> pd.Series:
+    one = single_text(values)
+    if one is not None:  # a request's meter id, unit, type: no type check
+        return repeated_text(one, len(values))
     kinds = set(map(type, values))
     if list in kinds or dict in kinds:
         values = [_joined(v) for v in values]
