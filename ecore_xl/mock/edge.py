@@ -9,10 +9,10 @@ as the dialect's error body (:mod:`.problems`). The portfolio itself is never fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
-from . import paging, problems
+from . import paging, problems, wire
 from .dialect import Dialect, Route
 from .inbound import Canonical, first_values, in_dialect, translate
 from .outbound import Outbound
@@ -79,6 +79,26 @@ class Edge:
             return problems.render(style, fail, self.api_prefix + path)
         return self._page(route, path, pairs, req, result, win, base_url, extra)
 
+    def reuse_key(
+        self,
+        path: str,
+        pairs: list[tuple[str, str]],
+        headers: Mapping[str, str],
+        *,
+        base_url: str,
+        page_size: int,
+        extra_for: ExtraFor,
+    ) -> Hashable | None:
+        """What decides the bytes of :meth:`answer` where they are worth keeping (a volumes
+        page), or None: the path, the query pairs in their order, the headers the paging reads,
+        the base URL of the next links, the page size and the extra fields served there."""
+        found = self.dialect.match(path)
+        if found is None or found[0].dataset != "volumes" or found[0].single:
+            return None
+        extra = extra_for(self._extra_keys(found[0], path))
+        read = paging.headers_read(self.dialect.paging, headers)
+        return (path, tuple(pairs), read, base_url, page_size, repr(extra))
+
     # ------------------------------------------------------------------ collections
     def _page(
         self,
@@ -91,7 +111,8 @@ class Edge:
         base_url: str,
         extra: dict[str, object] | None,
     ) -> Reply:
-        if isinstance(result, VolumeRecords):
+        volumes = isinstance(result, VolumeRecords)
+        if volumes:
             result = result.in_unit(self.dialect.energy_unit)
         total = len(result)
         stop = total if win.size is None else win.start + win.size
@@ -111,7 +132,9 @@ class Edge:
         info = paging.describe(
             self.dialect.paging, win, total, link_base=base_url + path, pairs=pairs
         )
-        return Reply(200, self.out.collection(items, info), info.headers, page=True)
+        plain = volumes and result.plain_floats(win.start, stop) and wire.plain_floats(extra)
+        body = self.out.collection(items, info)
+        return Reply(200, body, info.headers, page=True, reusable=volumes, plain_floats=plain)
 
     # ------------------------------------------------------------------ rules
     def _dialect_rules(self, route: Route, filled: dict[str, str], req: Canonical) -> None:

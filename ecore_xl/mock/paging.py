@@ -97,10 +97,21 @@ def window(
         name = paging.position or "continuationToken"
         return Window(_untoken("c", raw, name) if raw else 0, default)
     if style == "cursor-header":
-        name = paging.position or "x-ms-continuation"
+        name = _cursor_header(paging)
         raw = headers.get(name)
         return Window(_untoken("c", raw, name) if raw else 0, default)
     return Window(0, None)  # none
+
+
+def _cursor_header(paging: Paging) -> str:
+    return paging.position or "x-ms-continuation"
+
+
+def headers_read(paging: Paging, headers: Mapping[str, str]) -> tuple[str | None, ...]:
+    """The values of the request headers :func:`window` reads (the continuation header)."""
+    if paging.style == "cursor-header":
+        return (headers.get(_cursor_header(paging)),)
+    return ()
 
 
 def describe(
@@ -141,7 +152,7 @@ def describe(
     elif style == "cursor" and more:
         info.keys[paging.position or "continuationToken"] = token("c", end)
     elif style == "cursor-header" and more:
-        info.headers[paging.position or "x-ms-continuation"] = token("c", end)
+        info.headers[_cursor_header(paging)] = token("c", end)
     return info
 
 
@@ -152,4 +163,4 @@ def parameters(paging: Paging) -> tuple[str, ...]:
     return tuple(p for p in (paging.size, paging.position) if p)
 
 
-__all__ = ["ApiFail", "PageInfo", "Window", "describe", "parameters", "window"]
+__all__ = ["ApiFail", "PageInfo", "Window", "describe", "headers_read", "parameters", "window"]

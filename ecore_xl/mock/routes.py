@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,10 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     page: bool = False  # a collection page (counted in stats)
     content_type: str = JSON
+    #: a pure function of the request and the mock's settings, worth keeping as bytes
+    reusable: bool = False
+    #: every float in ``body`` is known finite and 0 or at least 1e-4 in size (:mod:`.wire`)
+    plain_floats: bool = False
 
 
 class ApiFail(Exception):
@@ -142,6 +146,9 @@ class Query:
 ENERGY_PER_UNIT = {"MWh": MICRO, "kWh": MICRO // 1000}
 
 
+_QUALITY = {True: "estimated", False: "measured"}
+
+
 class VolumeRecords(Sequence[Record]):
     """Volume records built lazily from numpy arrays, one page at a time."""
 
@@ -169,28 +176,45 @@ class VolumeRecords(Sequence[Record]):
             return self.slice(*index.indices(len(self))[:2])
         return self.slice(index, index + 1)[0]
 
-    def slice(self, start: int, stop: int) -> list[Record]:
-        out: list[Record] = []
+    def _pieces(
+        self, start: int, stop: int
+    ) -> Iterator[tuple[str, int, int, np.ndarray, np.ndarray, np.ndarray]]:
+        """Each meter's part of ``[start, stop)``: its id, bounds and arrays."""
         for i, (meter_id, starts, sums, flags) in enumerate(self._parts):
             lo = max(start - int(self._offsets[i]), 0)
             hi = min(stop - int(self._offsets[i]), len(starts))
-            if hi <= lo:
-                continue
+            if hi > lo:
+                yield meter_id, lo, hi, starts, sums, flags
+
+    def plain_floats(self, start: int, stop: int) -> bool:
+        """Whether every value of ``[start, stop)`` is 0 or at least 1e-4 (:mod:`.wire`)."""
+        for _, lo, hi, _, sums, _ in self._pieces(start, stop):
+            values = np.abs(sums[lo:hi] / self._per_unit)
+            if not np.all((values == 0) | (values >= 1e-4)):
+                return False
+        return True
+
+    def slice(self, start: int, stop: int) -> list[Record]:
+        out: list[Record] = []
+        for meter_id, lo, hi, starts, sums, flags in self._pieces(start, stop):
             stamps = iso_z_array(starts[lo:hi])
             values = (sums[lo:hi] / self._per_unit).tolist()
-            est = flags[lo:hi].tolist()
-            forecast = self._kind == "forecast"
-            out.extend(
+            if self._kind == "forecast":
+                quality = ["estimated"] * (hi - lo)
+            else:
+                quality = [_QUALITY[e] for e in flags[lo:hi].tolist()]
+            unit, kind = self.unit, self._kind
+            out += [
                 {
                     "meterId": meter_id,
                     "start": s,
                     "value": v,
-                    "unit": self.unit,
-                    "type": self._kind,
-                    "quality": "estimated" if (e or forecast) else "measured",
+                    "unit": unit,
+                    "type": kind,
+                    "quality": q,
                 }
-                for s, v, e in zip(stamps, values, est, strict=True)
-            )
+                for s, v, q in zip(stamps, values, quality, strict=True)
+            ]
         return out
 
 

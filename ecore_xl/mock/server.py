@@ -27,7 +27,6 @@ import binascii
 import contextlib
 import datetime as dt
 import hashlib
-import json
 import logging
 import socket
 import threading
@@ -38,9 +37,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
+from . import wire
 from .dialect import Dialect, Paging, configure
 from .edge import Edge
 from .faults import FaultDice, Faults, MockStats
+from .pagecache import Kept, PageCache
 from .portfolio import Portfolio
 from .routes import JSON, KEY_PARAM, ROUTE_NOT_FOUND, Reply
 from .tokens import POLICY, TENANT, TokenIssuer, b2c_error
@@ -52,6 +53,9 @@ TOKEN_PATH = f"/{TENANT}/{POLICY}/oauth2/v2.0/token"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 QUOTA_RETRY_AFTER_S = 3600
 HUGE_PADDING = 8 * 1024 * 1024
+#: MiB of volumes pages kept as bytes: bench_fetch's year of quarter-hours for 20 meters asked
+#: by month (~84 MB) and by year (~84 MB, other next links) fits
+PAGE_CACHE_MB = 256
 
 MISSING_KEY = (
     "Access denied due to missing subscription key. "
@@ -106,6 +110,8 @@ class MockServer:
     (see :func:`.dialect.configure`); ``paging_style`` is the old name of ``paging``.
     ``extra_fields`` maps a dataset (``"contracts"``), a path template (``"/contracts"``) or a path
     to fields added to every record served there, after translation into the dialect.
+    ``page_cache_mb`` bounds the volumes pages kept as bytes (:mod:`.pagecache`, ``pages``; 0
+    keeps none): a page asked for again is answered from there, byte for byte the same.
     """
 
     def __init__(
@@ -129,11 +135,14 @@ class MockServer:
         field_renames: Mapping[str, Any] | None = None,
         energy_unit: str | None = None,
         envelope: str | None = None,
+        page_cache_mb: float = PAGE_CACHE_MB,
     ) -> None:
         if paging_style is not None and paging is not None and paging_style != paging:
             raise ValueError("paging_style is the old name of paging: give one of them")
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if page_cache_mb < 0:
+            raise ValueError("page_cache_mb must be 0 (keep no pages) or more")
         self.dialect = configure(
             dialect,
             paging=paging if paging is not None else paging_style,
@@ -166,6 +175,8 @@ class MockServer:
             shape=token_shape,
         )
         self.edge = Edge(self.dialect, self.portfolio, API_PREFIX)
+        #: volumes pages kept as bytes (the LRU, at most ``page_cache_mb`` MiB of bodies)
+        self.pages = PageCache(int(page_cache_mb * 2**20))
         self._primary_revoked = False
         self._dice = FaultDice()
         self._gate_lock = threading.Lock()
@@ -515,27 +526,38 @@ class _Handler(BaseHTTPRequestHandler):
             }
             self._send(Reply(status, {"statusCode": status, "message": messages[status]}))
             return
-        reply = mock.edge.answer(
-            path,
-            pairs,
-            self.headers,
-            base_url=mock.base_url,
-            page_size=mock.page_size,
-            extra_for=mock._extra_for,
-        )
+        settings = {
+            "base_url": mock.base_url,
+            "page_size": mock.page_size,
+            "extra_for": mock._extra_for,
+        }
+        kind = mock._malformed_kind(path)
+        key = None  # a malformed answer is made from the body: never kept
+        if kind is None and mock.pages.max_bytes:
+            key = mock.edge.reuse_key(path, pairs, self.headers, **settings)
+        kept = mock.pages.get(key) if key is not None else None
+        if kept is not None:
+            if kept.page:
+                mock.stats.page()
+            self._send_raw(kept.status, kept.payload, kept.content_type, kept.headers)
+            return
+        reply = mock.edge.answer(path, pairs, self.headers, **settings)
         if reply.page:
             mock.stats.page()
-        kind = mock._malformed_kind(path)
         if kind is not None:
             mock.stats.fault("malformed")
             self._send_malformed(kind, reply)
             return
-        self._send(reply)
+        payload = wire.dumps(reply.body, plain_floats=reply.plain_floats)
+        if key is not None and reply.reusable:
+            mock.pages.put(
+                key, Kept(reply.status, payload, reply.content_type, reply.headers, reply.page)
+            )
+        self._send_raw(reply.status, payload, reply.content_type, reply.headers)
 
     # ------------------------------------------------------------------ writing
     def _send(self, reply: Reply) -> None:
-        payload = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
-        self._send_raw(reply.status, payload, reply.content_type, reply.headers)
+        self._send_raw(reply.status, wire.dumps(reply.body), reply.content_type, reply.headers)
 
     def _send_raw(
         self,
@@ -560,7 +582,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _send_malformed(self, kind: str, reply: Reply) -> None:
-        body = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+        body = wire.dumps(reply.body)
         if kind == "html":
             html = (
                 b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>"
