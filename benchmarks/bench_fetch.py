@@ -90,7 +90,9 @@ SCENARIOS: tuple[tuple[str, str, float, tuple[str, ...], int], ...] = (
         3,
     ),
 )
-MOCK = {"seed": 42, "years": [2025, 2026], "as_of": "2026-11-15", "page_size": 1000}
+#: page_cache_mb: the mock keeps the ~170 MB of pages the variants ask for (by month and by year)
+MOCK = {"seed": 42, "years": [2025, 2026], "as_of": "2026-11-15", "page_size": 1000,
+        "page_cache_mb": 256}  # fmt: skip
 
 
 # ---- the child side: one variant, one run ----------------------------------------------------
