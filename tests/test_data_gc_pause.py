@@ -77,3 +77,17 @@ def test_a_fetch_pauses_it_while_pages_come_in(svc: DataService) -> None:
     )  # fmt: skip
     assert len(df) > 0 and during and not any(during)
     assert gc.isenabled()
+
+
+def test_loads_that_overlap_without_end_still_collect(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ecore_xl.data.gc_pause as gc_pause
+
+    monkeypatch.setattr(gc_pause, "LONGEST_PAUSE_S", 0.0)
+    collected: list[int] = []
+    monkeypatch.setattr(gc_pause.gc, "collect", lambda *a: collected.append(1) or 0)
+    with paused():  # one load runs all along; others begin and end inside it
+        for _ in range(3):
+            with paused():
+                pass
+        assert not gc.isenabled() and len(collected) == 3
+    assert gc.isenabled()
