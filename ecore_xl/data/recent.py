@@ -36,9 +36,7 @@ class RecentTimes:
     def __init__(self, max_rows: int = MAX_ROWS_KEPT, min_rows: int = MIN_ROWS) -> None:
         self._max_rows, self._min_rows = max_rows, min_rows
         self._rows = 0
-        self._kept: OrderedDict[tuple[Hashable, ...], tuple[list[Any], ParsedTimes]] = (
-            OrderedDict()
-        )
+        self._kept: OrderedDict[tuple[Hashable, ...], tuple[list[Any], ParsedTimes]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
