@@ -9,7 +9,7 @@ installed, Python objects otherwise — and so are the values; only the way ther
   year of quarter-hours for 20 meters holds 20 meter ids, not 700,800 copies (8 bytes a cell
   instead of ~60: a frame of 185 MiB becomes ~40 MiB);
 * **one text in every row** (a request's meter id, unit, type): the column is that text
-  repeated, built without looking at each value again (Arrow: ``pyarrow.repeat``).
+  repeated, built without looking at each value again (Arrow: its two buffers at once).
 
 Anything but ``str`` and ``None`` in the values (numbers in a text field, lists, NaN) takes
 pandas' own path, which converts them as pandas does.
