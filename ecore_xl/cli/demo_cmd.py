@@ -94,7 +94,6 @@ def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
 
         ReportMonth.parse(month)  # a malformed month before the mock starts
     click.echo("Starting the embedded mock eCore API on 127.0.0.1 (no credentials needed)…")
-    from ecore_xl.report.summary import summary_lines
 
     made = run_demo(out_dir, meters=meters, seed=seed, month=month)
     report = made["report"]
@@ -104,12 +103,7 @@ def demo(out_dir: Path, meters: int, seed: int, month: str | None) -> None:
     click.echo(f"Snapshots:          {made['snapshots']}")
     click.echo("")
     click.echo(f"{made['month']}, as the report's Summary shows it:")
-    for line in summary_lines(
-        report.figures,
-        click_prices=report.click_prices,
-        flagged=report.flagged_invoice_ids,
-        over_hedged=report.over_hedged,
-    ):
+    for line in report.summary_lines():
         click.echo(line)
     click.echo("")
     click.echo("Again, offline, from the snapshots (no API, no mock):")

@@ -121,7 +121,6 @@ def report(
     """
     from ecore_xl.data import get_service
     from ecore_xl.report import DEFAULT_THRESHOLD_PCT, build_report
-    from ecore_xl.report.summary import summary_lines
 
     if snapshot is not None and save_snapshot is not None:
         raise UsageError("Use --snapshot DIR (read) or --save-snapshot DIR (write), not both.")
@@ -147,10 +146,5 @@ def report(
         click.echo(f"Warning (template): {note}", err=True)
     for path in [*result.paths, *result.pdfs]:
         click.echo(f"Wrote {path}")
-    for line in summary_lines(
-        result.figures,
-        click_prices=result.click_prices,
-        flagged=result.flagged_invoice_ids,
-        over_hedged=result.over_hedged,
-    ):
+    for line in result.summary_lines():
         click.echo(line)

@@ -163,9 +163,7 @@ class _Result:
         """The records (parsed from the page bodies again: a new list of new dicts)."""
         if self.kept is not None:
             return self.kept
-        from ecore_xl.api.envelope import body_records
-
-        return [r for body in self.bodies for r in body_records(inflated(body), self.envelope)]
+        return _records_of(self.bodies, self.envelope)
 
     @property
     def nbytes(self) -> int:
@@ -195,9 +193,7 @@ class _Part:
     def all_records(self) -> list[dict[str, Any]]:
         if self.records is not None:
             return self.records
-        from ecore_xl.api.envelope import body_records
-
-        return [r for body in self.bodies for r in body_records(inflated(body), self.envelope)]
+        return _records_of(self.bodies, self.envelope)
 
 
 def deflated(body: bytes) -> bytes:
@@ -210,6 +206,13 @@ def deflated(body: bytes) -> bytes:
 def inflated(body: bytes) -> bytes:
     """The page body :func:`deflated` kept."""
     return zlib.decompress(body)
+
+
+def _records_of(bodies: Iterable[bytes], envelope: Envelope | None) -> list[dict[str, Any]]:
+    """The records of kept (deflated) page bodies, parsed again: a new list of new dicts."""
+    from ecore_xl.api.envelope import body_records
+
+    return [r for body in bodies for r in body_records(inflated(body), envelope)]
 
 
 @dataclass(frozen=True)

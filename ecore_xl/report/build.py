@@ -57,6 +57,17 @@ class ReportResult:
     #: with ``pdf``: the PDF printed beside each workbook
     pdfs: list[Path] = field(default_factory=list)
 
+    def summary_lines(self) -> list[str]:
+        """The Summary as terminal lines (:func:`ecore_xl.report.summary.summary_lines`)."""
+        from ecore_xl.report.summary import summary_lines
+
+        return summary_lines(
+            self.figures,
+            click_prices=self.click_prices,
+            flagged=self.flagged_invoice_ids,
+            over_hedged=self.over_hedged,
+        )
+
 
 @contextlib.contextmanager
 def default_template() -> Iterator[Path]:
