@@ -11,6 +11,7 @@ point may differ from the MWh the contract writes in the last bit (never more).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from ecore_xl.catalogue import read_catalogue_file
 from ecore_xl.data import DataService
 from ecore_xl.mock import MockServer
+from ecore_xl.mock.catalogues import catalogue_file
 
 AS_OF = dt.date(2026, 11, 26)
 #: seed 53: power and gas meters, and a deliberate invoice discrepancy in February 2026
@@ -75,15 +78,39 @@ AXES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }  # fmt: skip
 
 
+def hand_written(dialect: str) -> dict[str, Any]:
+    """The hand-written catalogue file of a preset dialect (``paged``, ``bare``), parsed."""
+    file = catalogue_file(dialect)
+    assert file is not None, dialect
+    data: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    return data
+
+
+def catalogue_path(dialect: str) -> str | None:
+    """The hand-written catalogue file of a preset dialect, as ``ECORE_CATALOGUE`` takes it
+    (None for ``ecore``: the built-in catalogue is its contract)."""
+    file = catalogue_file(dialect)
+    return None if file is None else str(file)
+
+
 @contextmanager
-def three_servers() -> Iterator[dict[str, MockServer]]:
-    """The same portfolio served in the ``ecore``, ``paged`` and ``bare`` dialects."""
+def three_servers(kw: Mapping[str, Any] = KW) -> Iterator[dict[str, MockServer]]:
+    """The same portfolio (``kw``) served in the ``ecore``, ``paged`` and ``bare`` dialects."""
     with (
-        MockServer(**KW) as ecore,
-        MockServer(dialect="paged", **KW) as paged,
-        MockServer(dialect="bare", **KW) as bare,
+        MockServer(**kw) as ecore,
+        MockServer(dialect="paged", **kw) as paged,
+        MockServer(dialect="bare", **kw) as bare,
     ):
         yield {"ecore": ecore, "paged": paged, "bare": bare}
+
+
+@contextmanager
+def reference_service() -> Iterator[DataService]:
+    """A data service reading the plain ``ecore`` mock with the built-in catalogue."""
+    from tests.conftest import settings_for
+
+    with MockServer(**KW) as srv, DataService(settings_for(srv)) as svc:
+        yield svc
 
 
 @contextmanager
@@ -137,3 +164,26 @@ def assert_positions_and_volumes(
             dialect, dataset, reference.fetch(dataset, **kw), other.fetch(dataset, **kw),
             exact=False,
         )  # fmt: skip
+
+
+def assert_fetches_as_reference(reference: DataService, other: DataService, portfolio: Any) -> None:
+    """Every case, and positions and volumes, exactly as from ``reference`` (the same dialect)."""
+    for dataset, filters in CASES:
+        ecore = reference.fetch(dataset, **filters)
+        assert_same("ecore", dataset, ecore, other.fetch(dataset, **filters), exact=True)
+    assert_positions_and_volumes("ecore", reference, other, portfolio)
+
+
+def assert_declares_hand_written(file: Path, dialect: str, *, empty_dialect: bool) -> None:
+    """Not a byte comparison (``file`` may declare more, e.g. new fields), but every dialect
+    declaration of the hand-written file is in ``file``, with the same value; ``empty_dialect``:
+    a dataset's missing dialect patch may be written as an empty one."""
+    mine, theirs = read_catalogue_file(file), hand_written(dialect)
+    for section, values in theirs["dialect"].items():
+        assert mine["dialect"][section] == values, section
+    blank = {} if empty_dialect else None
+    for name, entry in theirs["datasets"].items():
+        got = mine["datasets"][name]
+        for key in ("path", "under", "one_of"):
+            assert got.get(key) == entry.get(key), (name, key)
+        assert got.get("dialect", blank) == entry.get("dialect", blank), (name, "dialect")

@@ -13,6 +13,7 @@ from ecore_xl.data import reset_service
 from ecore_xl.data.probe import BUDGET
 from ecore_xl.mock import MockServer
 from tests.conftest import settings_for
+from tests.dialect_compare import catalogue_path
 
 
 def test_every_step_is_data_and_ok_against_the_mock(srv: MockServer) -> None:
@@ -56,14 +57,12 @@ def test_the_last_step_probes_meters_and_names_what_differs_with_the_fix() -> No
 
 # ---- every dialect, and offline (issue 11) ----------------------------------------------------
 
-HAND_WRITTEN = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
-
 
 @pytest.mark.parametrize("dialect", ("paged", "bare"))
 def test_with_its_catalogue_file_every_dialect_passes_every_step(dialect: str) -> None:
     """Steps 5 and 6 read with the catalogue's paths and dialect, the 7th probes meters."""
     with MockServer(dialect=dialect, seed=42, meters=3) as srv:
-        catalogue = str(HAND_WRITTEN / f"{dialect}.json")
+        catalogue = catalogue_path(dialect)
         report = check_connection(settings=settings_for(srv, catalogue=catalogue))
     assert report.ok, report.lines()
     reasons = {s.name: s.reason for s in report.steps}

@@ -10,8 +10,7 @@ import pytest
 
 from ecore_xl.catalogue import DEFAULT_DIALECT, Catalogue, builtin_catalogue, load_catalogue
 from ecore_xl.errors import CatalogueError
-
-CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
+from tests.dialect_compare import catalogue_path
 
 
 def _load(tmp_path: Path, data: dict[str, Any]) -> Catalogue:
@@ -117,7 +116,7 @@ def test_a_malformed_declaration_names_the_file_and_the_key(
 
 
 def test_the_mock_dialects_files_load_and_declare_every_axis() -> None:
-    paged = load_catalogue(CATALOGUES / "paged.json")
+    paged = load_catalogue(catalogue_path("paged"))
     volumes = paged.get("volumes")
     assert volumes.dialect.series == "values"
     assert volumes.dialect.allowed_granularities("gas") == ("day", "month")
@@ -126,7 +125,7 @@ def test_the_mock_dialects_files_load_and_declare_every_axis() -> None:
     assert paged.get("clicks").under is not None
     assert not paged.get("clicks").filter("contractId").required  # filled from the contracts
     assert paged.dialect.params.end == paged.dialect.fields.period_ends == "inclusive"
-    bare = load_catalogue(CATALOGUES / "bare.json")
+    bare = load_catalogue(catalogue_path("bare"))
     assert bare.dialect.envelope.records == "$" and bare.dialect.fields.epoch == "ms"
     assert bare.get("volumes").field("value").api_unit == "kWh"  # type: ignore[union-attr]
     assert bare.get("invoice-lines").field("unitPrice").source == "unit_price"  # type: ignore[union-attr]

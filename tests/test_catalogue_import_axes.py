@@ -25,13 +25,7 @@ from ecore_xl.mock import MockServer
 from ecore_xl.mock.dialect import Dialect, configure
 from ecore_xl.mock.postman_export import collection
 from tests.conftest import settings_for
-from tests.dialect_compare import (
-    AXES,
-    CASES,
-    KW,
-    assert_positions_and_volumes,
-    assert_same,
-)
+from tests.dialect_compare import AXES, KW, assert_fetches_as_reference, reference_service
 
 
 def _import(dialect: Dialect, folder: Path) -> tuple[Path, str]:
@@ -51,7 +45,7 @@ def _contains(got: Any, expected: Any) -> bool:
 
 @pytest.fixture(scope="module")
 def reference() -> Iterator[DataService]:
-    with MockServer(**KW) as srv, DataService(settings_for(srv)) as svc:
+    with reference_service() as svc:
         yield svc
 
 
@@ -68,10 +62,7 @@ def test_an_axis_switched_alone_imports_to_a_catalogue_that_fetches_every_datase
         MockServer(dialect=dialect, page_size=40, **KW) as srv,
         DataService(settings_for(srv, catalogue=str(file))) as svc,
     ):
-        for dataset, filters in CASES:
-            ecore = reference.fetch(dataset, **filters)
-            assert_same("ecore", dataset, ecore, svc.fetch(dataset, **filters), exact=True)
-        assert_positions_and_volumes("ecore", reference, svc, srv.portfolio)
+        assert_fetches_as_reference(reference, svc, srv.portfolio)
 
 
 def test_kwh_is_declared_per_field_from_the_names_the_examples_show(tmp_path: Path) -> None:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ecore_xl.catalogue import Catalogue, Dataset, Paging, builtin_catalogue
 from ecore_xl.catalogue.merge import merge_overrides
+from tests.dialect_compare import hand_written
 
-CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
-PAGED = json.loads((CATALOGUES / "paged.json").read_text(encoding="utf-8"))
-BARE = json.loads((CATALOGUES / "bare.json").read_text(encoding="utf-8"))
+PAGED = hand_written("paged")
+BARE = hand_written("bare")
 
 PROBE_LIKE: dict[str, Any] = {
     "source": "probe of https://api.example/v1",

@@ -28,13 +28,16 @@ from tests.dialect_compare import (
     CASE_IDS,
     CASES,
     KW,
+    assert_declares_hand_written,
+    assert_fetches_as_reference,
     assert_positions_and_volumes,
     assert_same,
+    catalogue_path,
+    reference_service,
     services_reading,
     three_servers,
 )
 
-HAND_WRITTEN = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 DIALECTS = ("ecore", "paged", "bare")
 SMALL: dict[str, Any] = {"seed": 53, "meters": 4, "years": (2025, 2026), "as_of": KW["as_of"]}
 
@@ -118,21 +121,14 @@ def test_after_probe_write_positions_and_volumes_fetch_as_the_ecore_dialect(
 def test_the_probe_declares_what_the_hand_written_file_does(
     written: dict[str, Path], dialect: str
 ) -> None:
-    mine = read_catalogue_file(written[dialect])
-    theirs = json.loads((HAND_WRITTEN / f"{dialect}.json").read_text(encoding="utf-8"))
-    for section, values in theirs["dialect"].items():
-        assert mine["dialect"][section] == values, section
-    for name, entry in theirs["datasets"].items():
-        got = mine["datasets"][name]
-        for key in ("path", "under", "one_of", "dialect"):
-            assert got.get(key) == entry.get(key), (name, key)
+    assert_declares_hand_written(written[dialect], dialect, empty_dialect=False)
 
 
 @pytest.mark.parametrize("dialect", ("paged", "bare"))
 def test_with_the_right_catalogue_the_probe_finds_nothing_to_change(
     servers: dict[str, MockServer], dialect: str
 ) -> None:
-    result = _probe(servers[dialect], catalogue=str(HAND_WRITTEN / f"{dialect}.json"))
+    result = _probe(servers[dialect], catalogue=catalogue_path(dialect))
     assert not result.changes, json.dumps(result.overrides, indent=1)
     assert result.problems == []
 
@@ -175,7 +171,7 @@ PROBE_AXES = {**AXES, "ignored optional filter": ({"ignore_params": {"invoices":
 
 @pytest.fixture(scope="module")
 def reference() -> Iterator[DataService]:
-    with MockServer(**KW) as srv, DataService(settings_for(srv)) as svc:
+    with reference_service() as svc:
         yield svc
 
 
@@ -189,10 +185,7 @@ def test_after_probe_write_an_axis_moved_alone_fetches_every_dataset(
         assert result.exit_code == 0, result.output
         assert file.exists() or "nothing to change" in result.output, result.output
         with DataService(settings_for(srv, catalogue=str(file) if file.exists() else None)) as svc:
-            for dataset, filters in CASES:
-                ecore = reference.fetch(dataset, **filters)
-                assert_same("ecore", dataset, ecore, svc.fetch(dataset, **filters), exact=True)
-            assert_positions_and_volumes("ecore", reference, svc, srv.portfolio)
+            assert_fetches_as_reference(reference, svc, srv.portfolio)
 
 
 # ---- each mismatch, injected alone, is found and named -------------------------------------------

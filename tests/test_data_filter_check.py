@@ -25,8 +25,8 @@ from ecore_xl.data import DataService, reset_service
 from ecore_xl.errors import CatalogueError, UnexpectedResponseError
 from ecore_xl.mock import MockServer
 from tests.conftest import settings_for
+from tests.dialect_compare import catalogue_path, three_servers
 
-CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 KW: dict[str, Any] = {
     "seed": 53,
     "meters": 6,
@@ -37,12 +37,8 @@ KW: dict[str, Any] = {
 OCTOBER = {"from": "2025-10-01", "to": "2025-11-01"}
 
 
-def _file(dialect: str) -> str | None:
-    return str(CATALOGUES / f"{dialect}.json") if dialect != "ecore" else None
-
-
 def _service(srv: MockServer, dialect: str = "ecore", catalogue: str | None = None) -> DataService:
-    return DataService(settings_for(srv, catalogue=catalogue or _file(dialect)))
+    return DataService(settings_for(srv, catalogue=catalogue or catalogue_path(dialect)))
 
 
 def _write(tmp_path: Path, data: dict[str, Any]) -> str:
@@ -66,12 +62,8 @@ def _overlapping(srv: MockServer, start: dt.date, end: dt.date) -> list[dict[str
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, MockServer]]:
-    with (
-        MockServer(**KW) as ecore,
-        MockServer(dialect="paged", **KW) as paged,
-        MockServer(dialect="bare", **KW) as bare,
-    ):
-        yield {"ecore": ecore, "paged": paged, "bare": bare}
+    with three_servers(KW) as made:
+        yield made
 
 
 # ---- correct answers pass, in every dialect -----------------------------------------------------

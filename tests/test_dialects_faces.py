@@ -43,6 +43,7 @@ from ecore_xl.report import build_report
 from ecore_xl.serve.server import start_backend
 from tests import udfs_fixtures as fx
 from tests.conftest import settings_for, soffice_missing
+from tests.dialect_compare import catalogue_path
 from tests.refresh_fixtures import (
     assert_tables_consistent,
     customise_volumes,
@@ -56,7 +57,6 @@ from tests.udfs_fixtures import OMITTED, RecordingEngine, excel_call
 udf_log_closed = fx.udf_log_closed
 xl_server = fx.xl_server
 
-CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 COLLECTIONS = Path(__file__).resolve().parent / "fixtures" / "postman"
 DIALECTS = ("paged", "bare")
 #: where a dialect's catalogue file comes from
@@ -100,7 +100,7 @@ def files(
     folder = tmp_path_factory.mktemp("learned")
     out = {}
     for d in DIALECTS:
-        out[(d, "hand-written")] = str(CATALOGUES / f"{d}.json")
+        out[(d, "hand-written")] = str(catalogue_path(d))
         imported, probed = folder / f"{d}-imported.json", folder / f"{d}-probed.json"
         collection = str(COLLECTIONS / f"dialect_{d}.json")
         command = ["catalogue", "import", collection, "--out", str(imported)]

@@ -41,21 +41,20 @@ from tests.dialect_compare import (
     RAW_JSON,
     TOLERANCE,
     assert_same,
+    catalogue_path,
+    hand_written,
     three_servers,
 )
 from tests.refresh_fixtures import new_workbook
 from tests.report_fixtures import expected_flagged, table_rows
 
+#: where the package ships the hand-written catalogues (written out: `ecore-xl mock` must print it)
 CATALOGUES = Path(__file__).resolve().parent.parent / "ecore_xl" / "mock" / "catalogues"
 DIALECTS = ("paged", "bare")
 
 
-def _file(dialect: str) -> str | None:
-    return str(CATALOGUES / f"{dialect}.json") if dialect != "ecore" else None
-
-
 def _service(srv: MockServer, dialect: str, **kw: Any) -> DataService:
-    return DataService(settings_for(srv, catalogue=_file(dialect), **kw))
+    return DataService(settings_for(srv, catalogue=catalogue_path(dialect), **kw))
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +211,7 @@ def test_more_records_than_the_declared_paging_fetched_is_an_error(tmp_path: Pat
     assert "records in all, 50 fetched" in text or "pages, 1 fetched" in text
     assert "datasets.invoices.dialect.paging" in text
     # paged's own file with paging "none": meta.totalItems says what is missing
-    cut = json.loads((CATALOGUES / "paged.json").read_text())
+    cut = hand_written("paged")
     cut["dialect"]["paging"] = {"style": "none"}
     with (
         MockServer(dialect="paged", page_size=50, **KW) as srv,
@@ -268,7 +267,7 @@ def test_a_unit_field_no_record_has_needs_an_api_unit(
     declared = services["bare"].fetch("volumes", **kw)
     ecore = services["ecore"].fetch("volumes", **kw)
     _assert_same("bare", "volumes", ecore, declared)  # with api_unit: converted, said MWh
-    cut = json.loads((CATALOGUES / "bare.json").read_text())
+    cut = hand_written("bare")
     fields = cut["datasets"]["volumes"]["fields"]
     cut["datasets"]["volumes"]["fields"] = [f for f in fields if f["name"] != "value"]
     with (
@@ -295,7 +294,7 @@ def test_an_unknown_id_is_not_found_in_every_dialect(servers: dict[str, MockServ
 
 
 def _cli(srv: MockServer, dialect: str, *args: str) -> str:
-    env = {**srv.env(), "ECORE_CATALOGUE": _file(dialect) or ""}
+    env = {**srv.env(), "ECORE_CATALOGUE": catalogue_path(dialect) or ""}
     reset_service()  # each ecore-xl run is a process of its own, with its own service
     result = CliRunner().invoke(cli, list(args), env=env)
     reset_service()

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from ecore_xl.cli import cli
 from ecore_xl.mock import DIALECTS, MockServer
+from tests.dialect_compare import three_servers
 from tests.dialect_fixtures import (
     BERLIN,
     as_ecore,
@@ -53,12 +54,8 @@ GRANULARITY = {
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[dict[str, MockServer]]:
-    with (
-        MockServer(**KW) as ecore,
-        MockServer(dialect="paged", **KW) as paged,
-        MockServer(dialect="bare", **KW) as bare,
-    ):
-        yield {"ecore": ecore, "paged": paged, "bare": bare}
+    with three_servers(KW) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
