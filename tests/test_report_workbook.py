@@ -16,12 +16,9 @@ from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import range_boundaries
 
 from ecore_xl.mock import MockServer
 from ecore_xl.report import build_report
-from ecore_xl.xlsx.widths import DEFAULT_WIDTH
 from tests.report_fixtures import (
     MOCK_KW,
     excel_round,
@@ -30,7 +27,7 @@ from tests.report_fixtures import (
     month_clicks,
     service_for,
 )
-from tests.test_xlsx_widths import SHOWN
+from tests.xlsx_shown import shown_text, table_columns
 
 MONTH = "2026-10"  # the mock's latest complete month (as of 2026-11-26)
 #: a month whose clicks are power and gas, for two delivery years
@@ -55,14 +52,6 @@ def report(reports: dict[str, Any]) -> tuple[Path, MockServer]:
 
 def _books(path: Path) -> tuple[Any, Any]:
     return openpyxl.load_workbook(path), openpyxl.load_workbook(path, data_only=True)
-
-
-def _shown(value: Any, fmt: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return SHOWN[fmt](value)
 
 
 def test_every_summary_formula_has_its_value(report: tuple[Path, MockServer]) -> None:
@@ -91,23 +80,16 @@ def test_every_column_fits_its_first_200_values(report: tuple[Path, MockServer])
     formulas, values = _books(report[0])
     narrow = []
     for ws in formulas.worksheets:
-        for table in ws.tables.values():
-            c1, r1, c2, r2 = range_boundaries(table.ref)
-            for c in range(c1, c2 + 1):
-                letter = get_column_letter(c)
-                dim = ws.column_dimensions[letter]
-                width = dim.width if dim.customWidth and dim.width else DEFAULT_WIDTH
-                cells = [ws.cell(r, c) for r in range(r1, min(r2, r1 + 200) + 1)]
-                texts = [
-                    _shown(values[ws.title].cell(x.row, c).value, x.number_format) for x in cells
-                ]
-                widest = max(len(t) for t in texts)
-                if width < widest:
-                    narrow.append(f"{ws.title}!{letter} {table.displayName}: {width} < {widest}")
+        for table, letter, width, cells in table_columns(ws):
+            shown = values[ws.title]
+            texts = [shown_text(shown[x.coordinate].value, x.number_format) for x in cells]
+            widest = max(len(t) for t in texts)
+            if width < widest:
+                narrow.append(f"{ws.title}!{letter} {table.displayName}: {width} < {widest}")
     summary = formulas["Summary"]
     for row in summary.iter_rows(min_row=6, max_row=13, min_col=2, max_col=4):
         for cell in row:
-            text = _shown(values["Summary"][cell.coordinate].value, cell.number_format)
+            text = shown_text(values["Summary"][cell.coordinate].value, cell.number_format)
             width = summary.column_dimensions[cell.column_letter].width
             if width < len(text):
                 narrow.append(f"Summary!{cell.coordinate}: {width} < {len(text)}")
@@ -118,16 +100,13 @@ def test_number_columns_have_number_formats(report: tuple[Path, MockServer]) -> 
     formulas, values = _books(report[0])
     bare = []
     for ws in formulas.worksheets:
-        for table in ws.tables.values():
-            c1, r1, c2, r2 = range_boundaries(table.ref)
-            for c in range(c1, c2 + 1):
-                for r in range(r1 + 1, min(r2, r1 + 200) + 1):
-                    value = values[ws.title].cell(r, c).value
-                    fmt = ws.cell(r, c).number_format
-                    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-                    if is_number and fmt == "General":
-                        bare.append(f"{ws.title}!{ws.cell(r, c).coordinate} {table.displayName}")
-                        break
+        for table, _letter, _width, cells in table_columns(ws):
+            for cell in cells[1:]:  # below the header
+                value = values[ws.title][cell.coordinate].value
+                is_number = isinstance(value, int | float) and not isinstance(value, bool)
+                if is_number and cell.number_format == "General":
+                    bare.append(f"{ws.title}!{cell.coordinate} {table.displayName}")
+                    break
     assert bare == []
 
 

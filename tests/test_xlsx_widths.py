@@ -11,67 +11,33 @@ from typing import Any
 import openpyxl
 import pandas as pd
 from click.testing import CliRunner
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import range_boundaries
 
 from ecore_xl.cli import cli
 from ecore_xl.data import reset_service
 from ecore_xl.excel.headless import refresh_file
 from ecore_xl.mock import MockServer
 from ecore_xl.report import build_report
-from ecore_xl.xlsx.widths import DEFAULT_WIDTH, MAX_WIDTH, display_width
+from ecore_xl.xlsx.widths import MAX_WIDTH, display_width
 from tests.conftest import service_for
 from tests.refresh_fixtures import new_workbook
-
-#: how each number format of the product shows a value (written out here, independently of
-#: ecore_xl.xlsx.widths, so the two must agree)
-SHOWN = {
-    "General": lambda v: str(v)[:11],
-    "#,##0.000": lambda v: f"{v:,.3f}",
-    "#,##0.0": lambda v: f"{v:,.1f}",
-    "0": lambda v: f"{v:.0f}",
-    "#,##0.00": lambda v: f"{v:,.2f}",
-    '#,##0.00 "€"': lambda v: f"{v:,.2f} €",
-    '#,##0 "€"': lambda v: f"{v:,.0f} €",
-    "#,##0": lambda v: f"{v:,.0f}",
-    "0.0%": lambda v: f"{v * 100:.1f}%",
-    "0.00%": lambda v: f"{v * 100:.2f}%",
-    "yyyy-mm-dd": lambda v: "2026-01-31",
-    "yyyy-mm-dd hh:mm": lambda v: "2026-01-31 23:45",
-    "yyyy-mm-dd hh:mm:ss": lambda v: "2026-01-31 23:45:00",
-    "mmm yyyy": lambda v: "Sep 2026",
-    "@": str,
-}
+from tests.xlsx_shown import shown_text, table_columns
 
 
 def _shown(cell: Any) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "FALSE"
-    if isinstance(value, dt.date | dt.datetime):
-        return SHOWN[cell.number_format](value)
-    return SHOWN[cell.number_format](value)
+    if isinstance(cell.value, bool):
+        return "FALSE"  # the wider of the two
+    return shown_text(cell.value, cell.number_format)
 
 
 def _too_narrow(path: Path) -> list[str]:
     wb = openpyxl.load_workbook(path)
     out = []
     for ws in wb.worksheets:
-        for table in ws.tables.values():
-            c1, r1, c2, r2 = range_boundaries(table.ref)
-            for c in range(c1, c2 + 1):
-                letter = get_column_letter(c)
-                dim = ws.column_dimensions[letter]
-                width = dim.width if dim.customWidth and dim.width else DEFAULT_WIDTH
-                cells = [ws.cell(r, c) for r in range(r1, min(r2, r1 + 200) + 1)]
-                cells = [x for x in cells if x.data_type != "f"]
-                widest = max(len(_shown(x)) for x in cells) if cells else 0
-                if width < min(widest, MAX_WIDTH):  # Excel's widest column is 255
-                    out.append(f"{ws.title}!{letter} ({table.displayName}): {width} < {widest}")
+        for table, letter, width, cells in table_columns(ws):
+            cells = [x for x in cells if x.data_type != "f"]
+            widest = max(len(_shown(x)) for x in cells) if cells else 0
+            if width < min(widest, MAX_WIDTH):  # Excel's widest column is 255
+                out.append(f"{ws.title}!{letter} ({table.displayName}): {width} < {widest}")
     return out
 
 
